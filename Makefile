@@ -1,0 +1,167 @@
+# cellpipe - build, test, benchmark and install.
+#
+# Knobs (make VAR=value):
+#   CC=cc           C compiler; gcc and clang are both supported (make check builds both)
+#   CFLAGS=-O2 -g   optimisation and debug flags; warnings are added separately
+#   WERROR=1        treat warnings as errors (make check sets it)
+#   ASAN=1          AddressSanitizer + UndefinedBehaviorSanitizer build
+#   CUDA=1          also build the CUDA backend of the kernel library (nvcc + cuBLAS)
+#   CUDA_HOME=/usr/local/cuda   NVCC=$(CUDA_HOME)/bin/nvcc   CUDA_ARCH=90
+#   O=build         object directory; give each configuration its own
+#   BINDIR=bin      where the programs land
+#   V=1             print every command in full
+#   PREFIX=/usr/local  DESTDIR=   where make install puts bin/ and share/man/
+#   DATA=../shared/data  the public yeast data used by checks, benchmarks and pipelines
+#
+# Targets: all (default), check, bench, install, uninstall, clean, deps, help.
+# Objects are rebuilt when any of the flags above change ($(O)/.flags).
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+O ?= build
+BINDIR ?= bin
+PREFIX ?= /usr/local
+DESTDIR ?=
+DATA ?= ../shared/data
+CUDA_HOME ?= /usr/local/cuda
+NVCC ?= $(CUDA_HOME)/bin/nvcc
+CUDA_ARCH ?= 90
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+BASE_CFLAGS := -std=c11 -MMD -MP -Ilib $(WARN)
+SAN :=
+ifeq ($(ASAN),1)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+CUDA_DEFS :=
+CUDA_LIBS :=
+ifeq ($(CUDA),1)
+CUDA_DEFS := -DCP_HAVE_CUDA
+CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
+endif
+
+ALL_CFLAGS = $(BASE_CFLAGS) $(CUDA_DEFS) $(SAN) $(CFLAGS)
+LIBS := -lzstd -lmsgpackc -lcsv -lopenblas -lyaml -lz -lm -lpthread
+ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
+ifeq ($(CUDA),1)
+LIB_OBJ += $(O)/lib/kernels_cuda.o
+endif
+LIBA := $(O)/libcellpipe.a
+
+TOOL_SRC := $(sort $(wildcard tools/*.c))
+TOOLS := $(TOOL_SRC:tools/%.c=%)
+TOOL_BIN := $(TOOLS:%=$(BINDIR)/%)
+
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(O)/tests/%)
+TESTAID_SRC := $(sort $(wildcard tests/aids/*.c))
+TESTAID_BIN := $(TESTAID_SRC:tests/aids/%.c=$(O)/tests/aids/%)
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
+
+MAN1 := $(sort $(wildcard man/man1/*.1))
+MAN5 := $(sort $(wildcard man/man5/*.5))
+
+.PHONY: all check check-quick bench install uninstall clean deps help tests FORCE
+.SUFFIXES:
+
+all: $(TOOL_BIN)
+
+help:
+	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
+
+# Rebuild everything when the configuration changes, so objects of different
+# flags (CPU/CUDA, sanitizers, compilers) never mix.
+FLAGS_LINE = $(CC) $(ALL_CFLAGS) | $(ALL_LDFLAGS) | CUDA=$(CUDA) $(CUDA_ARCH)
+$(O)/.flags: FORCE
+	@mkdir -p $(O)
+	@echo '$(FLAGS_LINE)' | cmp -s - $@ || echo '$(FLAGS_LINE)' > $@
+
+$(O)/%.o: %.c $(O)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/lib/kernels_cuda.o: lib/kernels_cuda.cu lib/kernels_impl.h lib/kernels.h lib/cp_base.h $(O)/.flags
+	@mkdir -p $(dir $@)
+	$(call say,NVCC,$<)
+	$(Q)$(NVCC) -O2 -std=c++17 -Ilib -DCP_HAVE_CUDA -arch=sm_$(CUDA_ARCH) \
+		-Xcompiler -Wall,-Wextra,-fPIC -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BINDIR)/%: $(O)/tools/%.o $(LIBA)
+	@mkdir -p $(BINDIR)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(CUDA_LIBS) $(LIBS)
+
+$(O)/tests/%: $(O)/tests/unit/%.o $(LIBA)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(CUDA_LIBS) $(LIBS) -lcmocka
+
+$(O)/tests/aids/%: $(O)/tests/aids/%.o $(LIBA)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(CUDA_LIBS) $(LIBS)
+
+$(O)/bench/%: $(O)/bench/%.o $(LIBA)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(CUDA_LIBS) $(LIBS)
+
+tests: $(TOOL_BIN) $(TEST_BIN) $(TESTAID_BIN)
+
+# Every test: unit tests, golden CLI tests, the corrupt-input corpus, the
+# real-data checks, and the gcc/clang/ASan/CUDA build variants.  Ends with
+# one line "N passed, N failed".
+check: tests
+	@O='$(O)' BINDIR='$(BINDIR)' DATA='$(DATA)' MAKE='$(MAKE)' CC='$(CC)' \
+		NVCC='$(NVCC)' sh tests/run.sh
+
+# The same without the extra build variants (for quick iterations).
+check-quick: tests
+	@O='$(O)' BINDIR='$(BINDIR)' DATA='$(DATA)' MAKE='$(MAKE)' CC='$(CC)' \
+		NVCC='$(NVCC)' CHECK_VARIANTS=0 sh tests/run.sh
+
+bench: $(TOOL_BIN) $(BENCH_BIN)
+	@O='$(O)' BINDIR='$(BINDIR)' DATA='$(DATA)' sh bench/run.sh
+
+deps:
+	sh tools/install-deps
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 $(TOOL_BIN) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) \
+		$(MAN1:man/man1/%=$(DESTDIR)$(PREFIX)/share/man/man1/%) \
+		$(MAN5:man/man5/%=$(DESTDIR)$(PREFIX)/share/man/man5/%)
+
+clean:
+	rm -rf build $(BINDIR)
+
+FORCE:
+
+.SECONDARY:
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,175 @@
+/* cli.c - shared tool plumbing: names, messages, progress, resources. */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+int cli_verbosity = 1;
+
+static const char *tool_name = "cellpipe";
+static char *command_line;
+static char producer[128];
+static double t_start;
+static int progress_shown;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Quote an argument for a POSIX shell when it needs it. */
+static void append_arg(cp_buf *b, const char *arg)
+{
+	int plain = *arg != '\0';
+
+	for (const char *p = arg; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			    "-_./=:,+@%", *p))
+			plain = 0;
+	if (plain) {
+		cp_buf_append(b, arg, strlen(arg), NULL);
+		return;
+	}
+	cp_buf_append(b, "'", 1, NULL);
+	for (const char *p = arg; *p; p++) {
+		if (*p == '\'')
+			cp_buf_append(b, "'\\''", 4, NULL);
+		else
+			cp_buf_append(b, p, 1, NULL);
+	}
+	cp_buf_append(b, "'", 1, NULL);
+}
+
+void cli_init(const char *tool, int argc, char **argv)
+{
+	cp_buf b = { 0 };
+
+	tool_name = tool;
+	t_start = now();
+	snprintf(producer, sizeof producer, "%s %s", tool, CELLPIPE_VERSION);
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			cp_buf_append(&b, " ", 1, NULL);
+		append_arg(&b, i == 0 ? tool : argv[i]);
+	}
+	free(command_line);
+	command_line = b.data;
+	cp_tmp_install_signal_handlers();
+}
+
+const char *cli_tool(void)
+{
+	return tool_name;
+}
+
+const char *cli_command(void)
+{
+	return command_line ? command_line : tool_name;
+}
+
+const char *cli_producer(void)
+{
+	if (!producer[0])
+		snprintf(producer, sizeof producer, "%s %s", tool_name, CELLPIPE_VERSION);
+	return producer;
+}
+
+static void clear_progress(void)
+{
+	if (progress_shown) {
+		fputs("\r\033[K", stderr);
+		progress_shown = 0;
+	}
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	clear_progress();
+	fprintf(stderr, "%s: ", tool_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_info(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli_verbosity < level)
+		return;
+	clear_progress();
+	fprintf(stderr, "%s: ", tool_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_report(const cp_error *err)
+{
+	cli_error("%s", err->msg[0] ? err->msg : "unknown error");
+}
+
+void cli_progress(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli_verbosity < 1 || !isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "\r%s: ", tool_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\033[K", stderr);
+	fflush(stderr);
+	progress_shown = 1;
+}
+
+void cli_progress_done(void)
+{
+	clear_progress();
+}
+
+double cli_elapsed(void)
+{
+	return now() - t_start;
+}
+
+size_t cli_peak_rss(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (size_t)ru.ru_maxrss * 1024;	/* Linux reports KiB */
+}
+
+void cli_resources(int level)
+{
+	struct rusage ru;
+	double cpu = 0;
+
+	if (cli_verbosity < level)
+		return;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+		      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+	cli_info(level, "%.2f s wall, %.2f s CPU, peak RSS %.1f MiB", cli_elapsed(), cpu,
+		 (double)cli_peak_rss() / (1024.0 * 1024.0));
+}
+
+void cli_print_version(void)
+{
+	printf("%s (cellpipe) %s\n", tool_name, CELLPIPE_VERSION);
+}

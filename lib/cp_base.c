@@ -1,0 +1,627 @@
+/* cp_base.c - errors, checked sizes, hashing, arenas, temporary files. */
+#define _GNU_SOURCE
+#include "cp_base.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int cp_error_vset(cp_error *err, const char *fmt, va_list ap)
+{
+	if (err)
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	return -1;
+}
+
+int cp_error_set(cp_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cp_error_vset(err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int cp_error_prefix(cp_error *err, const char *fmt, ...)
+{
+	char prefix[512];
+	size_t plen, mlen;
+	va_list ap;
+
+	if (!err)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof prefix, fmt, ap);
+	va_end(ap);
+	plen = strlen(prefix);
+	mlen = strnlen(err->msg, sizeof err->msg - 1);
+	if (plen + 2 + mlen >= sizeof err->msg)
+		mlen = sizeof err->msg - 1 - plen - 2;
+	memmove(err->msg + plen + 2, err->msg, mlen);
+	memcpy(err->msg, prefix, plen);
+	memcpy(err->msg + plen, ": ", 2);
+	err->msg[plen + 2 + mlen] = '\0';
+	return -1;
+}
+
+int cp_error_errno(cp_error *err, const char *what)
+{
+	return cp_error_set(err, "%s: %s", what, strerror(errno));
+}
+
+int cp_mul_size(size_t a, size_t b, size_t *out)
+{
+	if (a != 0 && b > SIZE_MAX / a)
+		return -1;
+	*out = a * b;
+	return 0;
+}
+
+int cp_add_size(size_t a, size_t b, size_t *out)
+{
+	if (b > SIZE_MAX - a)
+		return -1;
+	*out = a + b;
+	return 0;
+}
+
+void *cp_malloc(size_t n, size_t size, cp_error *err)
+{
+	size_t total;
+	void *p;
+
+	if (cp_mul_size(n, size, &total) < 0) {
+		cp_error_set(err, "allocation of %zu x %zu bytes overflows", n, size);
+		return NULL;
+	}
+	p = malloc(total ? total : 1);
+	if (!p)
+		cp_error_set(err, "out of memory allocating %zu bytes", total);
+	return p;
+}
+
+void *cp_calloc(size_t n, size_t size, cp_error *err)
+{
+	size_t total;
+	void *p;
+
+	if (cp_mul_size(n, size, &total) < 0) {
+		cp_error_set(err, "allocation of %zu x %zu bytes overflows", n, size);
+		return NULL;
+	}
+	p = calloc(total ? n : 1, total ? size : 1);
+	if (!p)
+		cp_error_set(err, "out of memory allocating %zu bytes", total);
+	return p;
+}
+
+void *cp_realloc(void *old, size_t n, size_t size, cp_error *err)
+{
+	size_t total;
+	void *p;
+
+	if (cp_mul_size(n, size, &total) < 0) {
+		cp_error_set(err, "allocation of %zu x %zu bytes overflows", n, size);
+		return NULL;
+	}
+	p = realloc(old, total ? total : 1);
+	if (!p)
+		cp_error_set(err, "out of memory allocating %zu bytes", total);
+	return p;
+}
+
+char *cp_strdup(const char *s, cp_error *err)
+{
+	char *p = strdup(s);
+
+	if (!p)
+		cp_error_set(err, "out of memory copying a string");
+	return p;
+}
+
+void *cp_aligned_alloc(size_t align, size_t size, cp_error *err)
+{
+	void *p = NULL;
+
+	if (posix_memalign(&p, align, size ? size : align) != 0) {
+		cp_error_set(err, "out of memory allocating %zu bytes", size);
+		return NULL;
+	}
+	return p;
+}
+
+/* ---- XXH64 ------------------------------------------------------------
+ * The algorithm as published in the xxHash specification: four 64-bit
+ * lanes over 32-byte stripes, then a merge, the tail and an avalanche. */
+
+#define P64_1 0x9E3779B185EBCA87ULL
+#define P64_2 0xC2B2AE3D27D4EB4FULL
+#define P64_3 0x165667B19E3779F9ULL
+#define P64_4 0x85EBCA77C2B2AE63ULL
+#define P64_5 0x27D4EB2F165667C5ULL
+
+static inline uint64_t rotl64(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static inline uint64_t load64le(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+static inline uint32_t load32le(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap32(v);
+#endif
+	return v;
+}
+
+static inline uint64_t xxh_round(uint64_t acc, uint64_t lane)
+{
+	acc += lane * P64_2;
+	acc = rotl64(acc, 31);
+	return acc * P64_1;
+}
+
+static inline uint64_t xxh_merge(uint64_t acc, uint64_t v)
+{
+	acc ^= xxh_round(0, v);
+	return acc * P64_1 + P64_4;
+}
+
+void cp_hash64_init(cp_hash64 *h, uint64_t seed)
+{
+	h->seed = seed;
+	h->v[0] = seed + P64_1 + P64_2;
+	h->v[1] = seed + P64_2;
+	h->v[2] = seed;
+	h->v[3] = seed - P64_1;
+	h->total = 0;
+	h->buflen = 0;
+}
+
+static void xxh_stripes(uint64_t v[4], const uint8_t *p, size_t nstripes)
+{
+	uint64_t a = v[0], b = v[1], c = v[2], d = v[3];
+
+	for (size_t i = 0; i < nstripes; i++, p += 32) {
+		a = xxh_round(a, load64le(p));
+		b = xxh_round(b, load64le(p + 8));
+		c = xxh_round(c, load64le(p + 16));
+		d = xxh_round(d, load64le(p + 24));
+	}
+	v[0] = a, v[1] = b, v[2] = c, v[3] = d;
+}
+
+void cp_hash64_update(cp_hash64 *h, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	if (len == 0)
+		return;
+	h->total += len;
+	if (h->buflen) {
+		size_t take = 32 - h->buflen;
+
+		if (take > len)
+			take = len;
+		memcpy(h->buf + h->buflen, p, take);
+		h->buflen += take, p += take, len -= take;
+		if (h->buflen < 32)
+			return;
+		xxh_stripes(h->v, h->buf, 1);
+		h->buflen = 0;
+	}
+	if (len >= 32) {
+		size_t n = len / 32;
+
+		xxh_stripes(h->v, p, n);
+		p += n * 32, len -= n * 32;
+	}
+	memcpy(h->buf, p, len);
+	h->buflen = len;
+}
+
+uint64_t cp_hash64_final(const cp_hash64 *h)
+{
+	const uint8_t *p = h->buf, *end = h->buf + h->buflen;
+	uint64_t acc;
+
+	if (h->total >= 32) {
+		acc = rotl64(h->v[0], 1) + rotl64(h->v[1], 7) + rotl64(h->v[2], 12) + rotl64(h->v[3], 18);
+		for (int i = 0; i < 4; i++)
+			acc = xxh_merge(acc, h->v[i]);
+	} else {
+		acc = h->seed + P64_5;
+	}
+	acc += h->total;
+	for (; p + 8 <= end; p += 8) {
+		acc ^= xxh_round(0, load64le(p));
+		acc = rotl64(acc, 27) * P64_1 + P64_4;
+	}
+	if (p + 4 <= end) {
+		acc ^= (uint64_t)load32le(p) * P64_1;
+		acc = rotl64(acc, 23) * P64_2 + P64_3;
+		p += 4;
+	}
+	for (; p < end; p++) {
+		acc ^= (uint64_t)*p * P64_5;
+		acc = rotl64(acc, 11) * P64_1;
+	}
+	acc ^= acc >> 33;
+	acc *= P64_2;
+	acc ^= acc >> 29;
+	acc *= P64_3;
+	acc ^= acc >> 32;
+	return acc;
+}
+
+uint64_t cp_hash64_bytes(const void *data, size_t len, uint64_t seed)
+{
+	cp_hash64 h;
+
+	cp_hash64_init(&h, seed);
+	cp_hash64_update(&h, data, len);
+	return cp_hash64_final(&h);
+}
+
+/* ---- arena ------------------------------------------------------------ */
+
+#define ARENA_ALIGN 64
+#define ARENA_FIRST_BLOCK (64 * 1024)
+
+struct cp_arena_block {
+	cp_arena_block *next;
+	size_t size, used;
+	/* data follows, aligned to ARENA_ALIGN */
+};
+
+#define BLOCK_HEADER (((sizeof(cp_arena_block) + ARENA_ALIGN - 1) / ARENA_ALIGN) * ARENA_ALIGN)
+
+void cp_arena_init(cp_arena *a)
+{
+	a->head = NULL;
+	a->total = 0;
+}
+
+static cp_arena_block *arena_new_block(size_t size, cp_error *err)
+{
+	size_t total;
+	cp_arena_block *b;
+
+	if (cp_add_size(size, BLOCK_HEADER, &total) < 0) {
+		cp_error_set(err, "arena block of %zu bytes overflows", size);
+		return NULL;
+	}
+	b = cp_aligned_alloc(ARENA_ALIGN, total, err);
+	if (!b)
+		return NULL;
+	b->next = NULL;
+	b->size = size;
+	b->used = 0;
+	return b;
+}
+
+void *cp_arena_alloc(cp_arena *a, size_t size, cp_error *err)
+{
+	cp_arena_block *b = a->head;
+	size_t rounded;
+
+	if (cp_add_size(size, ARENA_ALIGN - 1, &rounded) < 0) {
+		cp_error_set(err, "allocation of %zu bytes overflows", size);
+		return NULL;
+	}
+	rounded &= ~(size_t)(ARENA_ALIGN - 1);
+	if (rounded == 0)
+		rounded = ARENA_ALIGN;
+	if (!b || b->size - b->used < rounded) {
+		size_t want = b ? b->size * 2 : ARENA_FIRST_BLOCK;
+
+		if (rounded > want / 4) {
+			/* A large request gets its own block, linked behind the
+			 * current one so the current block keeps filling. */
+			cp_arena_block *big = arena_new_block(rounded, err);
+
+			if (!big)
+				return NULL;
+			big->used = rounded;
+			if (b) {
+				big->next = b->next;
+				b->next = big;
+			} else {
+				a->head = big;
+			}
+			a->total += rounded;
+			return (char *)big + BLOCK_HEADER;
+		}
+		b = arena_new_block(want, err);
+		if (!b)
+			return NULL;
+		b->next = a->head;
+		a->head = b;
+	}
+	void *p = (char *)b + BLOCK_HEADER + b->used;
+
+	b->used += rounded;
+	a->total += rounded;
+	return p;
+}
+
+char *cp_arena_strndup(cp_arena *a, const char *s, size_t len, cp_error *err)
+{
+	char *p = cp_arena_alloc(a, len + 1, err);
+
+	if (!p)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+void cp_arena_reset(cp_arena *a)
+{
+	cp_arena_block *b = a->head, *keep = NULL;
+
+	/* Keep the largest ordinary block; free the rest. */
+	while (b) {
+		cp_arena_block *next = b->next;
+
+		if (!keep && b->size <= (size_t)256 * 1024 * 1024) {
+			keep = b;
+			keep->used = 0;
+			keep->next = NULL;
+		} else {
+			free(b);
+		}
+		b = next;
+	}
+	a->head = keep;
+	a->total = 0;
+}
+
+void cp_arena_free(cp_arena *a)
+{
+	cp_arena_block *b = a->head;
+
+	while (b) {
+		cp_arena_block *next = b->next;
+
+		free(b);
+		b = next;
+	}
+	a->head = NULL;
+	a->total = 0;
+}
+
+/* ---- temporary files ---------------------------------------------------
+ * A fixed table, so the signal handler touches no allocator. */
+
+#define TMP_MAX_FILES 64
+static char *tmp_paths[TMP_MAX_FILES];
+static volatile sig_atomic_t tmp_handlers_installed;
+
+static void tmp_signal_handler(int sig)
+{
+	for (int i = 0; i < TMP_MAX_FILES; i++)
+		if (tmp_paths[i])
+			unlink(tmp_paths[i]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void cp_tmp_install_signal_handlers(void)
+{
+	struct sigaction sa;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+
+	if (tmp_handlers_installed)
+		return;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = tmp_signal_handler;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaction(sigs[i], &sa, NULL);
+	tmp_handlers_installed = 1;
+}
+
+static int tmp_register(char *path)
+{
+	for (int i = 0; i < TMP_MAX_FILES; i++)
+		if (!tmp_paths[i]) {
+			tmp_paths[i] = path;
+			return 0;
+		}
+	return -1;
+}
+
+static void tmp_forget(const char *path)
+{
+	for (int i = 0; i < TMP_MAX_FILES; i++)
+		if (tmp_paths[i] && strcmp(tmp_paths[i], path) == 0) {
+			char *p = tmp_paths[i];
+
+			tmp_paths[i] = NULL;
+			free(p);
+			return;
+		}
+}
+
+int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err)
+{
+	size_t len = strlen(final_path);
+	char *tmpl, *reg;
+	int fd;
+
+	tmpl = cp_malloc(len + 16, 1, err);
+	if (!tmpl)
+		return -1;
+	snprintf(tmpl, len + 16, "%s.tmp.XXXXXX", final_path);
+	fd = mkstemp(tmpl);
+	if (fd < 0) {
+		cp_error_errno(err, final_path);
+		free(tmpl);
+		return -1;
+	}
+	/* mkstemp creates 0600; give the output the mode a plain open would. */
+	{
+		mode_t mask = umask(0);
+
+		umask(mask);
+		fchmod(fd, 0666 & ~mask);
+	}
+	reg = strdup(tmpl);
+	if (!reg || tmp_register(reg) < 0) {
+		free(reg);
+		close(fd);
+		unlink(tmpl);
+		free(tmpl);
+		return cp_error_set(err, "%s: too many temporary files open", final_path);
+	}
+	*tmp_path = tmpl;
+	return fd;
+}
+
+int cp_tmp_commit(const char *tmp_path, const char *final_path, cp_error *err)
+{
+	if (rename(tmp_path, final_path) < 0) {
+		cp_error_errno(err, final_path);
+		unlink(tmp_path);
+		tmp_forget(tmp_path);
+		return -1;
+	}
+	tmp_forget(tmp_path);
+	return 0;
+}
+
+void cp_tmp_discard(const char *tmp_path)
+{
+	if (!tmp_path)
+		return;
+	unlink(tmp_path);
+	tmp_forget(tmp_path);
+}
+
+/* ---- parsing ---------------------------------------------------------- */
+
+int cp_parse_i64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cp_parse_f64(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end || (errno == ERANGE && isinf(v)))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cp_strcasecmp_ascii(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		int ca = tolower((unsigned char)*a), cb = tolower((unsigned char)*b);
+
+		if (ca != cb || !ca)
+			return ca - cb;
+	}
+}
+
+/* ---- growable buffer -------------------------------------------------- */
+
+int cp_buf_reserve(cp_buf *b, size_t need, cp_error *err)
+{
+	size_t want;
+	char *p;
+
+	if (cp_add_size(b->len, need, &want) < 0)
+		return cp_error_set(err, "buffer size overflows");
+	if (want + 1 <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 256;
+
+	while (cap < want + 1) {
+		if (cap > SIZE_MAX / 2) {
+			cap = want + 1;
+			break;
+		}
+		cap *= 2;
+	}
+	p = realloc(b->data, cap);
+	if (!p)
+		return cp_error_set(err, "out of memory growing a buffer to %zu bytes", cap);
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int cp_buf_append(cp_buf *b, const void *p, size_t n, cp_error *err)
+{
+	if (cp_buf_reserve(b, n, err) < 0)
+		return -1;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int cp_buf_printf(cp_buf *b, cp_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return cp_error_set(err, "formatting failed");
+	if (cp_buf_reserve(b, (size_t)n, err) < 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+void cp_buf_free(cp_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}

@@ -1,0 +1,127 @@
+/*
+ * cp_base.h - the small things every cellpipe module needs.
+ *
+ * Errors: library functions never print and never exit.  They return a
+ * status (0 on success, -1 on failure) and fill a caller-owned cp_error
+ * with one line that names the file, the record or line, and the field.
+ * Tools print that line after their own name.
+ *
+ * Ownership: a function that returns a pointer says who frees it.
+ * Every *_free() accepts NULL.
+ */
+#ifndef CP_BASE_H
+#define CP_BASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CELLPIPE_VERSION "0.1.0"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CP_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CP_PRINTF(a, b)
+#endif
+
+/* One error message.  Long enough for a path, a record and a field. */
+typedef struct cp_error {
+	char msg[1024];
+} cp_error;
+
+/* Set the message (printf style).  Returns -1 so callers can write
+ * `return cp_error_set(err, ...)`.  err may be NULL. */
+int cp_error_set(cp_error *err, const char *fmt, ...) CP_PRINTF(2, 3);
+int cp_error_vset(cp_error *err, const char *fmt, va_list ap);
+/* Put "prefix: " in front of the existing message. */
+int cp_error_prefix(cp_error *err, const char *fmt, ...) CP_PRINTF(2, 3);
+/* Set the message from errno: "<what>: <strerror(errno)>". */
+int cp_error_errno(cp_error *err, const char *what);
+
+/* Checked size arithmetic: return 0 and store the result, or -1 on
+ * overflow.  Every allocation whose size comes from input goes through
+ * these first. */
+int cp_mul_size(size_t a, size_t b, size_t *out);
+int cp_add_size(size_t a, size_t b, size_t *out);
+
+/* malloc/calloc/realloc that check the size product and set err. */
+void *cp_malloc(size_t n, size_t size, cp_error *err);
+void *cp_calloc(size_t n, size_t size, cp_error *err);
+void *cp_realloc(void *p, size_t n, size_t size, cp_error *err);
+char *cp_strdup(const char *s, cp_error *err);
+/* Aligned allocation (align a power of two >= sizeof(void *)); free with
+ * free(). */
+void *cp_aligned_alloc(size_t align, size_t size, cp_error *err);
+
+/* 64-bit XXH64 hash (Yann Collet's published algorithm), streaming.  Used
+ * for the stream checksum and for genome-list fingerprints. */
+typedef struct cp_hash64 {
+	uint64_t v[4];
+	uint64_t total;
+	uint8_t buf[32];
+	size_t buflen;
+	uint64_t seed;
+} cp_hash64;
+
+void cp_hash64_init(cp_hash64 *h, uint64_t seed);
+void cp_hash64_update(cp_hash64 *h, const void *data, size_t len);
+uint64_t cp_hash64_final(const cp_hash64 *h);
+uint64_t cp_hash64_bytes(const void *data, size_t len, uint64_t seed);
+
+/* A region allocator: many small allocations, freed together.  Blocks
+ * grow geometrically; a large request gets a block of its own.  Every
+ * allocation is aligned to 64 bytes so tensor data can be used with SIMD
+ * and BLAS directly. */
+typedef struct cp_arena_block cp_arena_block;
+typedef struct cp_arena {
+	cp_arena_block *head;
+	size_t total;	/* bytes handed out, for accounting */
+} cp_arena;
+
+void cp_arena_init(cp_arena *a);
+void *cp_arena_alloc(cp_arena *a, size_t size, cp_error *err);
+char *cp_arena_strndup(cp_arena *a, const char *s, size_t len, cp_error *err);
+/* Forget every allocation but keep the first block for reuse. */
+void cp_arena_reset(cp_arena *a);
+void cp_arena_free(cp_arena *a);
+
+/* Temporary output files.  A tool writes FILE.tmp.XXXXXX next to FILE and
+ * renames it over FILE only when everything succeeded; on an error, or on
+ * SIGINT/SIGTERM/SIGHUP/SIGPIPE, every registered temporary is removed.
+ * cp_tmp_create returns an open descriptor and fills tmp_path (owned by
+ * the caller, free()).  */
+int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err);
+/* Rename tmp_path over final_path and forget it. */
+int cp_tmp_commit(const char *tmp_path, const char *final_path, cp_error *err);
+/* Remove tmp_path and forget it.  Safe on NULL. */
+void cp_tmp_discard(const char *tmp_path);
+/* Install the signal handlers that remove registered temporaries.
+ * Idempotent. */
+void cp_tmp_install_signal_handlers(void);
+
+/* Parse helpers: whole-string conversions with range checks.  Return 0 on
+ * success, -1 if the text is not a number of that kind. */
+int cp_parse_i64(const char *s, int64_t *out);
+int cp_parse_f64(const char *s, double *out);
+/* Lower-case ASCII copy compare. */
+int cp_strcasecmp_ascii(const char *a, const char *b);
+
+/* Dynamic array of bytes (growable buffer). */
+typedef struct cp_buf {
+	char *data;
+	size_t len, cap;
+} cp_buf;
+int cp_buf_reserve(cp_buf *b, size_t need, cp_error *err);
+int cp_buf_append(cp_buf *b, const void *p, size_t n, cp_error *err);
+int cp_buf_printf(cp_buf *b, cp_error *err, const char *fmt, ...) CP_PRINTF(3, 4);
+void cp_buf_free(cp_buf *b);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Run every test suite and end with one line "N passed, N failed".
+#
+# Each suite prints TAP-style lines ("ok - name", "not ok - name",
+# "ok - name # SKIP why"); this driver counts them.  Called by make check,
+# which sets O (object dir), BINDIR, DATA, MAKE, CC and NVCC.
+# CHECK_VARIANTS=0 skips the clang/ASan/CUDA build variants.
+# TESTS="unit cli" runs only the named suites.
+
+set -u
+O=${O:-build}
+BINDIR=${BINDIR:-bin}
+DATA=${DATA:-../shared/data}
+MAKE=${MAKE:-make}
+CC=${CC:-cc}
+NVCC=${NVCC:-nvcc}
+CHECK_VARIANTS=${CHECK_VARIANTS:-1}
+TOP=$(pwd)
+export O BINDIR DATA TOP
+
+case $BINDIR in /*) ;; *) BINDIR=$TOP/$BINDIR ;; esac
+case $O in /*) ;; *) O=$TOP/$O ;; esac
+case $DATA in /*) ;; *) DATA=$TOP/$DATA ;; esac
+export PATH="$BINDIR:$PATH"
+
+LOG=$O/test-log
+mkdir -p "$LOG"
+RESULTS=$LOG/results
+: > "$RESULTS"
+
+suites=${TESTS:-"unit cli corrupt formats data variants"}
+
+run_suite() {
+	name=$1
+	shift
+	echo "== $name"
+	"$@" 2>&1 | tee "$LOG/$name.out" | grep -E '^(not ok|ok)\b' >> "$RESULTS"
+	grep -E '^not ok' "$LOG/$name.out" | sed 's/^/   FAIL: /'
+}
+
+unit_suite() {
+	for t in "$O"/tests/test_*; do
+		[ -x "$t" ] || continue
+		n=$(basename "$t")
+		out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
+		rc=$?
+		echo "$out" | sed -n "s/^\(not ok\|ok\) [0-9]* - \(.*\)/\1 - $n: \2/p; s/^\(not ok\|ok\) [0-9]* # SKIP\(.*\)/ok - $n:\2 # SKIP/p"
+		echo "$out" | grep -E '^#|^  ---|message|error' | grep -v '^# *$' | sed 's/^/   /' | head -20
+		if [ $rc -ge 128 ] || ! echo "$out" | grep -q '^1\.\.'; then
+			echo "not ok - $n: crashed or printed no plan (exit $rc)"
+		fi
+	done
+}
+
+for s in $suites; do
+	case $s in
+	unit) run_suite unit unit_suite ;;
+	cli) run_suite cli sh tests/golden.sh tests/cli/*.golden ;;
+	corrupt) run_suite corrupt sh tests/corrupt.sh "$BINDIR/cpz" ;;
+	formats) run_suite formats sh tests/formats.sh ;;
+	data) run_suite data sh tests/data.sh ;;
+	variants)
+		if [ "$CHECK_VARIANTS" = 1 ]; then
+			run_suite variants sh tests/variants.sh
+		fi ;;
+	*) echo "unknown suite $s" ;;
+	esac
+done
+
+passed=$(grep -c '^ok' "$RESULTS")
+skipped=$(grep -c '# SKIP' "$RESULTS")
+failed=$(grep -c '^not ok' "$RESULTS")
+passed=$((passed - skipped))
+echo
+[ "$skipped" -gt 0 ] && echo "($skipped skipped: see $LOG)"
+echo "$passed passed, $failed failed" | tee "$LOG/summary"
+[ "$failed" -eq 0 ]

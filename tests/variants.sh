@@ -1,0 +1,59 @@
+#!/bin/sh
+# Build variants: warning-free under gcc and clang with -Werror, the
+# sanitizer build running the unit tests and the corrupt corpus, and the
+# CUDA build where nvcc exists (its GPU test skips without a GPU).
+set -u
+MAKE=${MAKE:-make}
+NVCC=${NVCC:-nvcc}
+J=-j$(nproc 2>/dev/null || echo 2)
+
+build() {
+	label=$1
+	shift
+	if $MAKE $J "$@" WERROR=1 all tests > "$O/variant-$label.log" 2>&1; then
+		echo "ok - build $label warning-free"
+		return 0
+	fi
+	echo "not ok - build $label: see $O/variant-$label.log"
+	grep -E 'error|warning' "$O/variant-$label.log" | head -5 | sed 's/^/#   /'
+	return 1
+}
+
+for cc in gcc clang; do
+	if command -v $cc >/dev/null 2>&1; then
+		build $cc CC=$cc O=build/$cc BINDIR=build/$cc/bin
+	else
+		echo "ok - build $cc # SKIP $cc not installed"
+	fi
+done
+
+if build asan CC=gcc ASAN=1 O=build/asan BINDIR=build/asan/bin; then
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
+	for t in build/asan/tests/test_*; do
+		n=$(basename "$t")
+		if "$t" > "$O/asan-$n.log" 2>&1; then
+			echo "ok - asan $n"
+		else
+			echo "not ok - asan $n: see $O/asan-$n.log"
+			grep -E 'ERROR|runtime error|FAILED' "$O/asan-$n.log" | head -3 | sed 's/^/#   /'
+		fi
+	done
+	CORRUPT_TAG=-asan sh tests/corrupt.sh build/asan/bin/cpz
+fi
+
+if command -v "$NVCC" >/dev/null 2>&1; then
+	if build cuda CUDA=1 O=build/cuda BINDIR=build/cuda/bin; then
+		if build/cuda/tests/test_kernels > "$O/cuda-kernels.log" 2>&1; then
+			if grep -q 'SKIP' "$O/cuda-kernels.log"; then
+				echo "ok - cuda kernels match the CPU # SKIP $(grep -m1 'SKIP CUDA' "$O/cuda-kernels.log" | sed 's/^# SKIP //')"
+			else
+				echo "ok - cuda kernels match the CPU"
+			fi
+		else
+			echo "not ok - cuda kernels: see $O/cuda-kernels.log"
+		fi
+	fi
+else
+	echo "ok - build cuda # SKIP nvcc not found"
+fi
