@@ -90,16 +90,21 @@ static void clear_progress(void)
 	}
 }
 
+static void vmessage(const char *fmt, va_list ap)
+{
+	clear_progress();
+	fprintf(stderr, "%s: ", tool_name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	clear_progress();
-	fprintf(stderr, "%s: ", tool_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmessage(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void cli_info(int level, const char *fmt, ...)
@@ -108,12 +113,9 @@ void cli_info(int level, const char *fmt, ...)
 
 	if (cli_verbosity < level)
 		return;
-	clear_progress();
-	fprintf(stderr, "%s: ", tool_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmessage(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void cli_report(const cp_error *err)
