@@ -1,6 +1,14 @@
 #!/bin/sh
-# make bench: every benchmark, one after another, figures on stdout.
+# make bench: run every bench/bench-*.sh in turn; figures on stdout.
+# Each script gets O (object dir), BINDIR and DATA in its environment.
 set -u
 O=${O:-build}
-echo "== cpz format (bench/cpz_bench)"
-"$O/bench/cpz_bench" -m 512 -r 8
+BINDIR=${BINDIR:-bin}
+DATA=${DATA:-../shared/data}
+export O BINDIR DATA
+export PATH="$(pwd)/$BINDIR:$PATH"
+for b in bench/bench-*.sh; do
+	[ -f "$b" ] || continue
+	sh "$b" || echo "bench: $b failed"
+	echo
+done

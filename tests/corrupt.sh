@@ -1,46 +1,57 @@
 #!/bin/sh
-# The corrupt-stream corpus: every file in tests/corrupt must make
-# `cpz verify` and `cpz cat` fail with exit 1 and one line on stderr that
-# contains the fragment listed in tests/corrupt/EXPECTED, without crashing
-# (sanitizer reports count as crashes).  Usage: corrupt.sh PATH/TO/cpz
+# The bad-input corpus.  Each directory tests/corrupt/NAME/ holds bad
+# inputs, EXPECTED (lines "FILE<TAB>fragment of the message") and COMMANDS
+# (shell commands, one per line, with {} for the file and $OUT for a scratch
+# directory outputs may be written to).  Every command on every file must
+# exit 1 with one line on stderr containing the fragment, without crashing
+# (sanitizer reports count as crashes), and leave nothing in $OUT.
+# Runs the programs in $BINDIR; CORRUPT_TAG labels the results.
 set -u
-CPZ=${1:-cpz}
-DIR=tests/corrupt
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-corrupt.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 tag=${CORRUPT_TAG:-}
+export PATH="$BINDIR:$PATH"
 
-for f in "$DIR"/*.cpz; do
-	name=$(basename "$f")
-	want=$(awk -F'\t' -v n="$name" '$1 == n { print $2 }' "$DIR/EXPECTED")
-	if [ -z "$want" ]; then
-		echo "not ok - corrupt$tag $name: not listed in $DIR/EXPECTED"
+for dir in tests/corrupt/*/; do
+	dir=${dir%/}
+	set_name=$(basename "$dir")
+	[ -f "$dir/EXPECTED" ] && [ -f "$dir/COMMANDS" ] || {
+		echo "not ok - corrupt$tag $set_name: needs EXPECTED and COMMANDS"
 		continue
-	fi
-	for cmd in verify cat; do
-		"$CPZ" $cmd "$f" >/dev/null 2>"$TMP/err"
-		rc=$?
-		lines=$(grep -c '' "$TMP/err")
-		if [ $rc -ne 1 ]; then
-			echo "not ok - corrupt$tag $cmd $name: exit $rc (want 1): $(head -c 400 "$TMP/err")"
-		elif [ "$lines" -ne 1 ]; then
-			echo "not ok - corrupt$tag $cmd $name: $lines lines on stderr: $(head -c 400 "$TMP/err")"
-		elif ! grep -qF -- "$want" "$TMP/err"; then
-			echo "not ok - corrupt$tag $cmd $name: message lacks '$want': $(cat "$TMP/err")"
-		else
-			echo "ok - corrupt$tag $cmd $name"
+	}
+	for f in "$dir"/*; do
+		name=$(basename "$f")
+		case $name in EXPECTED|COMMANDS|README*|*.c|*.sh) continue ;; esac
+		want=$(awk -F'\t' -v n="$name" '$1 == n { print $2 }' "$dir/EXPECTED")
+		if [ -z "$want" ]; then
+			echo "not ok - corrupt$tag $set_name/$name: not listed in EXPECTED"
+			continue
 		fi
+		k=0
+		grep -v '^#' "$dir/COMMANDS" | grep -v '^ *$' | while IFS= read -r cmd; do
+			k=$((k + 1))
+			OUT=$TMP/out
+			rm -rf "$OUT" && mkdir -p "$OUT"
+			run=$(printf '%s' "$cmd" | sed "s|{}|'$f'|g")
+			OUT=$OUT sh -c "$run" >/dev/null 2>"$TMP/err"
+			rc=$?
+			lines=$(grep -c '' "$TMP/err")
+			left=$(ls -A "$OUT")
+			label="corrupt$tag $set_name/$name (command $k)"
+			if [ $rc -ne 1 ]; then
+				echo "not ok - $label: exit $rc (want 1): $(head -c 400 "$TMP/err")"
+			elif [ "$lines" -ne 1 ]; then
+				echo "not ok - $label: $lines lines on stderr: $(head -c 400 "$TMP/err")"
+			elif ! grep -qF -- "$want" "$TMP/err"; then
+				echo "not ok - $label: message lacks '$want': $(cat "$TMP/err")"
+			elif [ -n "$left" ]; then
+				echo "not ok - $label: left output behind: $left"
+			else
+				echo "ok - $label"
+			fi
+		done
 	done
-	# the same bytes through a pipe
-	"$CPZ" verify - < "$f" >/dev/null 2>"$TMP/err"
-	rc=$?
-	if [ $rc -eq 1 ] && grep -qF -- "$want" "$TMP/err"; then
-		echo "ok - corrupt$tag pipe $name"
-	else
-		echo "not ok - corrupt$tag pipe $name: exit $rc: $(head -c 400 "$TMP/err")"
-	fi
-done
-# every listed file exists
-awk -F'\t' '!/^#/ { print $1 }' "$DIR/EXPECTED" | while read -r name; do
-	[ -f "$DIR/$name" ] || echo "not ok - corrupt$tag listed file $name is missing"
+	awk -F'\t' '!/^#/ { print $1 }' "$dir/EXPECTED" | while read -r name; do
+		[ -f "$dir/$name" ] || echo "not ok - corrupt$tag $set_name: listed file $name is missing"
+	done
 done

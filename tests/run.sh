@@ -21,7 +21,7 @@ export O BINDIR DATA TOP
 case $BINDIR in /*) ;; *) BINDIR=$TOP/$BINDIR ;; esac
 case $O in /*) ;; *) O=$TOP/$O ;; esac
 case $DATA in /*) ;; *) DATA=$TOP/$DATA ;; esac
-export PATH="$BINDIR:$PATH"
+export PATH="$BINDIR:$PATH" BINDIR
 
 LOG=$O/test-log
 mkdir -p "$LOG"
@@ -56,7 +56,7 @@ for s in $suites; do
 	case $s in
 	unit) run_suite unit unit_suite ;;
 	cli) run_suite cli sh tests/golden.sh tests/cli/*.golden ;;
-	corrupt) run_suite corrupt sh tests/corrupt.sh "$BINDIR/cpz" ;;
+	corrupt) run_suite corrupt sh tests/corrupt.sh ;;
 	formats) run_suite formats sh tests/formats.sh ;;
 	data) run_suite data sh tests/data.sh ;;
 	variants)

@@ -39,7 +39,7 @@ if build asan CC=gcc ASAN=1 O=build/asan BINDIR=build/asan/bin; then
 			grep -E 'ERROR|runtime error|FAILED' "$O/asan-$n.log" | head -3 | sed 's/^/#   /'
 		fi
 	done
-	CORRUPT_TAG=-asan sh tests/corrupt.sh build/asan/bin/cpz
+	CORRUPT_TAG=-asan BINDIR=$TOP/build/asan/bin sh tests/corrupt.sh
 fi
 
 if command -v "$NVCC" >/dev/null 2>&1; then
