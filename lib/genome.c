@@ -1,0 +1,394 @@
+/* genome.c - the gene list and identifier mapping. */
+#define _GNU_SOURCE
+#include "genome.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "table.h"
+#include "textio.h"
+
+/*
+ * Map values pack the identifier's kind above the gene index; the gene
+ * field all ones marks an ambiguous identifier.  Lower kind = stronger.
+ */
+enum { KIND_SYSTEMATIC = 0, KIND_STANDARD, KIND_SGDID, KIND_UNIPROT, KIND_ALIAS };
+#define GENE_MASK 0xffffffffLL
+#define AMBIGUOUS_GENE GENE_MASK
+
+static int64_t pack(int kind, int64_t gene)
+{
+	return ((int64_t)kind << 32) | (gene & GENE_MASK);
+}
+
+void genome_init(genome *g)
+{
+	memset(g, 0, sizeof *g);
+	cp_arena_init(&g->arena);
+}
+
+void genome_free(genome *g)
+{
+	if (!g)
+		return;
+	cp_strmap_free(g->ids);
+	cp_arena_free(&g->arena);
+	memset(g, 0, sizeof *g);
+}
+
+/* Record identifier id of the given kind for gene. */
+static int add_id(genome *g, const char *id, int kind, int32_t gene, cp_error *err)
+{
+	int64_t old, value = pack(kind, gene);
+	int rc;
+
+	if (!*id)
+		return 0;
+	rc = cp_strmap_put(g->ids, id, value, &old, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		if (kind != KIND_SYSTEMATIC)
+			g->n_aliases++;
+		return 0;
+	}
+	int old_kind = (int)(old >> 32);
+	int64_t old_gene = old & GENE_MASK;
+
+	if (old_gene == gene || kind > old_kind)
+		return 0;	/* same gene, or a weaker claim: keep the old */
+	if (kind < old_kind)
+		return cp_strmap_set(g->ids, id, value, err);
+	if (old_gene != AMBIGUOUS_GENE) {
+		g->n_ambiguous++;
+		return cp_strmap_set(g->ids, id, pack(kind, AMBIGUOUS_GENE), err);
+	}
+	return 0;
+}
+
+int32_t genome_lookupn(const genome *g, const char *id, size_t len)
+{
+	int64_t v;
+
+	if (!g->ids || !cp_strmap_getn(g->ids, id, len, &v))
+		return GENOME_UNKNOWN;
+	if ((v & GENE_MASK) == AMBIGUOUS_GENE)
+		return GENOME_AMBIGUOUS;
+	return (int32_t)(v & GENE_MASK);
+}
+
+int32_t genome_lookup(const genome *g, const char *id)
+{
+	return genome_lookupn(g, id, strlen(id));
+}
+
+typedef struct {
+	const char *name, *standard, *sgdid, *aliases, *secondary;
+} sgd_row;
+
+static int cmp_rows(const void *a, const void *b)
+{
+	return strcmp(((const sgd_row *)a)->name, ((const sgd_row *)b)->name);
+}
+
+static char *keep(genome *g, const char *s, cp_error *err)
+{
+	return cp_arena_strndup(&g->arena, s, strlen(s), err);
+}
+
+/* Add each '|'-separated identifier of list. */
+static int add_list(genome *g, const char *list, int kind, int32_t gene, cp_error *err)
+{
+	char buf[512];
+
+	while (*list) {
+		const char *bar = strchr(list, '|');
+		size_t len = bar ? (size_t)(bar - list) : strlen(list);
+
+		if (len < sizeof buf) {
+			memcpy(buf, list, len);
+			buf[len] = '\0';
+			if (add_id(g, buf, kind, gene, err) < 0)
+				return -1;
+		}
+		list += len + (bar ? 1 : 0);
+	}
+	return 0;
+}
+
+int genome_load_sgd(genome *g, const char *path, cp_error *err)
+{
+	cp_table_options opts = { '\t', 0, 0 };
+	cp_table *t = cp_table_open(path, &opts, err);
+	sgd_row *rows = NULL;
+	size_t n = 0, cap = 0, nf;
+	char **f;
+	int rc;
+
+	genome_init(g);
+	if (!t)
+		return -1;
+	g->ids = cp_strmap_new(1, err);
+	if (!g->ids)
+		goto fail;
+	while ((rc = cp_table_next(t, &nf, &f, err)) == 1) {
+		if (nf < 8) {
+			cp_error_set(err, "%s:%zu: %zu columns, an SGD features table has 16", path,
+				     cp_table_lineno(t), nf);
+			goto fail;
+		}
+		if (strcmp(f[1], "ORF") != 0)
+			continue;
+		if (!*f[3]) {
+			cp_error_set(err, "%s:%zu: an ORF without a feature name", path, cp_table_lineno(t));
+			goto fail;
+		}
+		if (n == cap) {
+			sgd_row *p;
+
+			cap = cap ? cap * 2 : 8192;
+			p = cp_realloc(rows, cap, sizeof *p, err);
+			if (!p)
+				goto fail;
+			rows = p;
+		}
+		if (!(rows[n].name = keep(g, f[3], err)) || !(rows[n].standard = keep(g, f[4], err)) ||
+		    !(rows[n].sgdid = keep(g, f[0], err)) || !(rows[n].aliases = keep(g, f[5], err)) ||
+		    !(rows[n].secondary = keep(g, f[7], err)))
+			goto fail;
+		n++;
+	}
+	if (rc < 0)
+		goto fail;
+	if (n == 0) {
+		cp_error_set(err, "%s: no ORF features: not an SGD features table?", path);
+		goto fail;
+	}
+	qsort(rows, n, sizeof *rows, cmp_rows);
+	g->n = n;
+	g->names = cp_arena_alloc(&g->arena, n * sizeof *g->names, err);
+	g->standard = cp_arena_alloc(&g->arena, n * sizeof *g->standard, err);
+	if (!g->names || !g->standard)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		if (i && strcmp(rows[i].name, rows[i - 1].name) == 0) {
+			cp_error_set(err, "%s: ORF %s appears twice", path, rows[i].name);
+			goto fail;
+		}
+		g->names[i] = rows[i].name;
+		g->standard[i] = rows[i].standard;
+		if (add_id(g, rows[i].name, KIND_SYSTEMATIC, (int32_t)i, err) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (add_id(g, rows[i].standard, KIND_STANDARD, (int32_t)i, err) < 0 ||
+		    add_id(g, rows[i].sgdid, KIND_SGDID, (int32_t)i, err) < 0 ||
+		    add_list(g, rows[i].secondary, KIND_SGDID, (int32_t)i, err) < 0 ||
+		    add_list(g, rows[i].aliases, KIND_ALIAS, (int32_t)i, err) < 0)
+			goto fail;
+	g->hash = cpz_genome_hash(n, g->names);
+	free(rows);
+	cp_table_close(t);
+	return 0;
+fail:
+	free(rows);
+	cp_table_close(t);
+	genome_free(g);
+	return -1;
+}
+
+int genome_from_record(genome *g, const cpz_record *rec, cp_error *err)
+{
+	const char *const *names, *const *alias = NULL, *const *standard = NULL;
+	const cpz_tensor *alias_gene = NULL;
+	size_t n, na = 0, ns;
+
+	genome_init(g);
+	if (cpz_record_genome(rec, &n, &names, &g->hash, err) < 0)
+		return -1;
+	if (cpz_record_field(rec, "standard")) {
+		standard = cpz_record_strings(rec, "standard", &ns, err);
+		if (!standard)
+			return -1;
+		if (ns != n)
+			return cpz_record_error(rec, "standard", err, "%zu names for %zu genes", ns, n);
+	}
+	if (cpz_record_field(rec, "alias.name")) {
+		alias = cpz_record_strings(rec, "alias.name", &na, err);
+		alias_gene = cpz_record_tensor(rec, "alias.gene", CPZ_I32, 1, err);
+		if (!alias || !alias_gene ||
+		    cpz_record_check_dim(rec, "alias.gene", alias_gene, 0, (int64_t)na, err) < 0)
+			return -1;
+	}
+	g->n = n;
+	g->ids = cp_strmap_new(1, err);
+	g->names = cp_arena_alloc(&g->arena, (n ? n : 1) * sizeof *g->names, err);
+	g->standard = cp_arena_alloc(&g->arena, (n ? n : 1) * sizeof *g->standard, err);
+	if (!g->ids || !g->names || !g->standard)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		if (!(g->names[i] = keep(g, names[i], err)) ||
+		    !(g->standard[i] = keep(g, standard ? standard[i] : "", err)))
+			goto fail;
+		if (add_id(g, names[i], KIND_SYSTEMATIC, (int32_t)i, err) < 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (add_id(g, g->standard[i], KIND_STANDARD, (int32_t)i, err) < 0)
+			goto fail;
+	for (size_t i = 0; i < na; i++) {
+		int32_t gene = ((const int32_t *)alias_gene->data)[i];
+
+		if (gene < 0 || (size_t)gene >= n) {
+			cpz_record_error(rec, "alias.gene", err, "entry %zu: gene %d out of range", i, gene);
+			goto fail;
+		}
+		if (add_id(g, alias[i], KIND_ALIAS, gene, err) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	genome_free(g);
+	return -1;
+}
+
+int genome_load_cpz(const char *path, genome *g, cp_error *err)
+{
+	cpz_reader *r = cpz_reader_open(path, err);
+	cpz_record rec;
+	int rc;
+
+	genome_init(g);
+	if (!r)
+		return -1;
+	cpz_record_init(&rec);
+	rc = cpz_reader_next(r, &rec, err);
+	if (rc == 0)
+		cp_error_set(err, "%s: no records, so no genome", path);
+	if (rc == 1) {
+		if (strcmp(rec.type, "genome") != 0) {
+			cp_error_set(err, "%s: the first record is %s, not a genome", path, rec.type);
+			rc = -1;
+		} else {
+			rc = genome_from_record(g, &rec, err) < 0 ? -1 : 1;
+		}
+	}
+	cpz_record_free(&rec);
+	cpz_reader_close(r);
+	return rc == 1 ? 0 : -1;
+}
+
+int genome_load(genome *g, const char *path, cp_error *err)
+{
+	unsigned char magic[4] = { 0 };
+	int fd;
+	ssize_t got = 0;
+
+	if (strcmp(path, "-") != 0) {
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			return cp_error_errno(err, path);
+		got = read(fd, magic, sizeof magic);
+		close(fd);
+	}
+	/* A zstd frame whose content is a cpz header means a stream; a
+	 * compressed features table is also zstd, so ask the reader. */
+	if (got == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) {
+		cp_error probe;
+		cpz_reader *r = cpz_reader_open(path, &probe);
+
+		if (r) {
+			cpz_reader_close(r);
+			return genome_load_cpz(path, g, err);
+		}
+	}
+	return genome_load_sgd(g, path, err);
+}
+
+int genome_add_uniprot(genome *g, const char *path, size_t *added, size_t *unmapped,
+		       cp_error *err)
+{
+	cp_table_options opts = { ',', 1, 0 };
+	cp_table *t = cp_table_open(path, &opts, err);
+	size_t nf, before = g->n_aliases, line = 0;
+	char **f;
+	int rc;
+
+	*unmapped = 0;
+	if (!t)
+		return -1;
+	while ((rc = cp_table_next(t, &nf, &f, err)) == 1) {
+		int32_t gene;
+
+		if (line++ == 0 && nf >= 3 && strcmp(f[0], "Systematic_name") == 0)
+			continue;	/* header */
+		if (nf < 3) {
+			cp_error_set(err, "%s:%zu: %zu columns, expected Systematic_name,Standard_name,"
+				     "Uniprot_id", path, cp_table_lineno(t), nf);
+			cp_table_close(t);
+			return -1;
+		}
+		gene = genome_lookup(g, f[0]);
+		if (gene < 0 || strcasecmp(g->names[gene], f[0]) != 0) {
+			(*unmapped)++;
+			continue;
+		}
+		if (add_id(g, f[2], KIND_UNIPROT, gene, err) < 0) {
+			cp_table_close(t);
+			return -1;
+		}
+	}
+	cp_table_close(t);
+	if (rc < 0)
+		return -1;
+	*added = g->n_aliases - before;
+	return 0;
+}
+
+int genome_to_record(const genome *g, cpz_record *rec, int with_aliases, cp_error *err)
+{
+	const char **standard, **keys, **alias;
+	int64_t *values, n_alias;
+	int32_t *alias_gene;
+	size_t total, k = 0;
+
+	if (cpz_record_add_genome(rec, g->n, g->names, err) < 0)
+		return -1;
+	if (!with_aliases)
+		return 0;
+	standard = cp_arena_alloc(&rec->arena, (g->n ? g->n : 1) * sizeof *standard, err);
+	if (!standard)
+		return -1;
+	for (size_t i = 0; i < g->n; i++)
+		standard[i] = g->standard[i];
+	if (cpz_record_add_strings(rec, "standard", g->n, standard, err) < 0)
+		return -1;
+	/* Every identifier that maps to one gene and is neither that gene's
+	 * systematic nor its standard name, in sorted order for determinism. */
+	total = cp_strmap_size(g->ids);
+	keys = cp_arena_alloc(&rec->arena, (total + 1) * sizeof *keys, err);
+	values = cp_arena_alloc(&rec->arena, (total + 1) * sizeof *values, err);
+	alias = cp_arena_alloc(&rec->arena, (total + 1) * sizeof *alias, err);
+	alias_gene = cp_arena_alloc(&rec->arena, (total + 1) * sizeof *alias_gene, err);
+	if (!keys || !values || !alias || !alias_gene)
+		return -1;
+	cp_strmap_entries(g->ids, keys, values);
+	for (size_t i = 0; i < total; i++) {
+		int64_t gene = values[i] & GENE_MASK;
+
+		if (gene == AMBIGUOUS_GENE || strcasecmp(g->names[gene], keys[i]) == 0 ||
+		    strcasecmp(g->standard[gene], keys[i]) == 0)
+			continue;
+		alias[k] = keys[i];
+		alias_gene[k++] = (int32_t)gene;
+	}
+	n_alias = (int64_t)k;
+	if (cpz_record_add_strings(rec, "alias.name", k, alias, err) < 0 ||
+	    cpz_record_add_tensor(rec, "alias.gene", CPZ_I32, 1, &n_alias, alias_gene, err) < 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,242 @@
+/* Unit tests of lib/go_dag.h and lib/pert.h: round trips and invariants. */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "go_dag.h"
+#include "pert.h"
+
+/*
+ * A small DAG over genes g0..g4:
+ *   A (stratum 0): g0 g1      B (stratum 0): g2
+ *   C (stratum 1): g3, children A, B      D (stratum 0): g4 (part_of ROOT side)
+ *   ROOT (stratum 2): children C, D
+ */
+static const char *genes[] = { "g0", "g1", "g2", "g3", "g4" };
+static const char *ids[] = { "GO:A", "GO:B", "GO:D", "GO:C", "ROOT" };
+static const char *names[] = { "a", "b", "d", "c", "root" };
+static uint8_t ns[] = { 0, 0, 2, 0, 3 };
+static int32_t stratum[] = { 0, 0, 0, 1, 2 };
+static int32_t contained[] = { 2, 1, 1, 4, 5 };
+static int64_t parent_ptr[] = { 0, 1, 2, 3, 4, 4 };
+static int32_t parent[] = { 3, 3, 4, 4 };
+static uint8_t parent_rel[] = { 0, 0, 1, 0 };
+static int64_t gene_ptr[] = { 0, 2, 3, 4, 5, 5 };
+static int32_t gene[] = { 0, 1, 2, 4, 3 };
+static uint8_t evidence[] = { 0, 1, 0, 0, 1 };
+static int32_t date[] = { 20100101, 20110101, 0, 20090505, 20100101 };
+static const char *codes[] = { "IDA", "IMP" };
+static int64_t stratum_ptr[] = { 0, 3, 4, 5 };
+
+static void small_dag(go_dag *d)
+{
+	go_dag_init(d);
+	d->n_genes = 5, d->genes = genes, d->n_terms = 5, d->term_id = ids, d->term_name = names;
+	d->ns = ns, d->stratum = stratum, d->n_contained = contained;
+	d->parent_ptr = parent_ptr, d->parent = parent, d->parent_rel = parent_rel;
+	d->gene_ptr = gene_ptr, d->gene = gene, d->evidence = evidence, d->date = date;
+	d->n_evidence_codes = 2, d->evidence_codes = codes;
+	d->n_strata = 3, d->stratum_ptr = stratum_ptr, d->root = 4;
+}
+
+static void test_dag_check_and_round_trip(void **state)
+{
+	char path[] = "/tmp/dag-test.XXXXXX";
+	int fd = mkstemp(path);
+	go_dag d, back;
+	cp_error err;
+	cpz_writer *w;
+
+	(void)state;
+	close(fd);
+	small_dag(&d);
+	if (go_dag_check(&d, "small", &err) < 0)
+		fail_msg("%s", err.msg);
+	w = cpz_writer_open(path, "go-dag", "test", "test", NULL, &err);
+	assert_non_null(w);
+	assert_int_equal(go_dag_write(w, &d, NULL, NULL, &err), 0);
+	assert_int_equal(cpz_writer_close(w, &err), 0);
+	if (go_dag_read(path, &back, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(back.n_terms, 5);
+	assert_int_equal(back.n_strata, 3);
+	assert_string_equal(back.term_id[3], "GO:C");
+	assert_memory_equal(back.gene, gene, sizeof gene);
+	assert_int_equal(go_dag_find(&back, "GO:D"), 2);
+	{
+		int64_t *cptr;
+		int32_t *child;
+
+		assert_int_equal(go_dag_children(&back, &cptr, &child, &err), 0);
+		assert_int_equal(cptr[3 + 1] - cptr[3], 2);	/* C has A and B */
+		assert_int_equal(child[cptr[3]], 0);
+		assert_int_equal(child[cptr[3] + 1], 1);
+		assert_int_equal(cptr[4 + 1] - cptr[4], 2);	/* ROOT has D and C */
+	}
+	go_dag_free(&back);
+	unlink(path);
+}
+
+static void expect_bad(go_dag *d, const char *fragment)
+{
+	cp_error err;
+
+	assert_int_equal(go_dag_check(d, "bad", &err), -1);
+	if (!strstr(err.msg, fragment))
+		fail_msg("expected '%s' in '%s'", fragment, err.msg);
+}
+
+static void test_dag_invariants(void **state)
+{
+	go_dag d;
+
+	(void)state;
+	small_dag(&d);
+	contained[3] = 3;
+	expect_bad(&d, "GO:C contains 4 genes, not 3");
+	contained[3] = 4;
+	stratum[4] = 3;
+	expect_bad(&d, "sits in stratum 2");
+	stratum[4] = 2;
+	parent[0] = 0;	/* A its own parent: a cycle */
+	expect_bad(&d, "is not above child");
+	parent[0] = 3;
+	gene[1] = 0;
+	expect_bad(&d, "not sorted and unique");
+	gene[1] = 1;
+	gene[4] = 7;
+	expect_bad(&d, "gene index 7 out of range");
+	gene[4] = 3;
+	parent_ptr[4] = 3;	/* C loses its parent */
+	expect_bad(&d, "no parent but is not the root");
+	parent_ptr[4] = 4;
+	ids[1] = "GO:A";
+	expect_bad(&d, "appears twice");
+	ids[1] = "GO:B";
+	/* C's stratum must be exactly 1 + the largest of its children's */
+	stratum[3] = 2, stratum[4] = 3, stratum_ptr[2] = 3, stratum_ptr[3] = 4;
+	{
+		int64_t sp[] = { 0, 3, 3, 4, 5 };
+
+		d.stratum_ptr = sp;
+		d.n_strata = 4;
+		expect_bad(&d, "stratum 1 is empty");
+	}
+	stratum[3] = 1, stratum[4] = 2, stratum_ptr[2] = 4, stratum_ptr[3] = 5;
+	small_dag(&d);
+	{
+		cp_error err;
+
+		assert_int_equal(go_dag_check(&d, "restored", &err), 0);
+	}
+}
+
+static void test_pert_round_trip(void **state)
+{
+	char path[] = "/tmp/pert-test.XXXXXX";
+	int fd = mkstemp(path);
+	pert_context ctx = { 0 };
+	pert_builder *b;
+	pert_batch batch;
+	pert_reader *r;
+	cpz_writer *w;
+	cpz_record rec;
+	cp_error err;
+	int32_t g1[] = { 3, 1 }, g2[] = { 4 }, e1[] = { 7, 2, 7 }, t1[] = { 4, 3, 0 };
+
+	(void)state;
+	close(fd);
+	ctx.n_genes = 5, ctx.genes = genes;
+	ctx.n_relations = 1, ctx.relation[0] = "physical", ctx.relation_edges[0] = 10;
+	ctx.n_reactions = -1, ctx.n_terms = 5, ctx.chunk_size = 2;
+	pert_go_hash(5, ids, ctx.go_hash);
+	b = pert_builder_new(&ctx, &err);
+	assert_non_null(b);
+	{
+		pert_experiment e = { .id = "x1", .source = "test", .genes = g1, .n_genes = 2,
+				      .label = { 0.5f, 0.1f, NAN, NAN } };
+
+		e.edges[0] = e1, e.n_edges[0] = 3, e.terms = t1, e.n_terms = 3;
+		assert_int_equal(pert_builder_add(b, &e, &err), 0);
+		e.id = "x2", e.genes = g2, e.n_genes = 1, e.n_edges[0] = 0, e.n_terms = 1;
+		e.environment = "37C";
+		assert_int_equal(pert_builder_add(b, &e, &err), 0);
+		e.genes = (int32_t[]){ 2, 2 }, e.n_genes = 2;
+		assert_int_equal(pert_builder_add(b, &e, &err), -1);
+		assert_non_null(strstr(err.msg, "deleted gene 2 listed twice"));
+	}
+	cpz_record_init(&rec);
+	w = cpz_writer_open(path, "samples", "test", "test", NULL, &err);
+	cpz_record_reset(&rec, "genome", &err);
+	cpz_record_add_genome(&rec, 5, genes, &err);
+	cpz_writer_write(w, &rec, &err);
+	cpz_record_reset(&rec, "context", &err);
+	assert_int_equal(pert_context_to_record(&ctx, &rec, &err), 0);
+	cpz_writer_write(w, &rec, &err);
+	pert_builder_batch(b, &batch);
+	cpz_record_reset(&rec, "samples", &err);
+	assert_int_equal(pert_batch_to_record(&ctx, &batch, &rec, &err), 0);
+	assert_int_equal(cpz_writer_write(w, &rec, &err), 0);
+	assert_int_equal(cpz_writer_close(w, &err), 0);
+	pert_builder_free(b);
+
+	r = pert_reader_open(path, "samples", &err);
+	if (!r)
+		fail_msg("%s", err.msg);
+	assert_int_equal(pert_reader_context(r)->n_relations, 1);
+	if (pert_reader_next(r, &batch, &err) != 1)
+		fail_msg("%s", err.msg);
+	assert_int_equal(batch.n, 2);
+	assert_string_equal(batch.id[1], "x2");
+	assert_string_equal(batch.environment[1], "37C");
+	assert_string_equal(batch.environment[0], "");
+	assert_int_equal(batch.gene_ptr[1], 2);
+	assert_int_equal(batch.gene[0], 1);	/* sorted */
+	assert_int_equal(batch.gene[1], 3);
+	assert_int_equal(batch.edge_ptr[0][1], 2);	/* 7 listed twice: kept once */
+	assert_int_equal(batch.edge[0][0], 2);
+	assert_int_equal(batch.term_ptr[2], 4);
+	assert_true(isnan(batch.label[2]));
+	assert_true(batch.label[4] == 0.5f);
+	assert_null(batch.reaction_ptr);
+	assert_int_equal(pert_reader_next(r, &batch, &err), 0);
+	pert_reader_close(r);
+
+	/* an index out of range is refused with the field named */
+	ctx.relation_edges[0] = 5;
+	{
+		cpz_reader *cr = cpz_reader_open(path, &err);
+		cpz_record rr;
+
+		cpz_record_init(&rr);
+		cpz_reader_next(cr, &rr, &err);
+		cpz_reader_next(cr, &rr, &err);
+		cpz_reader_next(cr, &rr, &err);
+		assert_int_equal(pert_batch_from_record(&ctx, &rr, &batch, &err), -1);
+		assert_non_null(strstr(err.msg, "field 'edge.physical.idx': experiment 0: edge 7 out of range"));
+		cpz_record_free(&rr);
+		cpz_reader_close(cr);
+	}
+	cpz_record_free(&rec);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dag_check_and_round_trip),
+		cmocka_unit_test(test_dag_invariants),
+		cmocka_unit_test(test_pert_round_trip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
