@@ -8,6 +8,17 @@
 
 #include <cblas.h>
 
+#define REAL float
+#define FN(name) name##_f32
+#include "kernels_cpu_tmpl.h"
+#undef REAL
+#undef FN
+#define REAL double
+#define FN(name) name##_f64
+#include "kernels_cpu_tmpl.h"
+#undef REAL
+#undef FN
+
 /* ---- dispatch ---------------------------------------------------------- */
 
 void cp_backend_free(cp_backend *be)
@@ -90,6 +101,106 @@ int cp_tanh_backward(cp_backend *be, cp_precision prec, size_t n, const void *y,
 		     const void *dy, void *dx, cp_error *err)
 {
 	return be->ops->tanh_backward(be, prec, n, y, dy, dx, err);
+}
+
+int cp_gather_cols(cp_backend *be, cp_precision prec, size_t rows, size_t n, const int64_t *base,
+		   const int64_t *stride, const void *src, void *dst, cp_error *err)
+{
+	return be->ops->gather_cols(be, prec, rows, n, base, stride, src, dst, err);
+}
+
+int cp_gather_cols_backward(cp_backend *be, cp_precision prec, size_t rows, size_t n_targets,
+			    const int64_t *tbase, const int64_t *tstride, const int64_t *ptr,
+			    const int64_t *use, size_t n_src, const void *src, void *dst,
+			    cp_error *err)
+{
+	return be->ops->gather_cols_backward(be, prec, rows, n_targets, tbase, tstride, ptr, use,
+					     n_src, src, dst, err);
+}
+
+int cp_add_row_vector(cp_backend *be, cp_precision prec, size_t rows, size_t cols, void *x,
+		      const void *v, cp_error *err)
+{
+	return be->ops->add_row_vector(be, prec, rows, cols, x, v, err);
+}
+
+int cp_col_sum(cp_backend *be, cp_precision prec, size_t rows, size_t cols, const void *x,
+	       void *out, int accumulate, cp_error *err)
+{
+	return be->ops->col_sum(be, prec, rows, cols, x, out, accumulate, err);
+}
+
+int cp_batchnorm_forward(cp_backend *be, cp_precision prec, size_t rows, size_t cols,
+			 const void *x, const void *gamma, const void *beta, double eps, void *y,
+			 void *xhat, void *invstd, void *mean, void *var, cp_error *err)
+{
+	if (rows == 0)
+		return cp_error_set(err, "batch normalisation of an empty batch");
+	return be->ops->batchnorm_forward(be, prec, rows, cols, x, gamma, beta, eps, y, xhat, invstd,
+					  mean, var, err);
+}
+
+int cp_batchnorm_inference(cp_backend *be, cp_precision prec, size_t rows, size_t cols,
+			   const void *x, const void *gamma, const void *beta, const void *rmean,
+			   const void *rvar, double eps, void *y, cp_error *err)
+{
+	return be->ops->batchnorm_inference(be, prec, rows, cols, x, gamma, beta, rmean, rvar, eps, y,
+					    err);
+}
+
+int cp_batchnorm_backward(cp_backend *be, cp_precision prec, size_t rows, size_t cols,
+			  const void *xhat, const void *invstd, const void *gamma, const void *dy,
+			  void *dx, void *dgamma, void *dbeta, cp_error *err)
+{
+	return be->ops->batchnorm_backward(be, prec, rows, cols, xhat, invstd, gamma, dy, dx, dgamma,
+					   dbeta, err);
+}
+
+int cp_lerp(cp_backend *be, cp_precision prec, size_t n, void *r, const void *v, double momentum,
+	    double v_scale, cp_error *err)
+{
+	return be->ops->lerp(be, prec, n, r, v, momentum, v_scale, err);
+}
+
+int cp_segment_linear_forward(cp_backend *be, cp_precision prec, size_t rows, size_t nseg,
+			      size_t K, const int64_t *ptr, const void *x, const void *w,
+			      const void *bias, void *y, cp_error *err)
+{
+	return be->ops->segment_linear_forward(be, prec, rows, nseg, K, ptr, x, w, bias, y, err);
+}
+
+int cp_segment_linear_backward(cp_backend *be, cp_precision prec, size_t rows, size_t nseg,
+			       size_t K, const int64_t *ptr, const void *x, const void *w,
+			       const void *dy, void *dx, void *dw, void *dbias, cp_error *err)
+{
+	return be->ops->segment_linear_backward(be, prec, rows, nseg, K, ptr, x, w, dy, dx, dw, dbias,
+						err);
+}
+
+int cp_masked_mse(cp_backend *be, cp_precision prec, size_t rows, size_t nseg, size_t K,
+		  const void *pred, const void *target, double scale, void *grad, double *loss,
+		  cp_error *err)
+{
+	return be->ops->masked_mse(be, prec, rows, nseg, K, pred, target, scale, grad, loss, err);
+}
+
+int cp_sum_squares(cp_backend *be, cp_precision prec, size_t n, const void *x, double *out,
+		   cp_error *err)
+{
+	return be->ops->sum_squares(be, prec, n, x, out, err);
+}
+
+int cp_scale(cp_backend *be, cp_precision prec, size_t n, void *x, double alpha, cp_error *err)
+{
+	return be->ops->scale(be, prec, n, x, alpha, err);
+}
+
+int cp_adamw(cp_backend *be, cp_precision prec, size_t n, void *p, const void *g, void *m, void *v,
+	     double lr, double beta1, double beta2, double eps, double wd, long t, cp_error *err)
+{
+	if (t < 1)
+		return cp_error_set(err, "adamw: step %ld, counting starts at 1", t);
+	return be->ops->adamw(be, prec, n, p, g, m, v, lr, beta1, beta2, eps, wd, t, err);
 }
 
 cp_backend *cp_backend_cuda(int device, cp_error *err)
@@ -232,6 +343,148 @@ static int cpu_tanh_backward(cp_backend *be, cp_precision prec, size_t n, const 
 	return 0;
 }
 
+/* The CPU ops: dispatch on precision to the template instances. */
+#define CPU_DISPATCH(call_f32, call_f64) \
+	do {                              \
+		if (prec == CP_F64)       \
+			call_f64;         \
+		else                      \
+			call_f32;         \
+	} while (0)
+
+static int cpu_gather_cols(cp_backend *be, cp_precision prec, size_t rows, size_t n,
+			   const int64_t *base, const int64_t *stride, const void *src, void *dst,
+			   cp_error *err)
+{
+	(void)be, (void)err;
+	CPU_DISPATCH(gather_cols_f32(rows, n, base, stride, src, dst),
+		     gather_cols_f64(rows, n, base, stride, src, dst));
+	return 0;
+}
+
+static int cpu_gather_cols_backward(cp_backend *be, cp_precision prec, size_t rows,
+				    size_t n_targets, const int64_t *tbase, const int64_t *tstride,
+				    const int64_t *ptr, const int64_t *use, size_t n_src,
+				    const void *src, void *dst, cp_error *err)
+{
+	(void)be, (void)err;
+	CPU_DISPATCH(gather_cols_backward_f32(rows, n_targets, tbase, tstride, ptr, use, n_src, src, dst),
+		     gather_cols_backward_f64(rows, n_targets, tbase, tstride, ptr, use, n_src, src, dst));
+	return 0;
+}
+
+static int cpu_add_row_vector(cp_backend *be, cp_precision prec, size_t rows, size_t cols,
+			      void *x, const void *v, cp_error *err)
+{
+	(void)be, (void)err;
+	CPU_DISPATCH(add_row_vector_f32(rows, cols, x, v), add_row_vector_f64(rows, cols, x, v));
+	return 0;
+}
+
+static int cpu_col_sum(cp_backend *be, cp_precision prec, size_t rows, size_t cols,
+		       const void *x, void *out, int accumulate, cp_error *err)
+{
+	(void)be;
+	return prec == CP_F64 ? col_sum_f64(rows, cols, x, out, accumulate, err)
+			      : col_sum_f32(rows, cols, x, out, accumulate, err);
+}
+
+static int cpu_batchnorm_forward(cp_backend *be, cp_precision prec, size_t rows, size_t cols,
+				 const void *x, const void *gamma, const void *beta, double eps,
+				 void *y, void *xhat, void *invstd, void *mean, void *var,
+				 cp_error *err)
+{
+	(void)be;
+	return prec == CP_F64
+		? batchnorm_forward_f64(rows, cols, x, gamma, beta, eps, y, xhat, invstd, mean, var, err)
+		: batchnorm_forward_f32(rows, cols, x, gamma, beta, eps, y, xhat, invstd, mean, var, err);
+}
+
+static int cpu_batchnorm_inference(cp_backend *be, cp_precision prec, size_t rows, size_t cols,
+				   const void *x, const void *gamma, const void *beta,
+				   const void *rmean, const void *rvar, double eps, void *y,
+				   cp_error *err)
+{
+	(void)be, (void)err;
+	CPU_DISPATCH(batchnorm_inference_f32(rows, cols, x, gamma, beta, rmean, rvar, eps, y),
+		     batchnorm_inference_f64(rows, cols, x, gamma, beta, rmean, rvar, eps, y));
+	return 0;
+}
+
+static int cpu_batchnorm_backward(cp_backend *be, cp_precision prec, size_t rows, size_t cols,
+				  const void *xhat, const void *invstd, const void *gamma,
+				  const void *dy, void *dx, void *dgamma, void *dbeta, cp_error *err)
+{
+	(void)be;
+	return prec == CP_F64
+		? batchnorm_backward_f64(rows, cols, xhat, invstd, gamma, dy, dx, dgamma, dbeta, err)
+		: batchnorm_backward_f32(rows, cols, xhat, invstd, gamma, dy, dx, dgamma, dbeta, err);
+}
+
+static int cpu_lerp(cp_backend *be, cp_precision prec, size_t n, void *r, const void *v,
+		    double momentum, double v_scale, cp_error *err)
+{
+	(void)be, (void)err;
+	CPU_DISPATCH(lerp_f32(n, r, v, momentum, v_scale), lerp_f64(n, r, v, momentum, v_scale));
+	return 0;
+}
+
+static int cpu_segment_linear_forward(cp_backend *be, cp_precision prec, size_t rows, size_t nseg,
+				      size_t K, const int64_t *ptr, const void *x, const void *w,
+				      const void *bias, void *y, cp_error *err)
+{
+	(void)be, (void)err;
+	CPU_DISPATCH(segment_linear_forward_f32(rows, nseg, K, ptr, x, w, bias, y),
+		     segment_linear_forward_f64(rows, nseg, K, ptr, x, w, bias, y));
+	return 0;
+}
+
+static int cpu_segment_linear_backward(cp_backend *be, cp_precision prec, size_t rows,
+				       size_t nseg, size_t K, const int64_t *ptr, const void *x,
+				       const void *w, const void *dy, void *dx, void *dw,
+				       void *dbias, cp_error *err)
+{
+	(void)be, (void)err;
+	CPU_DISPATCH(segment_linear_backward_f32(rows, nseg, K, ptr, x, w, dy, dx, dw, dbias),
+		     segment_linear_backward_f64(rows, nseg, K, ptr, x, w, dy, dx, dw, dbias));
+	return 0;
+}
+
+static int cpu_masked_mse(cp_backend *be, cp_precision prec, size_t rows, size_t nseg, size_t K,
+			  const void *pred, const void *target, double scale, void *grad,
+			  double *loss, cp_error *err)
+{
+	(void)be;
+	return prec == CP_F64 ? masked_mse_f64(rows, nseg, K, pred, target, scale, grad, loss, err)
+			      : masked_mse_f32(rows, nseg, K, pred, target, scale, grad, loss, err);
+}
+
+static int cpu_sum_squares(cp_backend *be, cp_precision prec, size_t n, const void *x,
+			   double *out, cp_error *err)
+{
+	(void)be, (void)err;
+	*out = prec == CP_F64 ? sum_squares_f64(n, x) : sum_squares_f32(n, x);
+	return 0;
+}
+
+static int cpu_scale(cp_backend *be, cp_precision prec, size_t n, void *x, double alpha,
+		     cp_error *err)
+{
+	(void)be, (void)err;
+	CPU_DISPATCH(scale_f32(n, x, alpha), scale_f64(n, x, alpha));
+	return 0;
+}
+
+static int cpu_adamw(cp_backend *be, cp_precision prec, size_t n, void *p, const void *g, void *m,
+		     void *v, double lr, double beta1, double beta2, double eps, double wd, long t,
+		     cp_error *err)
+{
+	(void)be, (void)err;
+	CPU_DISPATCH(adamw_f32(n, p, g, m, v, lr, beta1, beta2, eps, wd, t),
+		     adamw_f64(n, p, g, m, v, lr, beta1, beta2, eps, wd, t));
+	return 0;
+}
+
 static const cp_backend_ops cpu_ops = {
 	.name = "cpu",
 	.is_host = 1,
@@ -245,6 +498,20 @@ static const cp_backend_ops cpu_ops = {
 	.gemm_grouped = cpu_gemm_grouped,
 	.tanh_forward = cpu_tanh_forward,
 	.tanh_backward = cpu_tanh_backward,
+	.gather_cols = cpu_gather_cols,
+	.gather_cols_backward = cpu_gather_cols_backward,
+	.add_row_vector = cpu_add_row_vector,
+	.col_sum = cpu_col_sum,
+	.batchnorm_forward = cpu_batchnorm_forward,
+	.batchnorm_inference = cpu_batchnorm_inference,
+	.batchnorm_backward = cpu_batchnorm_backward,
+	.lerp = cpu_lerp,
+	.segment_linear_forward = cpu_segment_linear_forward,
+	.segment_linear_backward = cpu_segment_linear_backward,
+	.masked_mse = cpu_masked_mse,
+	.sum_squares = cpu_sum_squares,
+	.scale = cpu_scale,
+	.adamw = cpu_adamw,
 };
 
 cp_backend *cp_backend_cpu(int threads, cp_error *err)

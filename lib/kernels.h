@@ -13,6 +13,7 @@
 #define CP_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cp_base.h"
 
@@ -80,6 +81,86 @@ int cp_tanh_forward(cp_backend *be, cp_precision prec, size_t n, const void *x, 
 /* dx = dy * (1 - y^2), where y = tanh(x) (dx may alias dy). */
 int cp_tanh_backward(cp_backend *be, cp_precision prec, size_t n, const void *y,
 		     const void *dy, void *dx, cp_error *err);
+
+/* ---- the operations of a stratum-batched network ------------------------
+ * Index arrays (int64) live in backend memory like the data. */
+
+/* dst[b*n + j] = src[base[j] + b*stride[j]], or 0 where base[j] < 0, for
+ * b < rows, j < n: gathers the input columns of a stratum's terms. */
+int cp_gather_cols(cp_backend *be, cp_precision prec, size_t rows, size_t n, const int64_t *base,
+		   const int64_t *stride, const void *src, void *dst, cp_error *err);
+/* The transpose of a gather, as a deterministic sum: for each target c <
+ * n_targets and b < rows, dst[tbase[c] + b*tstride[c]] += sum over k in
+ * [ptr[c], ptr[c+1]) of src[b*n_src + use[k]]. */
+int cp_gather_cols_backward(cp_backend *be, cp_precision prec, size_t rows, size_t n_targets,
+			    const int64_t *tbase, const int64_t *tstride, const int64_t *ptr,
+			    const int64_t *use, size_t n_src, const void *src, void *dst,
+			    cp_error *err);
+/* x[b*cols + j] += v[j]. */
+int cp_add_row_vector(cp_backend *be, cp_precision prec, size_t rows, size_t cols, void *x,
+		      const void *v, cp_error *err);
+/* out[j] = (accumulate ? out[j] : 0) + sum over b of x[b*cols + j]. */
+int cp_col_sum(cp_backend *be, cp_precision prec, size_t rows, size_t cols, const void *x,
+	       void *out, int accumulate, cp_error *err);
+
+/*
+ * Batch normalisation over the rows of each column (training mode):
+ * mean and biased variance per column, xhat = (x - mean) / sqrt(var + eps),
+ * y = gamma * xhat + beta.  A column whose values are all equal has
+ * xhat = 0 exactly (its variance is zero in exact arithmetic).  Saves
+ * xhat, invstd, and mean and var for the running statistics.
+ */
+int cp_batchnorm_forward(cp_backend *be, cp_precision prec, size_t rows, size_t cols,
+			 const void *x, const void *gamma, const void *beta, double eps, void *y,
+			 void *xhat, void *invstd, void *mean, void *var, cp_error *err);
+/* Inference mode: y = gamma * (x - rmean) / sqrt(rvar + eps) + beta. */
+int cp_batchnorm_inference(cp_backend *be, cp_precision prec, size_t rows, size_t cols,
+			   const void *x, const void *gamma, const void *beta, const void *rmean,
+			   const void *rvar, double eps, void *y, cp_error *err);
+/* Training-mode backward: dx = gamma*invstd/rows * (rows*dy - sum(dy) -
+ * xhat*sum(dy*xhat)); dgamma += sum(dy*xhat); dbeta += sum(dy). */
+int cp_batchnorm_backward(cp_backend *be, cp_precision prec, size_t rows, size_t cols,
+			  const void *xhat, const void *invstd, const void *gamma, const void *dy,
+			  void *dx, void *dgamma, void *dbeta, cp_error *err);
+/* r = (1 - momentum) * r + momentum * v, over n values (running statistics). */
+int cp_lerp(cp_backend *be, cp_precision prec, size_t n, void *r, const void *v, double momentum,
+	    double v_scale, cp_error *err);
+
+/*
+ * Per-segment linear heads (one small head per term): the columns of x
+ * (rows x W, W = ptr[nseg]) are split into nseg segments, and
+ * y[(b*nseg + s)*K + k] = bias[s*K + k] + sum over j in segment s of
+ * x[b*W + j] * w[k*W + j].
+ */
+int cp_segment_linear_forward(cp_backend *be, cp_precision prec, size_t rows, size_t nseg,
+			      size_t K, const int64_t *ptr, const void *x, const void *w,
+			      const void *bias, void *y, cp_error *err);
+/* Its gradients, accumulated: dx += ..., dw += ..., dbias += ... */
+int cp_segment_linear_backward(cp_backend *be, cp_precision prec, size_t rows, size_t nseg,
+			       size_t K, const int64_t *ptr, const void *x, const void *w,
+			       const void *dy, void *dx, void *dw, void *dbias, cp_error *err);
+
+/*
+ * Masked mean squared error of nseg predictions per row against one
+ * target per row and output: pred is rows x nseg x K, target rows x K (NaN
+ * = missing, ignored).  loss = scale * sum over s, k of the mean over the
+ * rows with a target of (pred - target)^2, and grad (same shape as pred)
+ * its gradient.  *loss is returned to the host.
+ */
+int cp_masked_mse(cp_backend *be, cp_precision prec, size_t rows, size_t nseg, size_t K,
+		  const void *pred, const void *target, double scale, void *grad, double *loss,
+		  cp_error *err);
+
+/* Optimiser helpers. */
+/* *out = sum of x[i]^2 (host double). */
+int cp_sum_squares(cp_backend *be, cp_precision prec, size_t n, const void *x, double *out,
+		   cp_error *err);
+/* x *= alpha. */
+int cp_scale(cp_backend *be, cp_precision prec, size_t n, void *x, double alpha, cp_error *err);
+/* AdamW step over n parameters with bias correction for step t >= 1 and
+ * decoupled weight decay wd: p -= lr * (mhat / (sqrt(vhat) + eps) + wd * p). */
+int cp_adamw(cp_backend *be, cp_precision prec, size_t n, void *p, const void *g, void *m, void *v,
+	     double lr, double beta1, double beta2, double eps, double wd, long t, cp_error *err);
 
 #ifdef __cplusplus
 }

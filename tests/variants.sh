@@ -44,15 +44,17 @@ fi
 
 if command -v "$NVCC" >/dev/null 2>&1; then
 	if build cuda CUDA=1 O=build/cuda BINDIR=build/cuda/bin; then
-		if build/cuda/tests/test_kernels > "$O/cuda-kernels.log" 2>&1; then
-			if grep -q 'SKIP' "$O/cuda-kernels.log"; then
-				echo "ok - cuda kernels match the CPU # SKIP $(grep -m1 'SKIP CUDA' "$O/cuda-kernels.log" | sed 's/^# SKIP //')"
+		for t in test_kernels test_ops; do
+			if build/cuda/tests/$t > "$O/cuda-$t.log" 2>&1; then
+				if grep -q 'SKIP CUDA' "$O/cuda-$t.log"; then
+					echo "ok - cuda $t matches the CPU # SKIP $(grep -m1 'SKIP CUDA' "$O/cuda-$t.log" | sed 's/^# SKIP //')"
+				else
+					echo "ok - cuda $t matches the CPU"
+				fi
 			else
-				echo "ok - cuda kernels match the CPU"
+				echo "not ok - cuda $t: see $O/cuda-$t.log"
 			fi
-		else
-			echo "not ok - cuda kernels: see $O/cuda-kernels.log"
-		fi
+		done
 	fi
 else
 	echo "ok - build cuda # SKIP nvcc not found"
