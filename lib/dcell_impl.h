@@ -1,0 +1,39 @@
+/*
+ * dcell_impl.h - private: the dense run's buffers, shared by dcell.c and
+ * the sparse path.  Not part of the public API.
+ */
+#ifndef CP_DCELL_IMPL_H
+#define CP_DCELL_IMPL_H
+
+#include "dcell.h"
+
+typedef struct dcell_stratum_run {
+	/* backend arrays: the gather of the stratum's inputs and its backward */
+	int64_t *base, *stride;
+	size_t n_targets;
+	int64_t *tbase, *tstride, *uptr, *use;
+	int64_t *seg_ptr;	/* head segments: term columns */
+	cp_gemm *gemm;		/* host descriptors, one per term */
+} dcell_stratum_run;
+
+struct dcell_run {
+	dcell *m;
+	cp_backend *be;
+	size_t max_batch;
+	/* backend buffers */
+	void *params, *grad, *adam_m, *adam_v, *buffers;
+	void *H, *dH;		/* [genes | strata] activations, max_batch rows per block */
+	void *Z, *A, *xhat;	/* per stratum, n rows, stacked */
+	void *invstd, *mean, *var;
+	void *I, *dI, *scratch;
+	void *pred, *dpred, *target;
+	dcell_stratum_run *strata;
+	/* host staging */
+	void *host_genes, *host_target, *host_pred;
+	int trained_forward;
+	long params_version;	/* bumped whenever parameters change */
+};
+
+uint64_t dcell_rng_next(uint64_t *state);
+
+#endif

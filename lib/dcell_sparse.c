@@ -1,0 +1,352 @@
+/*
+ * dcell_sparse.c - DCell computed only where a deletion changes something.
+ *
+ * A batch's samples that do not touch term t all give t the same input,
+ * so t has one shared value per batch (in inference: the wild type) and
+ * per-sample deltas only for the samples S_t whose deleted genes it
+ * contains.  Everything the dense path computes per sample is formed from
+ * these:
+ *  - forward: Z_t(shared) = b + W I(shared); for s in S_t the delta
+ *    W (delta of the affected children's outputs, plus the deleted direct
+ *    genes' columns);
+ *  - BatchNorm statistics in training: mean and variance over the batch
+ *    from (B - n) copies of the shared value and the n affected values; a
+ *    column constant over the batch normalises to exactly zero;
+ *  - losses and their gradients: the unaffected samples' part from label
+ *    sums, the affected ones directly;
+ *  - backward: only the SUM over unaffected samples of the gradient at a
+ *    term's output is ever needed (BatchNorm, tanh and the linear map are
+ *    linear in it there), so each term carries that sum plus one gradient
+ *    row per affected sample; the weight gradient is the shared rank-1
+ *    part plus the sparse corrections.
+ * The numerics are in dcell_sparse_tmpl.h, instantiated for float and double.
+ */
+#define _GNU_SOURCE
+#include "dcell.h"
+#include "dcell_impl.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+struct dcell_sparse {
+	dcell_run *r;
+	const dcell *m;
+	/* the batch's sets: samples affecting t are s_idx[s_ptr[t] .. s_ptr[t+1]) */
+	size_t n;
+	int64_t *s_ptr;
+	int32_t *s_idx;
+	size_t s_cap;
+	int64_t *e_off;		/* element offset of t's rows: sum of n_t * L_t before t */
+	int32_t *mark;
+	/* per (term, affected sample) rows, e_off indexed (REAL) */
+	void *rz, *ra, *rxh, *rdo, *rg;
+	size_t r_cap;
+	void *rdy;		/* head gradients, s_ptr * K indexed */
+	size_t rdy_cap;
+	/* per term, over all terms' columns (act_off + col_off), REAL */
+	void *zsh, *ash, *xhsh, *osh, *gun, *mu, *is;
+	uint8_t *constant;
+	void *ysh, *dyun;	/* T x K */
+	/* the wild type, for inference */
+	void *wz, *wa, *wo, *wy;
+	long wt_version;
+	/* scratch */
+	void *tmp, *ish, *vec;
+	size_t tmp_cap;
+	int64_t *pos;
+	int32_t *derived;
+	/* label totals of the batch: count, sum, sum of squares per output */
+	double tot_n[PERT_N_LABELS], tot_s[PERT_N_LABELS], tot_q[PERT_N_LABELS];
+	int train;
+	double flops, pairs;
+};
+
+static int grow(void **p, size_t *cap, size_t need, size_t es, cp_error *err)
+{
+	void *q;
+
+	if (need <= *cap && *p)
+		return 0;
+	need = need < 1024 ? 1024 : need + need / 2;
+	q = cp_realloc(*p, need, es, err);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = need;
+	return 0;
+}
+
+dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
+{
+	dcell_sparse *sp;
+	const dcell *m = r->m;
+	size_t es = cp_precision_size(m->prec), T = m->n_terms, TW = (size_t)m->total_width;
+	size_t K = (size_t)m->cfg.n_outputs, max_in = 0, max_w = 0;
+
+	if (!cp_backend_is_host(r->be)) {
+		cp_error_set(err, "dcell: the sparse path runs on the CPU backend");
+		return NULL;
+	}
+	sp = calloc(1, sizeof *sp);
+	if (!sp) {
+		cp_error_set(err, "out of memory");
+		return NULL;
+	}
+	sp->r = r;
+	sp->m = m;
+	sp->wt_version = -1;
+	for (size_t t = 0; t < T; t++) {
+		if ((size_t)m->in_dim[t] > max_in)
+			max_in = (size_t)m->in_dim[t];
+		if ((size_t)m->width[t] > max_w)
+			max_w = (size_t)m->width[t];
+	}
+	sp->s_ptr = cp_calloc(T + 1, sizeof *sp->s_ptr, err);
+	sp->e_off = cp_calloc(T + 1, sizeof *sp->e_off, err);
+	sp->mark = cp_malloc(T, sizeof *sp->mark, err);
+	sp->derived = cp_malloc(T, sizeof *sp->derived, err);
+	sp->constant = cp_calloc(TW, 1, err);
+	sp->zsh = cp_calloc(TW, es, err);
+	sp->ash = cp_calloc(TW, es, err);
+	sp->xhsh = cp_calloc(TW, es, err);
+	sp->osh = cp_calloc(TW, es, err);
+	sp->gun = cp_calloc(TW, es, err);
+	sp->mu = cp_calloc(TW, es, err);
+	sp->is = cp_calloc(TW, es, err);
+	sp->wz = cp_calloc(TW, es, err);
+	sp->wa = cp_calloc(TW, es, err);
+	sp->wo = cp_calloc(TW, es, err);
+	sp->ysh = cp_calloc(T * K, es, err);
+	sp->dyun = cp_calloc(T * K, es, err);
+	sp->wy = cp_calloc(T * K, es, err);
+	sp->ish = cp_calloc(max_in, es, err);
+	sp->vec = cp_calloc(max_w, es, err);
+	if (!sp->s_ptr || !sp->e_off || !sp->mark || !sp->derived || !sp->constant || !sp->zsh ||
+	    !sp->ash || !sp->xhsh || !sp->osh || !sp->gun || !sp->mu || !sp->is || !sp->wz || !sp->wa ||
+	    !sp->wo || !sp->ysh || !sp->dyun || !sp->wy || !sp->ish || !sp->vec) {
+		dcell_sparse_free(sp);
+		return NULL;
+	}
+	return sp;
+}
+
+void dcell_sparse_free(dcell_sparse *sp)
+{
+	if (!sp)
+		return;
+	free(sp->s_ptr), free(sp->s_idx), free(sp->e_off), free(sp->mark), free(sp->derived);
+	free(sp->rz), free(sp->ra), free(sp->rxh), free(sp->rdo), free(sp->rg), free(sp->rdy);
+	free(sp->zsh), free(sp->ash), free(sp->xhsh), free(sp->osh), free(sp->gun), free(sp->mu);
+	free(sp->is), free(sp->constant), free(sp->ysh), free(sp->dyun);
+	free(sp->wz), free(sp->wa), free(sp->wo), free(sp->wy);
+	free(sp->tmp), free(sp->ish), free(sp->vec), free(sp->pos);
+	free(sp);
+}
+
+void dcell_sparse_stats(const dcell_sparse *sp, double *flops, double *pairs)
+{
+	if (flops)
+		*flops = sp->flops;
+	if (pairs)
+		*pairs = sp->pairs;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The samples affecting each term: every term containing a deleted gene. */
+static int build_sets(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
+{
+	const dcell *m = sp->m;
+	size_t T = m->n_terms, es = cp_precision_size(m->prec), K = (size_t)m->cfg.n_outputs;
+	int64_t total = 0;
+
+	sp->n = b->n;
+	memset(sp->s_ptr, 0, (T + 1) * sizeof *sp->s_ptr);
+	for (size_t t = 0; t < T; t++)
+		sp->mark[t] = -1;
+	for (size_t i = 0; i < b->n; i++) {
+		size_t nd = 0;
+
+		for (int64_t k = b->gene_ptr[i]; k < b->gene_ptr[i + 1]; k++) {
+			int32_t g = b->gene[k];
+
+			if (g < 0 || (size_t)g >= m->n_genes)
+				return cp_error_set(err, "dcell: sample %zu: gene %d out of range", i, g);
+			for (int64_t c = m->cont_ptr[g]; c < m->cont_ptr[g + 1]; c++) {
+				int32_t t = m->cont_term[c];
+
+				if (sp->mark[t] != (int32_t)i) {
+					sp->mark[t] = (int32_t)i;
+					sp->s_ptr[t + 1]++;
+					sp->derived[nd++] = t;
+				}
+			}
+		}
+		if (b->term_ptr) {
+			/* the samples' own lists must name exactly these terms */
+			int64_t k0 = b->term_ptr[i], k1 = b->term_ptr[i + 1];
+
+			qsort(sp->derived, nd, sizeof *sp->derived, cmp_i32);
+			if ((size_t)(k1 - k0) != nd || (nd && memcmp(sp->derived, b->term + k0,
+								       nd * sizeof *sp->derived) != 0))
+				return cp_error_set(err, "sample %zu: its affected GO terms differ from the "
+						    "model's DAG: make the samples with --go and the same "
+						    "go-dag", i);
+		}
+	}
+	for (size_t t = 0; t < T; t++)
+		sp->s_ptr[t + 1] += sp->s_ptr[t];
+	if (grow((void **)&sp->s_idx, &sp->s_cap, (size_t)sp->s_ptr[T], sizeof *sp->s_idx, err) < 0)
+		return -1;
+	{
+		int64_t *fill = cp_malloc(T, sizeof *fill, err);
+
+		if (!fill)
+			return -1;
+		memcpy(fill, sp->s_ptr, T * sizeof *fill);
+		for (size_t t = 0; t < T; t++)
+			sp->mark[t] = -1;
+		for (size_t i = 0; i < b->n; i++)
+			for (int64_t k = b->gene_ptr[i]; k < b->gene_ptr[i + 1]; k++)
+				for (int64_t c = m->cont_ptr[b->gene[k]]; c < m->cont_ptr[b->gene[k] + 1]; c++) {
+					int32_t t = m->cont_term[c];
+
+					if (sp->mark[t] != (int32_t)i) {
+						sp->mark[t] = (int32_t)i;
+						sp->s_idx[fill[t]++] = (int32_t)i;
+					}
+				}
+		free(fill);
+	}
+	for (size_t t = 0; t < T; t++) {
+		sp->e_off[t] = total;
+		total += (sp->s_ptr[t + 1] - sp->s_ptr[t]) * m->width[t];
+	}
+	sp->e_off[T] = total;
+	{
+		size_t cap = sp->r_cap, need = (size_t)total;
+
+		if (need > cap || !sp->rz) {
+			size_t c1 = cap, c2 = cap, c3 = cap, c4 = cap, c5 = cap;
+
+			if (grow(&sp->rz, &c1, need, es, err) < 0 || grow(&sp->ra, &c2, need, es, err) < 0 ||
+			    grow(&sp->rxh, &c3, need, es, err) < 0 || grow(&sp->rdo, &c4, need, es, err) < 0 ||
+			    grow(&sp->rg, &c5, need, es, err) < 0)
+				return -1;
+			sp->r_cap = c1;
+		}
+	}
+	if (grow(&sp->rdy, &sp->rdy_cap, (size_t)sp->s_ptr[T] * K, es, err) < 0)
+		return -1;
+	free(sp->pos);
+	sp->pos = cp_malloc(b->n, sizeof *sp->pos, err);
+	if (!sp->pos)
+		return -1;
+	/* scratch for the largest (samples x width) block */
+	{
+		size_t need = 0;
+
+		for (size_t t = 0; t < T; t++) {
+			size_t nt = (size_t)(sp->s_ptr[t + 1] - sp->s_ptr[t]);
+			size_t w = (size_t)m->width[t];
+
+			if (nt * w > need)
+				need = nt * w;
+			if (nt * K > need)
+				need = nt * K;
+		}
+		if (grow(&sp->tmp, &sp->tmp_cap, need, es, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Positions of the samples of the child's list within the parent's (the
+ * child's samples are a subset: a parent contains its child's genes). */
+static void positions(const dcell_sparse *sp, int32_t c, int32_t t, int64_t *pos)
+{
+	const int32_t *cs = sp->s_idx + sp->s_ptr[c], *ts = sp->s_idx + sp->s_ptr[t];
+	int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c], k = 0;
+
+	for (int64_t i = 0; i < nc; i++) {
+		while (ts[k] != cs[i])
+			k++;
+		pos[i] = k;
+	}
+}
+
+/* Column of gene g among t's direct genes (after its children's inputs), -1 if absent. */
+static int64_t gene_column(const dcell *m, int32_t t, int32_t g, int64_t children_in)
+{
+	int64_t lo = m->gene_ptr[t], hi = m->gene_ptr[t + 1];
+
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+
+		if (m->gene[mid] < g)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < m->gene_ptr[t + 1] && m->gene[lo] == g)
+		return children_in + (lo - m->gene_ptr[t]);
+	return -1;
+}
+
+static double head_scale(const dcell *m, int32_t t)
+{
+	if ((size_t)t + 1 == m->n_terms)
+		return 1.0;
+	return m->cfg.alpha_mean ? m->cfg.alpha / (double)(m->n_terms - 1) : m->cfg.alpha;
+}
+
+#define REAL float
+#define FN(name) name##_f32
+#define GEMM cblas_sgemm
+#define GEMV cblas_sgemv
+#define GER cblas_sger
+#include "dcell_sparse_tmpl.h"
+#undef REAL
+#undef FN
+#undef GEMM
+#undef GEMV
+#undef GER
+#define REAL double
+#define FN(name) name##_f64
+#define GEMM cblas_dgemm
+#define GEMV cblas_dgemv
+#define GER cblas_dger
+#include "dcell_sparse_tmpl.h"
+#undef REAL
+#undef FN
+#undef GEMM
+#undef GEMV
+#undef GER
+
+int dcell_sparse_forward(dcell_sparse *sp, const dcell_batch *b, int train, double *loss,
+			 double *pred, cp_error *err)
+{
+	if (b->n == 0)
+		return cp_error_set(err, "dcell: an empty batch");
+	if (build_sets(sp, b, err) < 0)
+		return -1;
+	sp->train = train;
+	return sp->m->prec == CP_F64 ? sparse_forward_f64(sp, b, train, loss, pred, err)
+				     : sparse_forward_f32(sp, b, train, loss, pred, err);
+}
+
+int dcell_sparse_backward(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
+{
+	if (!sp->train || sp->n != b->n)
+		return cp_error_set(err, "dcell: sparse backward needs a training forward of this batch");
+	return sp->m->prec == CP_F64 ? sparse_backward_f64(sp, b, err) : sparse_backward_f32(sp, b, err);
+}

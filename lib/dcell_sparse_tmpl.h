@@ -1,0 +1,465 @@
+/*
+ * dcell_sparse_tmpl.h - the sparse DCell numerics for one precision.
+ * Private: included twice by dcell_sparse.c with REAL, FN(name), GEMM,
+ * GEMV and GER defined.  See dcell_sparse.c for the method.
+ */
+
+/* Column index of term t in the per-term (all terms' columns) arrays. */
+#define TCOL(m, t) ((size_t)((m)->act_off[(m)->stratum[t]] + (m)->col_off[t]))
+
+/* The shared input vector of t: its children's shared outputs, then the
+ * gene states every unaffected sample has. */
+static void FN(shared_input)(const dcell *m, int32_t t, const REAL *osh, REAL *ish)
+{
+	int64_t off = 0;
+	REAL gene_state = m->cfg.gene_present ? (REAL)1 : (REAL)0;
+
+	for (int64_t k = m->child_ptr[t]; k < m->child_ptr[t + 1]; k++) {
+		int32_t c = m->child[k];
+
+		memcpy(ish + off, osh + TCOL(m, c), (size_t)m->width[c] * sizeof *ish);
+		off += m->width[c];
+	}
+	for (int64_t k = m->gene_ptr[t]; k < m->gene_ptr[t + 1]; k++)
+		ish[off++] = gene_state;
+}
+
+/* The wild type through the whole network in inference mode: every term's
+ * pre-activation, activation, output and head outputs, cached until the
+ * parameters change. */
+static void FN(wild_type)(dcell_sparse *sp)
+{
+	const dcell *m = sp->m;
+	const REAL *P = sp->r->params, *Buf = sp->r->buffers;
+	REAL *wz = sp->wz, *wa = sp->wa, *wo = sp->wo, *wy = sp->wy, *ish = sp->ish;
+	size_t K = (size_t)m->cfg.n_outputs;
+	double eps = m->cfg.bn_eps;
+
+	if (sp->wt_version == sp->r->params_version)
+		return;
+	for (int32_t t = 0; t < (int32_t)m->n_terms; t++) {
+		int32_t s = m->stratum[t];
+		int L = m->width[t], in = m->in_dim[t], ldw = in > 0 ? in : 1;
+		size_t col = TCOL(m, t), lc = (size_t)m->col_off[t];
+		const REAL *W = P + m->w_off[t], *bias = P + m->bias_off[s] + lc;
+		const REAL *gam = P + m->gamma_off[s] + lc, *bet = P + m->beta_off[s] + lc;
+		const REAL *rm = Buf + m->rmean_off[s] + lc, *rv = Buf + m->rvar_off[s] + lc;
+		const REAL *hw = P + m->head_w_off[s] + lc, *hb;
+		size_t Ws = (size_t)m->stratum_width[s];
+
+		FN(shared_input)(m, t, wo, ish);
+		memcpy(wz + col, bias, (size_t)L * sizeof *wz);
+		GEMV(CblasRowMajor, CblasNoTrans, L, in, 1, W, ldw, ish, 1, 1, wz + col, 1);
+		for (int j = 0; j < L; j++) {
+			double z = wz[col + j], rinv = 1.0 / sqrt((double)rv[j] + eps);
+
+			if (m->cfg.bn_before_tanh) {
+				wa[col + j] = (REAL)(gam[j] * (z - rm[j]) * rinv + bet[j]);
+				wo[col + j] = (REAL)tanh((double)wa[col + j]);
+			} else {
+				wa[col + j] = (REAL)tanh(z);
+				wo[col + j] = (REAL)(gam[j] * (wa[col + j] - rm[j]) * rinv + bet[j]);
+			}
+		}
+		hb = P + m->head_b_off[s] + (size_t)(t - m->stratum_ptr[s]) * K;
+		for (size_t k = 0; k < K; k++) {
+			double y = hb[k];
+
+			for (int j = 0; j < L; j++)
+				y += (double)hw[k * Ws + (size_t)j] * wo[col + (size_t)j];
+			wy[(size_t)t * K + k] = (REAL)y;
+		}
+	}
+	sp->wt_version = sp->r->params_version;
+}
+
+static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train, double *loss,
+			      double *pred, cp_error *err)
+{
+	const dcell *m = sp->m;
+	REAL *P = sp->r->params, *Buf = sp->r->buffers;
+	size_t K = (size_t)m->cfg.n_outputs, B = b->n;
+	REAL *zsh, *ash, *osh, *ysh;
+	REAL *xhsh = sp->xhsh, *mu = sp->mu, *is = sp->is, *ish = sp->ish, *tmp = sp->tmp;
+	REAL *rz = sp->rz, *ra = sp->ra, *rxh = sp->rxh, *rdo = sp->rdo, *rdy = sp->rdy;
+	REAL *dyun = sp->dyun;
+	double eps = m->cfg.bn_eps, mom = m->cfg.bn_momentum, total = 0;
+	REAL delta = m->cfg.gene_present ? (REAL)-1 : (REAL)1;
+
+	(void)err;
+	sp->flops = 0;
+	sp->pairs = 0;
+	if (train) {
+		zsh = sp->zsh, ash = sp->ash, osh = sp->osh, ysh = sp->ysh;
+	} else {
+		FN(wild_type)(sp);
+		zsh = sp->wz, ash = sp->wa, osh = sp->wo, ysh = sp->wy;
+	}
+	/* label totals of the batch */
+	for (size_t k = 0; k < K; k++) {
+		sp->tot_n[k] = sp->tot_s[k] = sp->tot_q[k] = 0;
+		if (!b->target)
+			continue;
+		for (size_t i = 0; i < B; i++) {
+			double y = b->target[i * K + k];
+
+			if (!isnan(y)) {
+				sp->tot_n[k]++;
+				sp->tot_s[k] += y;
+				sp->tot_q[k] += y * y;
+			}
+		}
+	}
+	for (int32_t t = 0; t < (int32_t)m->n_terms; t++) {
+		int32_t s = m->stratum[t];
+		int L = m->width[t], in = m->in_dim[t], ldw = in > 0 ? in : 1;
+		size_t col = TCOL(m, t), lc = (size_t)m->col_off[t];
+		size_t Ws = (size_t)m->stratum_width[s];
+		const REAL *W = P + m->w_off[t];
+		const REAL *gam = P + m->gamma_off[s] + lc, *bet = P + m->beta_off[s] + lc;
+		const REAL *hw = P + m->head_w_off[s] + lc;
+		const REAL *hb = P + m->head_b_off[s] + (size_t)(t - m->stratum_ptr[s]) * K;
+		REAL *rmean = Buf + m->rmean_off[s] + lc, *rvar = Buf + m->rvar_off[s] + lc;
+		int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], cin = 0;
+		const int32_t *rows = sp->s_idx + sp->s_ptr[t];
+		REAL *Z = rz + sp->e_off[t], *A = ra + sp->e_off[t], *X = rxh + sp->e_off[t];
+		REAL *dO = rdo + sp->e_off[t];
+
+		sp->pairs += (double)nt;
+		/* 1. the shared pre-activation (training: this batch's; inference: wild type) */
+		if (train) {
+			FN(shared_input)(m, t, osh, ish);
+			memcpy(zsh + col, P + m->bias_off[s] + lc, (size_t)L * sizeof *zsh);
+			GEMV(CblasRowMajor, CblasNoTrans, L, in, 1, W, ldw, ish, 1, 1, zsh + col, 1);
+			sp->flops += 2.0 * L * in;
+		}
+		/* 2. the affected samples' pre-activations */
+		if (nt > 0) {
+			memset(Z, 0, (size_t)(nt * L) * sizeof *Z);
+			for (int64_t k = m->child_ptr[t]; k < m->child_ptr[t + 1]; k++) {
+				int32_t c = m->child[k];
+				int Lc = m->width[c];
+				int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
+
+				if (nc > 0) {
+					GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nc, L, Lc, 1,
+					     rdo + sp->e_off[c], Lc, W + cin, in, 0, tmp, L);
+					positions(sp, c, t, sp->pos);
+					for (int64_t i = 0; i < nc; i++) {
+						REAL *zr = Z + sp->pos[i] * L, *tr = tmp + i * L;
+
+						for (int j = 0; j < L; j++)
+							zr[j] += tr[j];
+					}
+					sp->flops += 2.0 * (double)nc * L * Lc;
+				}
+				cin += Lc;
+			}
+			for (int64_t r = 0; r < nt; r++) {
+				int32_t i = rows[r];
+
+				for (int64_t k = b->gene_ptr[i]; k < b->gene_ptr[i + 1]; k++) {
+					int64_t q = gene_column(m, t, b->gene[k], cin);
+
+					if (q < 0)
+						continue;
+					for (int j = 0; j < L; j++)
+						Z[r * L + j] += delta * W[(size_t)j * (size_t)in + (size_t)q];
+				}
+				for (int j = 0; j < L; j++)
+					Z[r * L + j] += zsh[col + j];
+			}
+		}
+		/* 3. activation and normalisation */
+		for (int j = 0; j < L; j++) {
+			size_t cj = col + (size_t)j;
+
+			if (!train) {
+				double rinv = 1.0 / sqrt((double)rvar[j] + eps);
+
+				for (int64_t r = 0; r < nt; r++) {
+					size_t e = (size_t)(r * L + j);
+
+					if (m->cfg.bn_before_tanh) {
+						REAL u = (REAL)(gam[j] * (Z[e] - rmean[j]) * rinv + bet[j]);
+
+						A[e] = (REAL)tanh((double)u);	/* the output itself */
+						dO[e] = A[e] - osh[cj];
+					} else {
+						A[e] = (REAL)tanh((double)Z[e]);
+						dO[e] = (REAL)(gam[j] * ((double)A[e] - ash[cj]) * rinv);
+					}
+				}
+				continue;
+			}
+			/* training: the batch's statistics of the normalised quantity v */
+			double vsh = m->cfg.bn_before_tanh ? (double)zsh[cj] : tanh((double)zsh[cj]);
+			double sum = (double)(B - (size_t)nt) * vsh, sq = 0, m_j, var;
+			int constant = 1;
+
+			if (!m->cfg.bn_before_tanh)
+				ash[cj] = (REAL)vsh;
+			for (int64_t r = 0; r < nt; r++) {
+				size_t e = (size_t)(r * L + j);
+				REAL v = m->cfg.bn_before_tanh ? Z[e] : (REAL)tanh((double)Z[e]);
+
+				if (!m->cfg.bn_before_tanh)
+					A[e] = v;
+				if (v != (REAL)vsh)
+					constant = 0;
+				sum += v;
+			}
+			m_j = constant ? vsh : sum / (double)B;
+			if (!constant) {
+				double d = vsh - m_j;
+
+				sq = (double)(B - (size_t)nt) * d * d;
+				for (int64_t r = 0; r < nt; r++) {
+					size_t e = (size_t)(r * L + j);
+					double v = m->cfg.bn_before_tanh ? (double)Z[e] : (double)A[e];
+
+					sq += (v - m_j) * (v - m_j);
+				}
+			}
+			var = constant ? 0.0 : sq / (double)B;
+			sp->constant[cj] = (uint8_t)constant;
+			mu[cj] = (REAL)m_j;
+			is[cj] = (REAL)(1.0 / sqrt(var + eps));
+			xhsh[cj] = constant ? (REAL)0 : (REAL)((vsh - m_j) * (double)is[cj]);
+			if (m->cfg.bn_before_tanh) {
+				ash[cj] = (REAL)(gam[j] * xhsh[cj] + bet[j]);	/* u, before tanh */
+				osh[cj] = (REAL)tanh((double)ash[cj]);
+			} else {
+				osh[cj] = gam[j] * xhsh[cj] + bet[j];
+			}
+			for (int64_t r = 0; r < nt; r++) {
+				size_t e = (size_t)(r * L + j);
+				double v = m->cfg.bn_before_tanh ? (double)Z[e] : (double)A[e];
+
+				X[e] = constant ? (REAL)0 : (REAL)((v - m_j) * (double)is[cj]);
+				if (m->cfg.bn_before_tanh) {
+					A[e] = (REAL)tanh((double)(gam[j] * X[e] + bet[j]));
+					dO[e] = A[e] - osh[cj];
+				} else {
+					dO[e] = gam[j] * (X[e] - xhsh[cj]);
+				}
+			}
+			rmean[j] = (REAL)((1.0 - mom) * rmean[j] + mom * (double)mu[cj]);
+			rvar[j] = (REAL)((1.0 - mom) * rvar[j] +
+					 mom * (B > 1 ? (double)B / (double)(B - 1) : 1.0) * (double)(REAL)var);
+		}
+		/* 4. heads: the shared output, then the affected rows' deltas */
+		if (train)
+			for (size_t k = 0; k < K; k++) {
+				double y = hb[k];
+
+				for (int j = 0; j < L; j++)
+					y += (double)hw[k * Ws + (size_t)j] * osh[col + (size_t)j];
+				ysh[(size_t)t * K + k] = (REAL)y;
+			}
+		{
+			REAL *Y = rdy + (size_t)sp->s_ptr[t] * K;	/* predictions first, gradients after */
+			double scale = head_scale(m, t);
+
+			if (nt > 0) {
+				GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nt, (int)K, L, 1, dO, L, hw,
+				     (int)Ws, 0, tmp, (int)K);
+				sp->flops += 2.0 * (double)nt * L * (double)K;
+			}
+			for (size_t k = 0; k < K; k++) {
+				double y0 = ysh[(size_t)t * K + k], aff_n = 0, aff_s = 0, aff_q = 0, lk = 0;
+				double nk = sp->tot_n[k];
+
+				for (int64_t r = 0; r < nt; r++) {
+					double y = y0 + tmp[r * (int64_t)K + (int64_t)k];
+					double target = b->target ? b->target[(size_t)rows[r] * K + k] : NAN;
+
+					if ((size_t)t + 1 == m->n_terms && pred)
+						pred[(size_t)rows[r] * K + k] = y;
+					Y[(size_t)r * K + k] = (REAL)y;
+					if (isnan(target) || nk == 0)
+						continue;
+					aff_n++, aff_s += target, aff_q += target * target;
+					lk += (y - target) * (y - target);
+				}
+				if (nk > 0) {
+					double un = nk - aff_n, t1 = sp->tot_s[k] - aff_s, t2 = sp->tot_q[k] - aff_q;
+
+					lk += un * y0 * y0 - 2 * y0 * t1 + t2;
+					total += scale * lk / nk;
+					dyun[(size_t)t * K + k] = (REAL)(2 * scale * (un * y0 - t1) / nk);
+				} else {
+					dyun[(size_t)t * K + k] = 0;
+				}
+			}
+			if ((size_t)t + 1 == m->n_terms && pred) {
+				/* samples that touch no annotated gene keep the shared prediction */
+				for (size_t i = 0, r = 0; i < B; i++) {
+					if (r < (size_t)nt && rows[r] == (int32_t)i) {
+						r++;
+						continue;
+					}
+					for (size_t k = 0; k < K; k++)
+						pred[i * K + k] = ysh[(size_t)t * K + k];
+				}
+			}
+		}
+	}
+	if (loss)
+		*loss = total;
+	return 0;
+}
+
+static int FN(sparse_backward)(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
+{
+	const dcell *m = sp->m;
+	REAL *P = sp->r->params, *Gr = sp->r->grad;
+	size_t K = (size_t)m->cfg.n_outputs, B = b->n;
+	REAL *ash = sp->ash, *osh = sp->osh, *xhsh = sp->xhsh, *is = sp->is, *gun = sp->gun;
+	REAL *ish = sp->ish, *tmp = sp->tmp, *vec = sp->vec, *dyun = sp->dyun;
+	REAL *ra = sp->ra, *rxh = sp->rxh, *rdo = sp->rdo, *rg = sp->rg, *rdy = sp->rdy;
+	REAL delta = m->cfg.gene_present ? (REAL)-1 : (REAL)1;
+
+	(void)err;
+	memset(gun, 0, (size_t)m->total_width * sizeof *gun);
+	memset(rg, 0, (size_t)sp->e_off[m->n_terms] * sizeof *rg);
+	for (int32_t t = (int32_t)m->n_terms - 1; t >= 0; t--) {
+		int32_t s = m->stratum[t];
+		int L = m->width[t], in = m->in_dim[t], ldw = in > 0 ? in : 1;
+		size_t col = TCOL(m, t), lc = (size_t)m->col_off[t], Ws = (size_t)m->stratum_width[s];
+		const REAL *W = P + m->w_off[t], *gam = P + m->gamma_off[s] + lc;
+		const REAL *hw = P + m->head_w_off[s] + lc;
+		REAL *dW = Gr + m->w_off[t], *db = Gr + m->bias_off[s] + lc;
+		REAL *dgam = Gr + m->gamma_off[s] + lc, *dbet = Gr + m->beta_off[s] + lc;
+		REAL *dhw = Gr + m->head_w_off[s] + lc;
+		REAL *dhb = Gr + m->head_b_off[s] + (size_t)(t - m->stratum_ptr[s]) * K;
+		int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], cin = 0;
+		const int32_t *rows = sp->s_idx + sp->s_ptr[t];
+		REAL *A = ra + sp->e_off[t], *X = rxh + sp->e_off[t], *dO = rdo + sp->e_off[t];
+		REAL *G = rg + sp->e_off[t], *g0 = gun + col;
+		REAL *Y = rdy + (size_t)sp->s_ptr[t] * K;
+		double scale = head_scale(m, t);
+
+		/* 1. the head: turn the stored predictions into gradients, then
+		 * propagate them to the term's output */
+		for (size_t k = 0; k < K; k++) {
+			double nk = sp->tot_n[k], dsum = dyun[(size_t)t * K + k];
+
+			for (int64_t r = 0; r < nt; r++) {
+				double target = b->target[(size_t)rows[r] * K + k];
+				double g = (isnan(target) || nk == 0)
+						   ? 0.0 : 2 * scale * ((double)Y[(size_t)r * K + k] - target) / nk;
+
+				Y[(size_t)r * K + k] = (REAL)g;
+				dsum += g;
+			}
+			dhb[k] += (REAL)dsum;
+			for (int j = 0; j < L; j++) {
+				dhw[k * Ws + (size_t)j] += (REAL)(dsum * osh[col + (size_t)j]);
+				g0[j] += dyun[(size_t)t * K + k] * hw[k * Ws + (size_t)j];
+			}
+		}
+		if (nt > 0) {
+			GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, L, (int)nt, 1, Y, (int)K, dO, L, 1,
+			     dhw, (int)Ws);
+			GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nt, L, (int)K, 1, Y, (int)K, hw,
+			     (int)Ws, 1, G, L);
+		}
+		/* 2. normalisation and activation backward: G rows become dZ rows,
+		 * g0 (the unaffected samples' sum) becomes their dZ sum */
+		for (int j = 0; j < L; j++) {
+			size_t cj = col + (size_t)j;
+			double sum_g, sum_gx, k, gu, un = (double)(B - (size_t)nt);
+
+			if (m->cfg.bn_before_tanh) {
+				/* O = tanh(u): to u first */
+				gu = (double)g0[j] * (1.0 - (double)osh[cj] * osh[cj]);
+				for (int64_t r = 0; r < nt; r++) {
+					size_t e = (size_t)(r * L + j);
+
+					G[e] = (REAL)((double)G[e] * (1.0 - (double)A[e] * A[e]));
+				}
+			} else {
+				gu = g0[j];
+			}
+			sum_g = gu;
+			sum_gx = (double)xhsh[cj] * gu;
+			for (int64_t r = 0; r < nt; r++) {
+				size_t e = (size_t)(r * L + j);
+
+				sum_g += G[e];
+				sum_gx += (double)G[e] * X[e];
+			}
+			dgam[j] += (REAL)sum_gx;
+			dbet[j] += (REAL)sum_g;
+			k = (double)gam[j] * is[cj] / (double)B;
+			{
+				double d_un = k * ((double)B * gu - un * (sum_g + xhsh[cj] * sum_gx));
+
+				if (!m->cfg.bn_before_tanh)
+					d_un *= 1.0 - (double)ash[cj] * ash[cj];
+				vec[j] = (REAL)d_un;
+			}
+			for (int64_t r = 0; r < nt; r++) {
+				size_t e = (size_t)(r * L + j);
+				double d = k * ((double)B * G[e] - sum_g - X[e] * sum_gx);
+
+				if (!m->cfg.bn_before_tanh)
+					d *= 1.0 - (double)A[e] * A[e];
+				G[e] = (REAL)d;
+			}
+		}
+		/* vec: the total dZ over the batch */
+		for (int64_t r = 0; r < nt; r++)
+			for (int j = 0; j < L; j++)
+				vec[j] += G[r * L + j];
+		for (int j = 0; j < L; j++)
+			db[j] += vec[j];
+		/* 3. weights: the shared rank-1 part, then the affected corrections;
+		 * and the children's gradients */
+		FN(shared_input)(m, t, osh, ish);
+		GER(CblasRowMajor, L, in, 1, vec, 1, ish, 1, dW, ldw);
+		sp->flops += 2.0 * L * in;
+		for (int64_t kk = m->child_ptr[t]; kk < m->child_ptr[t + 1]; kk++) {
+			int32_t c = m->child[kk];
+			int Lc = m->width[c];
+			int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
+			size_t ccol = TCOL(m, c);
+
+			if (nc > 0) {
+				positions(sp, c, t, sp->pos);
+				for (int64_t i = 0; i < nc; i++)
+					memcpy(tmp + i * L, G + sp->pos[i] * L, (size_t)L * sizeof *tmp);
+				GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, L, Lc, (int)nc, 1, tmp, L,
+				     rdo + sp->e_off[c], Lc, 1, dW + cin, in);
+				GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nc, Lc, L, 1, tmp, L,
+				     W + cin, in, 1, rg + sp->e_off[c], Lc);
+				/* the child's unaffected samples: the total minus its affected rows */
+				for (int64_t i = 0; i < nc; i++)
+					for (int j = 0; j < L; j++)
+						tmp[j] = (i == 0 ? vec[j] : tmp[j]) - G[sp->pos[i] * L + j];
+				GEMV(CblasRowMajor, CblasTrans, L, Lc, 1, W + cin, in, tmp, 1, 1, gun + ccol, 1);
+				sp->flops += 4.0 * (double)nc * L * Lc + 2.0 * L * Lc;
+			} else {
+				GEMV(CblasRowMajor, CblasTrans, L, Lc, 1, W + cin, in, vec, 1, 1, gun + ccol, 1);
+				sp->flops += 2.0 * L * Lc;
+			}
+			cin += Lc;
+		}
+		for (int64_t r = 0; r < nt; r++) {
+			int32_t i = rows[r];
+
+			for (int64_t k = b->gene_ptr[i]; k < b->gene_ptr[i + 1]; k++) {
+				int64_t q = gene_column(m, t, b->gene[k], cin);
+
+				if (q < 0)
+					continue;
+				for (int j = 0; j < L; j++)
+					dW[(size_t)j * (size_t)in + (size_t)q] += delta * G[r * L + j];
+			}
+		}
+	}
+	return 0;
+}
+
+#undef TCOL

@@ -1,0 +1,542 @@
+/*
+ * DCell: the sparse path equals the dense path (outputs, loss, every
+ * gradient, running statistics) in float64, in training and inference
+ * mode, for every configuration; the dense gradient equals finite
+ * differences; serialisation round-trips.  On random DAGs built here.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dcell.h"
+
+static uint64_t rng;
+
+static uint64_t next(void)
+{
+	uint64_t z = (rng += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static double unif(void)
+{
+	return (double)(next() >> 11) / 9007199254740992.0;
+}
+
+static size_t pick(size_t n)
+{
+	return (size_t)(next() % n);
+}
+
+/* ---- a random DAG satisfying go_dag_check -------------------------------- */
+
+typedef struct {
+	go_dag dag;
+	char **names;
+} test_dag;
+
+static void random_dag(test_dag *td, size_t G, size_t T, uint64_t seed)
+{
+	go_dag *d = &td->dag;
+	cp_arena *a = &d->arena;
+	cp_error err;
+	int32_t (*par)[2] = calloc(T, sizeof *par), *npar = calloc(T, sizeof *npar);
+	int32_t *st = calloc(T, sizeof *st), *order = calloc(T, sizeof *order);
+	int32_t *newi = calloc(T, sizeof *newi);
+	uint8_t *has = calloc(T * G, 1);
+	size_t words = (G + 63) / 64;
+	uint64_t *bits;
+
+	rng = seed;
+	go_dag_init(d);
+	for (size_t t = 0; t + 1 < T; t++) {
+		npar[t] = 1;
+		par[t][0] = (int32_t)(t + 1 + pick(T - 1 - t));
+		if (t + 2 < T && unif() < 0.3) {
+			int32_t p2 = (int32_t)(t + 1 + pick(T - 1 - t));
+
+			if (p2 != par[t][0])
+				par[t][npar[t]++] = p2;
+		}
+	}
+	for (size_t t = 0; t < T; t++) {
+		size_t ng = 1 + pick(3);
+
+		if (t + 1 == T || unif() < 0.3)
+			ng = t + 1 == T ? 0 : pick(2);	/* some internal terms without genes */
+		for (size_t k = 0; k < ng; k++)
+			has[t * G + pick(G)] = 1;
+	}
+	/* strata: children have lower original indices */
+	for (size_t t = 0; t < T; t++)
+		for (int k = 0; k < npar[t]; k++)
+			if (st[par[t][k]] < st[t] + 1)
+				st[par[t][k]] = st[t] + 1;
+	/* order by (stratum, index) */
+	for (size_t i = 0; i < T; i++)
+		order[i] = (int32_t)i;
+	for (size_t i = 1; i < T; i++)
+		for (size_t k = i; k > 0 && st[order[k - 1]] > st[order[k]]; k--) {
+			int32_t x = order[k];
+
+			order[k] = order[k - 1];
+			order[k - 1] = x;
+		}
+	for (size_t i = 0; i < T; i++)
+		newi[order[i]] = (int32_t)i;
+	d->n_genes = G;
+	td->names = cp_arena_alloc(a, G * sizeof *td->names, &err);
+	for (size_t g = 0; g < G; g++) {
+		td->names[g] = cp_arena_alloc(a, 16, &err);
+		snprintf(td->names[g], 16, "Y%04zu", g);
+	}
+	d->genes = (const char *const *)td->names;
+	d->n_terms = T;
+	{
+		char **ids = cp_arena_alloc(a, T * sizeof *ids, &err);
+
+		for (size_t i = 0; i < T; i++) {
+			ids[i] = cp_arena_alloc(a, 16, &err);
+			if (i + 1 == T)
+				snprintf(ids[i], 16, "ROOT");
+			else
+				snprintf(ids[i], 16, "GO:%07d", order[i]);
+		}
+		d->term_id = (const char *const *)ids;
+		d->term_name = (const char *const *)ids;
+	}
+	d->ns = cp_arena_alloc(a, T, &err);
+	d->stratum = cp_arena_alloc(a, T * 4, &err);
+	d->n_contained = cp_arena_alloc(a, T * 4, &err);
+	d->parent_ptr = cp_arena_alloc(a, (T + 1) * 8, &err);
+	d->parent = cp_arena_alloc(a, 2 * T * 4, &err);
+	d->parent_rel = cp_arena_alloc(a, 2 * T, &err);
+	d->gene_ptr = cp_arena_alloc(a, (T + 1) * 8, &err);
+	d->gene = cp_arena_alloc(a, T * G * 4, &err);
+	d->evidence = cp_arena_alloc(a, T * G, &err);
+	d->date = cp_arena_alloc(a, T * G * 4, &err);
+	static const char *codes[] = { "IDA" };
+	d->n_evidence_codes = 1;
+	d->evidence_codes = codes;
+	d->parent_ptr[0] = d->gene_ptr[0] = 0;
+	for (size_t i = 0; i < T; i++) {
+		int32_t o = order[i];
+		int64_t pp = d->parent_ptr[i], gp = d->gene_ptr[i];
+
+		d->ns[i] = i + 1 == T ? GO_ROOT_NAMESPACE : GO_BIOLOGICAL_PROCESS;
+		d->stratum[i] = st[o];
+		/* parents in ascending new index */
+		int32_t p[2];
+		int np = npar[o];
+
+		for (int k = 0; k < np; k++)
+			p[k] = newi[par[o][k]];
+		if (np == 2 && p[0] > p[1]) {
+			int32_t x = p[0];
+
+			p[0] = p[1], p[1] = x;
+		}
+		for (int k = 0; k < np; k++) {
+			d->parent[pp] = p[k];
+			d->parent_rel[pp++] = 0;
+		}
+		d->parent_ptr[i + 1] = pp;
+		for (size_t g = 0; g < G; g++)
+			if (has[(size_t)o * G + g]) {
+				d->gene[gp] = (int32_t)g;
+				d->evidence[gp] = 0;
+				d->date[gp++] = 20100101;
+			}
+		d->gene_ptr[i + 1] = gp;
+	}
+	d->root = (int32_t)T - 1;
+	d->n_strata = (size_t)st[order[T - 1]] + 1;
+	d->stratum_ptr = cp_arena_alloc(a, (d->n_strata + 1) * 8, &err);
+	memset(d->stratum_ptr, 0, (d->n_strata + 1) * 8);
+	for (size_t i = 0; i < T; i++)
+		d->stratum_ptr[d->stratum[i] + 1]++;
+	for (size_t s = 0; s < d->n_strata; s++)
+		d->stratum_ptr[s + 1] += d->stratum_ptr[s];
+	bits = calloc(T * words, sizeof *bits);
+	for (size_t i = 0; i < T; i++) {
+		size_t c = 0;
+
+		for (int64_t k = d->gene_ptr[i]; k < d->gene_ptr[i + 1]; k++)
+			bits[i * words + (size_t)d->gene[k] / 64] |= 1ULL << (d->gene[k] % 64);
+		for (size_t w = 0; w < words; w++)
+			c += (size_t)__builtin_popcountll(bits[i * words + w]);
+		d->n_contained[i] = (int32_t)c;
+		for (int64_t k = d->parent_ptr[i]; k < d->parent_ptr[i + 1]; k++)
+			for (size_t w = 0; w < words; w++)
+				bits[(size_t)d->parent[k] * words + w] |= bits[i * words + w];
+	}
+	if (go_dag_check(d, "random", &err) < 0)
+		fail_msg("random DAG: %s", err.msg);
+	free(par), free(npar), free(st), free(order), free(newi), free(has), free(bits);
+}
+
+/* ---- batches ------------------------------------------------------------- */
+
+typedef struct {
+	dcell_batch b;
+	int64_t ptr[257];
+	int32_t genes[257 * 3];
+	double target[256 * 2];
+} test_batch;
+
+static void random_batch(test_batch *tb, size_t n, size_t G, size_t K, int with_nan)
+{
+	size_t k = 0;
+
+	tb->ptr[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t nd = 1 + pick(3);	/* 1-3 deletions, distinct, sorted */
+		int32_t g[3];
+
+		for (size_t j = 0; j < nd; j++) {
+			g[j] = (int32_t)pick(G);
+			for (size_t q = 0; q < j; q++)
+				if (g[q] == g[j])
+					g[j] = -1;
+		}
+		for (size_t a = 0; a < nd; a++)
+			for (size_t c = a + 1; c < nd; c++)
+				if (g[c] < g[a]) {
+					int32_t x = g[a];
+
+					g[a] = g[c], g[c] = x;
+				}
+		for (size_t j = 0; j < nd; j++)
+			if (g[j] >= 0 && (k == (size_t)tb->ptr[i] || tb->genes[k - 1] != g[j]))
+				tb->genes[k++] = g[j];
+		tb->ptr[i + 1] = (int64_t)k;
+		for (size_t q = 0; q < K; q++)
+			tb->target[i * K + q] = with_nan && unif() < 0.2 ? NAN : 2 * unif() - 1;
+	}
+	/* the first sample deletes a gene of no term when one exists, to cover it */
+	tb->b.n = n;
+	tb->b.gene_ptr = tb->ptr;
+	tb->b.gene = tb->genes;
+	tb->b.term_ptr = NULL;
+	tb->b.term = NULL;
+	tb->b.target = tb->target;
+}
+
+static void randomise(dcell *m, double range)
+{
+	double *p = m->params, *b = m->buffers;
+
+	for (size_t i = 0; i < m->n_params; i++)
+		p[i] = (2 * unif() - 1) * range;
+	for (size_t s = 0; s < m->n_strata; s++)
+		for (int64_t j = 0; j < m->stratum_width[s]; j++) {
+			p[m->gamma_off[s] + j] = 0.5 + unif();
+			b[m->rmean_off[s] + j] = unif() - 0.5;
+			b[m->rvar_off[s] + j] = 0.5 + 1.5 * unif();
+		}
+}
+
+static double rel(double a, double b)
+{
+	return fabs(a - b) / (1e-3 + fabs(a) + fabs(b));
+}
+
+/* Normwise comparison: max |a - b| against max |a|.  Elementwise relative
+ * error is meaningless for values that are rounding noise in one path and
+ * exactly zero in the other (a BatchNorm column constant over the batch). */
+static void compare_arrays(const char *what, const double *a, const double *b, size_t n, double tol)
+{
+	double worst = 0, scale = 0;
+	size_t at = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double d = fabs(a[i] - b[i]);
+
+		if (fabs(a[i]) > scale)
+			scale = fabs(a[i]);
+		if (d > worst || isnan(d))
+			worst = d, at = i;
+	}
+	if (!(worst <= tol * (scale + 1e-300)))
+		fail_msg("%s: max difference %g at %zu (%g vs %g), max magnitude %g", what, worst, at,
+			 a[at], b[at], scale);
+}
+
+/* Dense and sparse on two copies of one model: equal everything. */
+static void dense_vs_sparse(const dcell_config *cfg, size_t G, size_t T, size_t n, uint64_t seed)
+{
+	test_dag td;
+	dcell m1, m2;
+	cp_error err;
+	cp_backend *be = cp_backend_cpu(1, &err);
+	dcell_run *r1, *r2;
+	dcell_sparse *sp;
+	test_batch tb;
+	size_t K = (size_t)cfg->n_outputs;
+	double l1, l2, p1[256 * 2], p2[256 * 2];
+
+	random_dag(&td, G, T, seed);
+	assert_int_equal(dcell_init(&m1, &td.dag, cfg, CP_F64, 7, &err), 0);
+	randomise(&m1, 0.4);
+	assert_int_equal(dcell_init(&m2, &td.dag, cfg, CP_F64, 7, &err), 0);
+	memcpy(m2.params, m1.params, m1.n_params * 8);
+	memcpy(m2.buffers, m1.buffers, m1.n_buffers * 8);
+	r1 = dcell_run_new(&m1, be, n, &err);
+	r2 = dcell_run_new(&m2, be, n, &err);
+	assert_non_null(r1);
+	assert_non_null(r2);
+	sp = dcell_sparse_new(r2, &err);
+	assert_non_null(sp);
+	random_batch(&tb, n, G, K, 1);
+
+	/* inference */
+	if (dcell_dense_forward(r1, &tb.b, 0, &l1, p1, &err) < 0 ||
+	    dcell_sparse_forward(sp, &tb.b, 0, &l2, p2, &err) < 0)
+		fail_msg("%s", err.msg);
+	compare_arrays("inference predictions", p1, p2, n * K, 1e-10);
+	assert_true(rel(l1, l2) < 1e-10);
+
+	/* training: forward, backward */
+	assert_int_equal(dcell_zero_grad(r1, &err), 0);
+	assert_int_equal(dcell_zero_grad(r2, &err), 0);
+	if (dcell_dense_forward(r1, &tb.b, 1, &l1, p1, &err) < 0 ||
+	    dcell_sparse_forward(sp, &tb.b, 1, &l2, p2, &err) < 0 ||
+	    dcell_dense_backward(r1, &tb.b, &err) < 0 || dcell_sparse_backward(sp, &tb.b, &err) < 0)
+		fail_msg("%s", err.msg);
+	compare_arrays("training predictions", p1, p2, n * K, 1e-9);
+	if (!(rel(l1, l2) < 1e-9))
+		fail_msg("training loss %.15g vs %.15g", l1, l2);
+	if (getenv("DCELL_DEBUG")) {
+		const double *g1 = dcell_run_grad(r1, &err), *g2 = dcell_run_grad(r2, &err);
+
+		for (size_t s = 0; s < m1.n_strata; s++) {
+			double wb = 0, bb = 0, gb = 0, bt = 0, hw = 0, hb = 0;
+			int64_t e = s + 1 < m1.n_strata ? m1.w_off[m1.stratum_ptr[s + 1]] : (int64_t)m1.n_params;
+
+			for (int64_t i = m1.w_off[m1.stratum_ptr[s]]; i < m1.bias_off[s]; i++)
+				wb = fmax(wb, rel(g1[i], g2[i]));
+			for (int64_t i = m1.bias_off[s]; i < m1.gamma_off[s]; i++)
+				bb = fmax(bb, rel(g1[i], g2[i]));
+			for (int64_t i = m1.gamma_off[s]; i < m1.beta_off[s]; i++)
+				gb = fmax(gb, rel(g1[i], g2[i]));
+			for (int64_t i = m1.beta_off[s]; i < m1.head_w_off[s]; i++)
+				bt = fmax(bt, rel(g1[i], g2[i]));
+			for (int64_t i = m1.head_w_off[s]; i < m1.head_b_off[s]; i++)
+				hw = fmax(hw, rel(g1[i], g2[i]));
+			for (int64_t i = m1.head_b_off[s]; i < e; i++)
+				hb = fmax(hb, rel(g1[i], g2[i]));
+			fprintf(stderr, "stratum %zu: W %g bias %g gamma %g beta %g headw %g headb %g\n", s, wb,
+				bb, gb, bt, hw, hb);
+		}
+	}
+	compare_arrays("gradients", dcell_run_grad(r1, &err), dcell_run_grad(r2, &err), m1.n_params,
+		       1e-7);
+	assert_int_equal(dcell_run_download(r1, NULL, NULL, &err), 0);
+	assert_int_equal(dcell_run_download(r2, NULL, NULL, &err), 0);
+	compare_arrays("running statistics", m1.buffers, m2.buffers, m1.n_buffers, 1e-10);
+	{
+		double f, pairs;
+
+		dcell_sparse_stats(sp, &f, &pairs);
+		assert_true(pairs > 0 && pairs <= (double)n * (double)T);
+	}
+	dcell_sparse_free(sp);
+	dcell_run_free(r1);
+	dcell_run_free(r2);
+	dcell_free(&m1);
+	dcell_free(&m2);
+	go_dag_free(&td.dag);
+	cp_backend_free(be);
+}
+
+static void test_sparse_equals_dense(void **state)
+{
+	dcell_config cfg;
+
+	(void)state;
+	dcell_config_default(&cfg);
+	dense_vs_sparse(&cfg, 40, 30, 16, 1);
+	dense_vs_sparse(&cfg, 200, 120, 64, 2);
+	dense_vs_sparse(&cfg, 15, 12, 1, 3);	/* a batch of one */
+}
+
+static void test_sparse_equals_dense_options(void **state)
+{
+	dcell_config cfg;
+
+	(void)state;
+	dcell_config_default(&cfg);
+	cfg.bn_before_tanh = 1;
+	dense_vs_sparse(&cfg, 60, 40, 32, 4);
+	dcell_config_default(&cfg);
+	cfg.gene_present = 1;
+	dense_vs_sparse(&cfg, 60, 40, 32, 5);
+	dcell_config_default(&cfg);
+	cfg.width_from_direct = 1;
+	cfg.alpha_mean = 1;
+	cfg.n_outputs = 2;
+	cfg.label[1] = PERT_GENE_INTERACTION;
+	dense_vs_sparse(&cfg, 60, 40, 32, 6);
+	dcell_config_default(&cfg);
+	cfg.width_min = 3;
+	cfg.width_frac = 0.5;
+	dense_vs_sparse(&cfg, 300, 80, 48, 7);
+}
+
+/* The dense gradient against central differences of the training loss. */
+static void test_gradient_check(void **state)
+{
+	test_dag td;
+	dcell m;
+	dcell_config cfg;
+	cp_error err;
+	cp_backend *be = cp_backend_cpu(1, &err);
+	dcell_run *r;
+	test_batch tb;
+	double *grad, *saved_buffers, l0;
+
+	(void)state;
+	dcell_config_default(&cfg);
+	cfg.width_min = 4;
+	random_dag(&td, 30, 20, 11);
+	assert_int_equal(dcell_init(&m, &td.dag, &cfg, CP_F64, 3, &err), 0);
+	randomise(&m, 0.5);
+	r = dcell_run_new(&m, be, 12, &err);
+	random_batch(&tb, 12, 30, 1, 1);
+	saved_buffers = malloc(m.n_buffers * 8);
+	memcpy(saved_buffers, m.buffers, m.n_buffers * 8);
+	assert_int_equal(dcell_zero_grad(r, &err), 0);
+	assert_int_equal(dcell_dense_forward(r, &tb.b, 1, &l0, NULL, &err), 0);
+	assert_int_equal(dcell_dense_backward(r, &tb.b, &err), 0);
+	grad = malloc(m.n_params * 8);
+	memcpy(grad, dcell_run_grad(r, &err), m.n_params * 8);
+	for (int trial = 0; trial < 200; trial++) {
+		size_t i = pick(m.n_params);
+		double h = 1e-6, lp, lm, *p = m.params, x = p[i];
+
+		p[i] = x + h;
+		memcpy(m.buffers, saved_buffers, m.n_buffers * 8);
+		dcell_run_upload(r, NULL, NULL, &err);
+		dcell_dense_forward(r, &tb.b, 1, &lp, NULL, &err);
+		p[i] = x - h;
+		memcpy(m.buffers, saved_buffers, m.n_buffers * 8);
+		dcell_run_upload(r, NULL, NULL, &err);
+		dcell_dense_forward(r, &tb.b, 1, &lm, NULL, &err);
+		p[i] = x;
+		if (fabs((lp - lm) / (2 * h) - grad[i]) > 1e-6 * (1 + fabs(grad[i])))
+			fail_msg("parameter %zu: analytic %.10g, numeric %.10g", i, grad[i], (lp - lm) / (2 * h));
+	}
+	free(grad);
+	free(saved_buffers);
+	dcell_run_free(r);
+	dcell_free(&m);
+	go_dag_free(&td.dag);
+	cp_backend_free(be);
+}
+
+/* Training steps reduce the loss on a fixed batch, and two runs from the
+ * same seed are bit-identical. */
+static void test_training_steps(void **state)
+{
+	test_dag td;
+	dcell_config cfg;
+	cp_error err;
+	cp_backend *be = cp_backend_cpu(1, &err);
+	double final[2];
+
+	(void)state;
+	dcell_config_default(&cfg);
+	random_dag(&td, 50, 40, 21);
+	for (int run = 0; run < 2; run++) {
+		dcell m;
+		dcell_run *r;
+		dcell_sparse *sp;
+		test_batch tb;
+		double first = 0, loss = 0;
+
+		rng = 99;
+		assert_int_equal(dcell_init(&m, &td.dag, &cfg, CP_F32, 5, &err), 0);
+		r = dcell_run_new(&m, be, 32, &err);
+		sp = dcell_sparse_new(r, &err);
+		random_batch(&tb, 32, 50, 1, 0);
+		for (long step = 1; step <= 30; step++) {
+			assert_int_equal(dcell_zero_grad(r, &err), 0);
+			assert_int_equal(dcell_sparse_forward(sp, &tb.b, 1, &loss, NULL, &err), 0);
+			assert_int_equal(dcell_sparse_backward(sp, &tb.b, &err), 0);
+			if (step == 1)
+				first = loss;
+			if (getenv("DCELL_DEBUG"))
+				fprintf(stderr, "step %ld loss %g\n", step, loss);
+			if (dcell_adamw_step(r, step, 0.01, 0.01, 1.0, NULL, &err) < 0)
+				fail_msg("%s", err.msg);
+		}
+		assert_true(loss < 0.9 * first);
+		final[run] = loss;
+		dcell_sparse_free(sp);
+		dcell_run_free(r);
+		dcell_free(&m);
+	}
+	assert_true(final[0] == final[1]);
+	go_dag_free(&td.dag);
+	cp_backend_free(be);
+}
+
+static void test_model_record(void **state)
+{
+	test_dag td;
+	dcell m, back;
+	dcell_config cfg;
+	cpz_record rec;
+	cp_error err;
+
+	(void)state;
+	dcell_config_default(&cfg);
+	cfg.bn_before_tanh = 1;
+	random_dag(&td, 30, 25, 31);
+	assert_int_equal(dcell_init(&m, &td.dag, &cfg, CP_F32, 5, &err), 0);
+	cpz_record_init(&rec);
+	cpz_record_reset(&rec, "dcell", &err);
+	assert_int_equal(dcell_to_record(&m, &rec, &err), 0);
+	if (dcell_from_record(&back, &td.dag, &rec, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(back.n_params, m.n_params);
+	assert_int_equal(back.cfg.bn_before_tanh, 1);
+	assert_memory_equal(back.params, m.params, m.n_params * 4);
+	dcell_free(&back);
+	/* another DAG is refused */
+	{
+		test_dag other;
+
+		random_dag(&other, 30, 26, 32);
+		assert_int_equal(dcell_from_record(&back, &other.dag, &rec, &err), -1);
+		assert_non_null(strstr(err.msg, "another GO DAG"));
+		go_dag_free(&other.dag);
+	}
+	cpz_record_free(&rec);
+	dcell_free(&m);
+	go_dag_free(&td.dag);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sparse_equals_dense),
+		cmocka_unit_test(test_sparse_equals_dense_options),
+		cmocka_unit_test(test_gradient_check),
+		cmocka_unit_test(test_training_steps),
+		cmocka_unit_test(test_model_record),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
