@@ -284,7 +284,7 @@ static void dense_vs_sparse(const dcell_config *cfg, size_t G, size_t T, size_t 
 	dcell_sparse *sp;
 	test_batch tb;
 	size_t K = (size_t)cfg->n_outputs;
-	double l1, l2, p1[256 * 2], p2[256 * 2];
+	double l1 = 0, l2 = 0, p1[256 * 2], p2[256 * 2];
 
 	random_dag(&td, G, T, seed);
 	assert_int_equal(dcell_init(&m1, &td.dag, cfg, CP_F64, 7, &err), 0);
