@@ -388,6 +388,70 @@ int cpz_record_check_dim(const cpz_record *rec, const char *name, const cpz_tens
 	return 0;
 }
 
+/* Deep-copy field f into dst under name. */
+static int copy_field(cpz_record *dst, const cpz_field *f, const char *name, cp_error *err)
+{
+	switch (f->kind) {
+	case CPZ_VALUE_TENSOR:
+		return cpz_record_add_tensor_copy(dst, name, f->tensor.dtype, f->tensor.ndim,
+						  f->tensor.shape, f->tensor.data, err);
+	case CPZ_VALUE_STRINGS: {
+		const char **items = cp_arena_alloc(&dst->arena, (f->nstrings + 1) * sizeof *items, err);
+
+		if (!items)
+			return -1;
+		for (size_t k = 0; k < f->nstrings; k++) {
+			items[k] = cp_arena_strndup(&dst->arena, f->strings[k], strlen(f->strings[k]), err);
+			if (!items[k])
+				return -1;
+		}
+		return cpz_record_add_strings(dst, name, f->nstrings, items, err);
+	}
+	case CPZ_VALUE_INT: return cpz_record_add_int(dst, name, f->i, err);
+	case CPZ_VALUE_FLOAT: return cpz_record_add_float(dst, name, f->f, err);
+	case CPZ_VALUE_STR: return cpz_record_add_str(dst, name, f->s, err);
+	case CPZ_VALUE_BOOL: return cpz_record_add_bool(dst, name, f->b, err);
+	}
+	return cp_error_set(err, "invalid field kind");
+}
+
+int cpz_record_copy(cpz_record *dst, const cpz_record *src, cp_error *err)
+{
+	if (cpz_record_reset(dst, src->type, err) < 0)
+		return -1;
+	for (size_t i = 0; i < src->nfields; i++)
+		if (copy_field(dst, &src->fields[i], src->fields[i].name, err) < 0)
+			return -1;
+	dst->source = src->source ? cp_arena_strndup(&dst->arena, src->source, strlen(src->source), err)
+				  : NULL;
+	dst->index = src->index;
+	return 0;
+}
+
+int cpz_record_copy_fields(cpz_record *dst, const cpz_record *src, const char *from,
+			   const char *to, cp_error *err)
+{
+	size_t flen = strlen(from), tlen = strlen(to);
+
+	for (size_t i = 0; i < src->nfields; i++) {
+		const cpz_field *f = &src->fields[i];
+		size_t rest;
+		char *name;
+
+		if (strncmp(f->name, from, flen) != 0 || !f->name[flen])
+			continue;
+		rest = strlen(f->name + flen);
+		name = cp_arena_alloc(&dst->arena, tlen + rest + 1, err);
+		if (!name)
+			return -1;
+		memcpy(name, to, tlen);
+		memcpy(name + tlen, f->name + flen, rest + 1);
+		if (copy_field(dst, f, name, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- genomes ----------------------------------------------------------- */
 
 uint64_t cpz_genome_hash(size_t n, const char *const *names)

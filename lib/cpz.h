@@ -102,6 +102,13 @@ void cpz_record_init(cpz_record *rec);
 /* Empty the record for reuse (keeps memory), and set its type. */
 int cpz_record_reset(cpz_record *rec, const char *type, cp_error *err);
 void cpz_record_free(cpz_record *rec);
+/* Make dst an owning copy of src (type, fields, values, source, index). */
+int cpz_record_copy(cpz_record *dst, const cpz_record *src, cp_error *err);
+/* Add to dst copies of the fields of src whose names start with from,
+ * renamed with to in place of from (e.g. from "data.", to "" strips a
+ * prefix; from "", to "data." adds one). */
+int cpz_record_copy_fields(cpz_record *dst, const cpz_record *src, const char *from,
+			   const char *to, cp_error *err);
 
 /* Adders return 0, or -1 with err set (duplicate name, bad shape...). */
 int cpz_record_add_tensor(cpz_record *rec, const char *name, cpz_dtype dtype, int ndim,

@@ -210,6 +210,23 @@ fail:
 	return -1;
 }
 
+int go_dag_from_records(go_dag *dag, const cpz_record *genome_rec, const cpz_record *dag_rec,
+			cp_error *err)
+{
+	go_dag_init(dag);
+	if (cpz_record_copy(&dag->genome_rec, genome_rec, err) < 0 ||
+	    cpz_record_copy(&dag->dag_rec, dag_rec, err) < 0)
+		goto fail;
+	if (cpz_record_genome(&dag->genome_rec, &dag->n_genes, &dag->genes, &dag->genome_hash, err) < 0 ||
+	    read_dag_record(dag, &dag->dag_rec, err) < 0 ||
+	    go_dag_check(dag, dag_rec->source ? dag_rec->source : "go-dag record", err) < 0)
+		goto fail;
+	return 0;
+fail:
+	go_dag_free(dag);
+	return -1;
+}
+
 int go_dag_check(const go_dag *dag, const char *what, cp_error *err)
 {
 	size_t T = dag->n_terms, words;

@@ -86,6 +86,11 @@ void go_dag_free(go_dag *dag);
 
 /* Read a go-dag stream and check every invariant (go_dag_check). */
 int go_dag_read(const char *path, go_dag *dag, cp_error *err);
+/* Build from a genome record and a go-dag record already read (e.g. from a
+ * model stream that embeds its DAG); copies both records and checks every
+ * invariant. */
+int go_dag_from_records(go_dag *dag, const cpz_record *genome_rec, const cpz_record *dag_rec,
+			cp_error *err);
 /* Add the go-dag fields to rec (type "go-dag"); the record borrows the arrays. */
 int go_dag_to_record(const go_dag *dag, cpz_record *rec, cp_error *err);
 /* Write genome and go-dag records to w.  extra, if not NULL, adds fields

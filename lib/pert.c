@@ -551,6 +551,11 @@ const cpz_record *pert_reader_context_record(const pert_reader *r)
 	return &r->context;
 }
 
+const cpz_record *pert_reader_genome_record(const pert_reader *r)
+{
+	return &r->genome;
+}
+
 const char *pert_reader_kind(const pert_reader *r)
 {
 	return r->kind;

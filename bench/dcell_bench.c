@@ -1,0 +1,184 @@
+/*
+ * dcell_bench - DCell training and inference speed, dense and sparse, on a
+ * real GO DAG with random 2-gene deletions.
+ *
+ *   dcell_bench GO.cpz [-b BATCH] [-n BATCHES] [-t THREADS] [-p f32|f64] [-s SEED]
+ *
+ * Prints the model's size, the floating-point work each path does per
+ * sample (multiply-add = 2), samples/s, and the achieved GFLOP/s.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dcell.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t rng = 12345;
+
+static uint64_t next(void)
+{
+	uint64_t z = (rng += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* Random pairs of distinct annotated genes (genes in some term). */
+static void make_batch(const dcell *m, const int32_t *annotated, size_t n_ann, size_t B,
+		       int64_t *ptr, int32_t *genes, double *target)
+{
+	ptr[0] = 0;
+	for (size_t i = 0; i < B; i++) {
+		int32_t a = annotated[next() % n_ann], b;
+
+		do
+			b = annotated[next() % n_ann];
+		while (b == a);
+		genes[2 * i] = a < b ? a : b;
+		genes[2 * i + 1] = a < b ? b : a;
+		ptr[i + 1] = (int64_t)(2 * i + 2);
+		target[i] = (double)(next() % 1000) / 1000.0 - 0.5;
+	}
+	(void)m;
+}
+
+int main(int argc, char **argv)
+{
+	size_t B = 256, nb = 4;
+	int threads = 0, c, only = -1;
+	cp_precision prec = CP_F32;
+	go_dag dag;
+	dcell m;
+	dcell_config cfg;
+	cp_error err;
+	cp_backend *be;
+	dcell_run *run;
+	dcell_sparse *sp;
+
+	while ((c = getopt(argc, argv, "b:n:t:p:s:m:")) != -1) {
+		switch (c) {
+		case 'b': B = (size_t)atol(optarg); break;
+		case 'n': nb = (size_t)atol(optarg); break;
+		case 't': threads = atoi(optarg); break;
+		case 'p': prec = strcmp(optarg, "f64") == 0 ? CP_F64 : CP_F32; break;
+		case 's': rng = (uint64_t)atoll(optarg); break;
+		case 'm': only = atoi(optarg); break;	/* 0..3: dense train, dense infer, sparse train, sparse infer */
+		default:
+			fprintf(stderr, "usage: dcell_bench GO.cpz [-b BATCH] [-n BATCHES] [-t THREADS] [-p f32|f64]\n");
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "usage: dcell_bench GO.cpz [-b BATCH] [-n BATCHES] [-t THREADS] [-p f32|f64]\n");
+		return 2;
+	}
+	if (go_dag_read(argv[optind], &dag, &err) < 0) {
+		fprintf(stderr, "dcell_bench: %s\n", err.msg);
+		return 1;
+	}
+	dcell_config_default(&cfg);
+	if (dcell_init(&m, &dag, &cfg, prec, 1, &err) < 0 || !(be = cp_backend_cpu(threads, &err)) ||
+	    !(run = dcell_run_new(&m, be, B, &err)) || !(sp = dcell_sparse_new(run, &err))) {
+		fprintf(stderr, "dcell_bench: %s\n", err.msg);
+		return 1;
+	}
+	/* genes annotated to some term */
+	int32_t *annotated = malloc(m.n_genes * sizeof *annotated);
+	size_t n_ann = 0;
+
+	for (size_t g = 0; g < m.n_genes; g++)
+		if (m.cont_ptr[g + 1] > m.cont_ptr[g])
+			annotated[n_ann++] = (int32_t)g;
+	int64_t *ptr = malloc((B + 1) * sizeof *ptr);
+	int32_t *genes = malloc(2 * B * sizeof *genes);
+	double *target = malloc(B * sizeof *target), *pred = malloc(B * sizeof *pred);
+	dcell_batch b = { B, ptr, genes, NULL, NULL, target };
+	double dense_flops = dcell_dense_flops(&m), loss;
+	size_t max_w = 0;
+
+	for (size_t t = 0; t < m.n_terms; t++)
+		if ((size_t)m.width[t] > max_w)
+			max_w = (size_t)m.width[t];
+	printf("DCell on %s: %zu terms, %zu strata, %zu genes annotated; widest term %zu; %zu parameters (%s)\n",
+	       argv[optind], m.n_terms, m.n_strata, n_ann, max_w, m.n_params,
+	       prec == CP_F64 ? "f64" : "f32");
+	printf("dense forward: %.1f MFLOP per sample\n", dense_flops / 1e6);
+
+	/* affected terms per sample, over a few batches */
+	{
+		double pairs = 0, flops = 0;
+
+		for (size_t k = 0; k < nb; k++) {
+			double f, p;
+
+			make_batch(&m, annotated, n_ann, B, ptr, genes, target);
+			dcell_sparse_forward(sp, &b, 0, &loss, pred, &err);
+			dcell_sparse_stats(sp, &f, &p);
+			pairs += p;
+			flops += f;
+		}
+		printf("sparse inference: %.1f terms changed per sample (of %zu), %.2f MFLOP per sample\n",
+		       pairs / (double)(nb * B), m.n_terms, flops / (double)(nb * B) / 1e6);
+	}
+	printf("%-28s %12s %12s %10s\n", "path (batch)", "samples/s", "GFLOP/s", "ms/batch");
+	for (int path = 0; path < 2; path++)
+		for (int train = 1; train >= 0; train--) {
+			double t0, t, flops_total = 0;
+
+			if (only >= 0 && only != path * 2 + (1 - train))
+				continue;
+
+			make_batch(&m, annotated, n_ann, B, ptr, genes, target);
+			/* warm up once */
+			if (path == 0) {
+				dcell_dense_forward(run, &b, train, &loss, pred, &err);
+			} else {
+				dcell_sparse_forward(sp, &b, train, &loss, pred, &err);
+			}
+			t0 = now();
+			for (size_t k = 0; k < nb; k++) {
+				make_batch(&m, annotated, n_ann, B, ptr, genes, target);
+				if (train)
+					dcell_zero_grad(run, &err);
+				if (path == 0) {
+					if (dcell_dense_forward(run, &b, train, &loss, pred, &err) < 0 ||
+					    (train && dcell_dense_backward(run, &b, &err) < 0))
+						goto fail;
+					flops_total += (train ? 3.0 : 1.0) * dense_flops * (double)B;
+				} else {
+					double f1, f2;
+
+					if (dcell_sparse_forward(sp, &b, train, &loss, pred, &err) < 0)
+						goto fail;
+					dcell_sparse_stats(sp, &f1, NULL);
+					if (train && dcell_sparse_backward(sp, &b, &err) < 0)
+						goto fail;
+					dcell_sparse_stats(sp, &f2, NULL);
+					flops_total += train ? f1 + f2 : f1;
+				}
+				if (train && dcell_adamw_step(run, (long)k + 1, 1e-4, 0, 0, NULL, &err) < 0)
+					goto fail;
+			}
+			t = now() - t0;
+			printf("%-6s %-10s (%4zu)       %12.0f %12.2f %10.1f\n", path ? "sparse" : "dense",
+			       train ? "training" : "inference", B, (double)(nb * B) / t, flops_total / t / 1e9,
+			       1e3 * t / (double)nb);
+		}
+	return 0;
+fail:
+	fprintf(stderr, "dcell_bench: %s\n", err.msg);
+	return 1;
+}

@@ -1,0 +1,784 @@
+/* fit.c - the training loop, checkpoints and resumption. */
+#define _GNU_SOURCE
+#include "fit.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cpz.h"
+#include "loader.h"
+#include "metrics.h"
+
+void fit_options_default(fit_options *o)
+{
+	memset(o, 0, sizeof *o);
+	dcell_config_default(&o->dcell);
+	o->precision = CP_F32;
+	o->epochs = 20;
+	o->batch_size = 256;
+	o->lr = 1e-3;
+	o->lr_min = -1;	/* lr / 100 */
+	o->weight_decay = 1e-4;
+	o->clip = 5.0;
+	o->seed = 1;
+	o->patience = 5;
+	o->schedule = FIT_SCHEDULE_COSINE;
+	o->path = FIT_PATH_SPARSE;
+	o->device = "cpu";
+	o->shuffle_buffer = 65536;
+}
+
+static const char *schedule_names[] = { "cosine", "plateau", "constant" };
+static const char *path_names[] = { "sparse", "dense" };
+
+typedef struct {
+	double *v;
+	size_t n, cap;
+} series;
+
+static int series_push(series *s, double x, cp_error *err)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		double *p = cp_realloc(s->v, cap, sizeof *p, err);
+
+		if (!p)
+			return -1;
+		s->v = p;
+		s->cap = cap;
+	}
+	s->v[s->n++] = x;
+	return 0;
+}
+
+typedef struct fit_state {
+	fit_options o;
+	cp_arena strings;
+	char *producer, *command;
+	go_dag dag;
+	int have_dag;
+	dcell net;
+	int have_net;
+	cp_backend *be;
+	dcell_run *run;
+	dcell_sparse *sp;
+	sample_loader *train, *val;
+	cpz_record data_ctx;
+	void *best_params, *best_buffers, *adam_m, *adam_v;
+	long step;
+	int epoch, best_epoch, bad, stopped;
+	double best_val, lr_now;
+	series h_epoch, h_lr, h_train, h_val, h_mse[PERT_N_LABELS], h_pearson[PERT_N_LABELS];
+} fit_state;
+
+static char *keep(fit_state *st, const char *s, cp_error *err)
+{
+	return s ? cp_arena_strndup(&st->strings, s, strlen(s), err) : NULL;
+}
+
+static void state_free(fit_state *st)
+{
+	dcell_sparse_free(st->sp);
+	dcell_run_free(st->run);
+	cp_backend_free(st->be);
+	loader_close(st->train);
+	loader_close(st->val);
+	if (st->have_net)
+		dcell_free(&st->net);
+	if (st->have_dag)
+		go_dag_free(&st->dag);
+	cpz_record_free(&st->data_ctx);
+	free(st->best_params), free(st->best_buffers), free(st->adam_m), free(st->adam_v);
+	free(st->h_epoch.v), free(st->h_lr.v), free(st->h_train.v), free(st->h_val.v);
+	for (int k = 0; k < PERT_N_LABELS; k++)
+		free(st->h_mse[k].v), free(st->h_pearson[k].v);
+	cp_arena_free(&st->strings);
+}
+
+static uint64_t epoch_seed(uint64_t seed, int epoch)
+{
+	uint64_t s = seed * 0x9E3779B97F4A7C15ULL + (uint64_t)epoch + 1;
+
+	s ^= s >> 31;
+	s *= 0xBF58476D1CE4E5B9ULL;
+	return s ^ (s >> 29);
+}
+
+static double schedule_lr(const fit_state *st, int epoch)
+{
+	const fit_options *o = &st->o;
+	double lr_min = o->lr_min >= 0 ? o->lr_min : o->lr / 100.0;
+
+	switch (o->schedule) {
+	case FIT_SCHEDULE_COSINE:
+		if (o->epochs <= 1)
+			return o->lr;
+		return lr_min + 0.5 * (o->lr - lr_min) * (1.0 + cos(M_PI * epoch / (double)(o->epochs - 1)));
+	case FIT_SCHEDULE_PLATEAU:
+		return st->lr_now;
+	default:
+		return o->lr;
+	}
+}
+
+/* Host copies of parameters, running statistics and moments. */
+static int download_state(fit_state *st, cp_error *err)
+{
+	return dcell_run_download(st->run, st->adam_m, st->adam_v, err);
+}
+
+static int remember_best(fit_state *st, cp_error *err)
+{
+	size_t es = cp_precision_size(st->net.prec);
+
+	if (dcell_run_download(st->run, NULL, NULL, err) < 0)
+		return -1;
+	memcpy(st->best_params, st->net.params, st->net.n_params * es);
+	memcpy(st->best_buffers, st->net.buffers, st->net.n_buffers * es);
+	return 0;
+}
+
+/* ---- the checkpoint --------------------------------------------------------- */
+
+static int add_series(cpz_record *rec, const char *name, const series *s, cp_error *err)
+{
+	int64_t n = (int64_t)s->n;
+
+	return cpz_record_add_tensor(rec, name, CPZ_F64, 1, &n, s->v ? (void *)s->v : (void *)"", err);
+}
+
+static int write_checkpoint(fit_state *st, cp_error *err)
+{
+	const fit_options *o = &st->o;
+	cpz_writer *w;
+	cpz_record rec;
+	cpz_dtype dt = st->net.prec == CP_F64 ? CPZ_F64 : CPZ_F32;
+	int64_t np = (int64_t)st->net.n_params, nb = (int64_t)st->net.n_buffers;
+	int K = st->net.cfg.n_outputs;
+	char name[160];
+	dcell best = st->net;
+
+	if (download_state(st, err) < 0)
+		return -1;
+	w = cpz_writer_open(o->out_path, "model", st->producer, st->command, NULL, err);
+	if (!w)
+		return -1;
+	cpz_record_init(&rec);
+	if (go_dag_write(w, &st->dag, NULL, NULL, err) < 0)
+		goto fail;
+	best.params = st->best_params;
+	best.buffers = st->best_buffers;
+	if (cpz_record_reset(&rec, "dcell", err) < 0 || dcell_to_record(&best, &rec, err) < 0 ||
+	    cpz_writer_write(w, &rec, err) < 0)
+		goto fail;
+	if (cpz_record_reset(&rec, "training", err) < 0 ||
+	    cpz_record_add_str(&rec, "go", o->go_path, err) < 0 ||
+	    cpz_record_add_str(&rec, "train", o->train_path, err) < 0 ||
+	    cpz_record_add_str(&rec, "val", o->val_path ? o->val_path : "", err) < 0 ||
+	    cpz_record_add_int(&rec, "epochs", o->epochs, err) < 0 ||
+	    cpz_record_add_int(&rec, "batch_size", (int64_t)o->batch_size, err) < 0 ||
+	    cpz_record_add_float(&rec, "lr", o->lr, err) < 0 ||
+	    cpz_record_add_float(&rec, "lr_min", o->lr_min, err) < 0 ||
+	    cpz_record_add_float(&rec, "weight_decay", o->weight_decay, err) < 0 ||
+	    cpz_record_add_float(&rec, "clip", o->clip, err) < 0 ||
+	    cpz_record_add_int(&rec, "seed", (int64_t)o->seed, err) < 0 ||
+	    cpz_record_add_int(&rec, "patience", o->patience, err) < 0 ||
+	    cpz_record_add_str(&rec, "schedule", schedule_names[o->schedule], err) < 0 ||
+	    cpz_record_add_str(&rec, "path", path_names[o->path], err) < 0 ||
+	    cpz_record_add_str(&rec, "device", o->device, err) < 0 ||
+	    cpz_record_add_int(&rec, "shuffle_buffer", (int64_t)o->shuffle_buffer, err) < 0 ||
+	    cpz_record_add_str(&rec, "command", st->command, err) < 0 ||
+	    cpz_record_add_str(&rec, "producer", st->producer, err) < 0 ||
+	    cpz_record_add_int(&rec, "progress.epoch", st->epoch, err) < 0 ||
+	    cpz_record_add_int(&rec, "progress.step", st->step, err) < 0 ||
+	    cpz_record_add_int(&rec, "progress.best_epoch", st->best_epoch, err) < 0 ||
+	    cpz_record_add_float(&rec, "progress.best_val", st->best_val, err) < 0 ||
+	    cpz_record_add_int(&rec, "progress.bad_epochs", st->bad, err) < 0 ||
+	    cpz_record_add_float(&rec, "progress.lr", st->lr_now, err) < 0 ||
+	    cpz_record_add_bool(&rec, "progress.stopped", st->stopped, err) < 0 ||
+	    cpz_record_add_int(&rec, "rng.seed", (int64_t)o->seed, err) < 0)
+		goto fail;
+	if (cpz_record_copy_fields(&rec, &st->data_ctx, "", "data.", err) < 0)
+		goto fail;
+	if (cpz_writer_write(w, &rec, err) < 0)
+		goto fail;
+	if (cpz_record_reset(&rec, "history", err) < 0 ||
+	    add_series(&rec, "epoch", &st->h_epoch, err) < 0 ||
+	    add_series(&rec, "lr", &st->h_lr, err) < 0 ||
+	    add_series(&rec, "train_loss", &st->h_train, err) < 0 ||
+	    add_series(&rec, "val_loss", &st->h_val, err) < 0)
+		goto fail;
+	for (int k = 0; k < K; k++) {
+		const char *label = pert_label_names[st->net.cfg.label[k]];
+
+		snprintf(name, sizeof name, "val_mse.%s", label);
+		if (add_series(&rec, name, &st->h_mse[k], err) < 0)
+			goto fail;
+		snprintf(name, sizeof name, "val_pearson.%s", label);
+		if (add_series(&rec, name, &st->h_pearson[k], err) < 0)
+			goto fail;
+	}
+	if (cpz_writer_write(w, &rec, err) < 0)
+		goto fail;
+	if (cpz_record_reset(&rec, "resume", err) < 0 ||
+	    cpz_record_add_tensor(&rec, "params", dt, 1, &np, st->net.params, err) < 0 ||
+	    cpz_record_add_tensor(&rec, "buffers", dt, 1, &nb, st->net.buffers, err) < 0 ||
+	    cpz_record_add_tensor(&rec, "adam_m", dt, 1, &np, st->adam_m, err) < 0 ||
+	    cpz_record_add_tensor(&rec, "adam_v", dt, 1, &np, st->adam_v, err) < 0 ||
+	    cpz_writer_write(w, &rec, err) < 0)
+		goto fail;
+	cpz_record_free(&rec);
+	return cpz_writer_close(w, err);
+fail:
+	cpz_record_free(&rec);
+	cpz_writer_abort(w);
+	return -1;
+}
+
+/* ---- setting up ---------------------------------------------------------------- */
+
+static int open_data(fit_state *st, cp_error *err)
+{
+	loader_options lo = { PERT_TRAIN, st->o.shuffle_buffer };
+	const char *val_path = st->o.val_path && *st->o.val_path ? st->o.val_path : NULL;
+
+	st->train = loader_open(st->o.train_path, &lo, err);
+	if (!st->train)
+		return -1;
+	if (loader_context(st->train)->genome_hash != st->dag.genome_hash)
+		return cp_error_set(err, "%s and %s index different genomes", st->o.train_path,
+				    st->o.go_path);
+	/* validation: --val, or the val split of a batches stream given as --train */
+	lo.split = PERT_VAL;
+	lo.buffer = 0;
+	if (val_path) {
+		st->val = loader_open(val_path, &lo, err);
+		if (!st->val)
+			return -1;
+		if (loader_context(st->val)->genome_hash != st->dag.genome_hash)
+			return cp_error_set(err, "%s and %s index different genomes", val_path,
+					    st->o.go_path);
+	} else if (strcmp(loader_kind(st->train), "batches") == 0) {
+		st->val = loader_open(st->o.train_path, &lo, err);
+		if (!st->val)
+			return -1;
+	}
+	return 0;
+}
+
+static int open_backend(fit_state *st, cp_error *err)
+{
+	const char *dev = st->o.device;
+
+	if (strcmp(dev, "cpu") == 0)
+		st->be = cp_backend_cpu(st->o.threads, err);
+	else
+		st->be = cp_backend_open(dev, err);
+	if (!st->be)
+		return -1;
+	if (st->o.path == FIT_PATH_SPARSE && !cp_backend_is_host(st->be))
+		return cp_error_set(err, "the sparse path runs on the CPU; use --path dense on %s", dev);
+	st->run = dcell_run_new(&st->net, st->be, st->o.batch_size, err);
+	if (!st->run)
+		return -1;
+	if (st->o.path == FIT_PATH_SPARSE) {
+		st->sp = dcell_sparse_new(st->run, err);
+		if (!st->sp)
+			return -1;
+	}
+	return 0;
+}
+
+static int alloc_host_state(fit_state *st, cp_error *err)
+{
+	size_t es = cp_precision_size(st->net.prec);
+
+	st->best_params = cp_malloc(st->net.n_params, es, err);
+	st->best_buffers = cp_malloc(st->net.n_buffers ? st->net.n_buffers : 1, es, err);
+	st->adam_m = cp_calloc(st->net.n_params, es, err);
+	st->adam_v = cp_calloc(st->net.n_params, es, err);
+	if (!st->best_params || !st->best_buffers || !st->adam_m || !st->adam_v)
+		return -1;
+	memcpy(st->best_params, st->net.params, st->net.n_params * es);
+	memcpy(st->best_buffers, st->net.buffers, st->net.n_buffers * es);
+	return 0;
+}
+
+/* ---- the loop --------------------------------------------------------------------- */
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int to_dcell_batch(const fit_state *st, const loader_batch *lb, dcell_batch *db,
+			  double *target)
+{
+	int K = st->net.cfg.n_outputs;
+
+	db->n = lb->n;
+	db->gene_ptr = lb->gene_ptr;
+	db->gene = lb->gene;
+	db->term_ptr = NULL;
+	db->term = NULL;
+	db->target = target;
+	for (size_t i = 0; i < lb->n; i++)
+		for (int k = 0; k < K; k++)
+			target[i * (size_t)K + (size_t)k] = lb->label[i * PERT_N_LABELS + st->net.cfg.label[k]];
+	return 0;
+}
+
+static int forward(fit_state *st, const dcell_batch *db, int train, double *loss, double *pred,
+		   cp_error *err)
+{
+	if (st->sp)
+		return dcell_sparse_forward(st->sp, db, train, loss, pred, err);
+	return dcell_dense_forward(st->run, db, train, loss, pred, err);
+}
+
+static int backward(fit_state *st, const dcell_batch *db, cp_error *err)
+{
+	if (st->sp)
+		return dcell_sparse_backward(st->sp, db, err);
+	return dcell_dense_backward(st->run, db, err);
+}
+
+/* Validation: root predictions against labels, per output. */
+static int validate(fit_state *st, fit_epoch *e, cp_error *err)
+{
+	int K = st->net.cfg.n_outputs;
+	size_t B = st->o.batch_size, n = 0, cap = 0;
+	double *truth = NULL, *pred = NULL, *target = NULL, *p = NULL;
+	loader_batch lb;
+	dcell_batch db;
+	int rc, result = -1;
+
+	e->val_loss = NAN;
+	for (int k = 0; k < K; k++)
+		e->val_mse[k] = e->val_pearson[k] = NAN;
+	if (!st->val)
+		return 0;
+	target = cp_malloc(B * (size_t)K, sizeof *target, err);
+	p = cp_malloc(B * (size_t)K, sizeof *p, err);
+	if (!target || !p || loader_rewind(st->val, 0, err) < 0)
+		goto out;
+	while ((rc = loader_next(st->val, B, &lb, err)) == 1) {
+		to_dcell_batch(st, &lb, &db, target);
+		if (forward(st, &db, 0, NULL, p, err) < 0)
+			goto out;
+		if (n + lb.n > cap) {
+			size_t c = cap ? cap * 2 : 4096;
+			double *a, *b;
+
+			while (c < n + lb.n)
+				c *= 2;
+			a = cp_realloc(truth, c * (size_t)K, sizeof *a, err);
+			if (!a)
+				goto out;
+			truth = a;
+			b = cp_realloc(pred, c * (size_t)K, sizeof *b, err);
+			if (!b)
+				goto out;
+			pred = b;
+			cap = c;
+		}
+		/* stored by output: truth[k * cap + i] would need moving on growth,
+		 * so keep sample-major and stride when computing */
+		memcpy(truth + n * (size_t)K, target, lb.n * (size_t)K * sizeof *truth);
+		memcpy(pred + n * (size_t)K, p, lb.n * (size_t)K * sizeof *pred);
+		n += lb.n;
+	}
+	if (rc < 0)
+		goto out;
+	e->val_samples = n;
+	if (n > 0) {
+		double *t1 = cp_malloc(n, sizeof *t1, err), *p1 = cp_malloc(n, sizeof *p1, err), sum = 0;
+		int counted = 0;
+
+		if (!t1 || !p1) {
+			free(t1), free(p1);
+			goto out;
+		}
+		for (int k = 0; k < K; k++) {
+			cp_metrics m;
+
+			for (size_t i = 0; i < n; i++) {
+				t1[i] = truth[i * (size_t)K + (size_t)k];
+				p1[i] = pred[i * (size_t)K + (size_t)k];
+			}
+			if (cp_metrics_compute(t1, p1, n, &m, err) < 0) {
+				free(t1), free(p1);
+				goto out;
+			}
+			e->val_mse[k] = m.mse;
+			e->val_pearson[k] = m.pearson;
+			if (!isnan(m.mse)) {
+				sum += m.mse;
+				counted++;
+			}
+		}
+		e->val_loss = counted ? sum / counted : NAN;
+		free(t1), free(p1);
+	}
+	result = 0;
+out:
+	free(truth), free(pred), free(target), free(p);
+	return result;
+}
+
+static int run_epochs(fit_state *st, const fit_callbacks *cb, cp_error *err)
+{
+	const fit_options *o = &st->o;
+	int K = st->net.cfg.n_outputs, done_here = 0;
+	double *target = cp_malloc(o->batch_size * (size_t)K, sizeof *target, err);
+
+	if (!target)
+		return -1;
+	while (st->epoch < o->epochs && !st->stopped) {
+		fit_epoch e;
+		loader_batch lb;
+		dcell_batch db;
+		double t0 = now_seconds(), loss_sum = 0;
+		size_t batches = 0, samples = 0, total = loader_count(st->train);
+		int rc;
+
+		memset(&e, 0, sizeof e);
+		e.epoch = st->epoch + 1;
+		e.epochs = o->epochs;
+		e.n_outputs = K;
+		e.lr = schedule_lr(st, st->epoch);
+		if (loader_rewind(st->train, epoch_seed(o->seed, st->epoch), err) < 0)
+			goto fail;
+		while ((rc = loader_next(st->train, o->batch_size, &lb, err)) == 1) {
+			double loss;
+
+			if (lb.n < 2)
+				continue;	/* batch statistics need two samples */
+			to_dcell_batch(st, &lb, &db, target);
+			if (dcell_zero_grad(st->run, err) < 0 || forward(st, &db, 1, &loss, NULL, err) < 0 ||
+			    backward(st, &db, err) < 0 ||
+			    dcell_adamw_step(st->run, ++st->step, e.lr, o->weight_decay, o->clip, NULL, err) < 0)
+				goto fail;
+			loss_sum += loss;
+			batches++;
+			samples += lb.n;
+			if (cb && cb->progress)
+				cb->progress(e.epoch, samples, total, loss_sum / (double)batches, cb->ctx);
+		}
+		if (rc < 0)
+			goto fail;
+		if (batches == 0) {
+			cp_error_set(err, "%s: no training experiments (split train)", o->train_path);
+			goto fail;
+		}
+		e.train_loss = loss_sum / (double)batches;
+		e.train_samples = samples;
+		e.samples_per_s = (double)samples / (now_seconds() - t0);
+		if (validate(st, &e, err) < 0)
+			goto fail;
+		{
+			double score = st->val ? e.val_loss : e.train_loss;
+
+			if (isnan(score)) {
+				cp_error_set(err, "epoch %d: the loss is not a number", e.epoch);
+				goto fail;
+			}
+			if (st->best_epoch == 0 || score < st->best_val) {
+				st->best_val = score;
+				st->best_epoch = e.epoch;
+				st->bad = 0;
+				e.improved = 1;
+				if (remember_best(st, err) < 0)
+					goto fail;
+			} else {
+				st->bad++;
+				if (o->schedule == FIT_SCHEDULE_PLATEAU && st->bad % 2 == 0)
+					st->lr_now *= 0.5;
+			}
+		}
+		st->epoch++;
+		if (st->val && o->patience > 0 && st->bad >= o->patience)
+			st->stopped = 1;
+		e.stopping = st->stopped;
+		if (series_push(&st->h_epoch, e.epoch, err) < 0 || series_push(&st->h_lr, e.lr, err) < 0 ||
+		    series_push(&st->h_train, e.train_loss, err) < 0 ||
+		    series_push(&st->h_val, e.val_loss, err) < 0)
+			goto fail;
+		for (int k = 0; k < K; k++)
+			if (series_push(&st->h_mse[k], e.val_mse[k], err) < 0 ||
+			    series_push(&st->h_pearson[k], e.val_pearson[k], err) < 0)
+				goto fail;
+		if (write_checkpoint(st, err) < 0)
+			goto fail;
+		e.elapsed = now_seconds() - t0;
+		if (cb && cb->epoch)
+			cb->epoch(&e, cb->ctx);
+		if (o->stop_after && ++done_here >= o->stop_after)
+			break;
+	}
+	free(target);
+	return 0;
+fail:
+	free(target);
+	return -1;
+}
+
+int fit_run(const fit_options *o, const char *producer, const char *command,
+	    const fit_callbacks *cb, cp_error *err)
+{
+	fit_state st;
+	int rc = -1;
+
+	memset(&st, 0, sizeof st);
+	cp_arena_init(&st.strings);
+	cpz_record_init(&st.data_ctx);
+	st.o = *o;
+	if (!(st.producer = keep(&st, producer, err)) || !(st.command = keep(&st, command, err)))
+		goto out;
+	if (o->epochs < 1 || o->batch_size < 2 || !(o->lr > 0))
+		return cp_error_set(err, "fit: needs epochs >= 1, batch size >= 2 and lr > 0");
+	if (go_dag_read(o->go_path, &st.dag, err) < 0)
+		goto out;
+	st.have_dag = 1;
+	if (dcell_init(&st.net, &st.dag, &o->dcell, o->precision, o->seed, err) < 0)
+		goto out;
+	st.have_net = 1;
+	if (open_data(&st, err) < 0 ||
+	    cpz_record_copy(&st.data_ctx, loader_context_record(st.train), err) < 0 ||
+	    open_backend(&st, err) < 0 || alloc_host_state(&st, err) < 0)
+		goto out;
+	st.lr_now = o->lr;
+	rc = run_epochs(&st, cb, err);
+out:
+	state_free(&st);
+	return rc;
+}
+
+/* ---- resuming ------------------------------------------------------------------- */
+
+static char *str_field(const cpz_record *rec, const char *name, fit_state *st, cp_error *err)
+{
+	const char *s = cpz_record_str(rec, name, err);
+
+	return s ? keep(st, s, err) : NULL;
+}
+
+static int int_field(const cpz_record *rec, const char *name, int64_t lo, int64_t hi, int64_t *out,
+		     cp_error *err)
+{
+	if (cpz_record_int(rec, name, out, err) < 0)
+		return -1;
+	if (*out < lo || *out > hi)
+		return cpz_record_error(rec, name, err, "%" PRId64 " is out of range", *out);
+	return 0;
+}
+
+static int name_index(const cpz_record *rec, const char *name, const char *const *names, int n,
+		      int *out, cp_error *err)
+{
+	const char *s = cpz_record_str(rec, name, err);
+
+	if (!s)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	return cpz_record_error(rec, name, err, "unknown value '%s'", s);
+}
+
+static int load_series(const cpz_record *rec, const char *name, series *s, size_t n, cp_error *err)
+{
+	const cpz_tensor *t = cpz_record_tensor(rec, name, CPZ_F64, 1, err);
+
+	if (!t || cpz_record_check_dim(rec, name, t, 0, (int64_t)n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (series_push(s, ((const double *)t->data)[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+static int restore_values(fit_state *st, const cpz_record *rec, cp_error *err)
+{
+	cpz_dtype dt = st->net.prec == CP_F64 ? CPZ_F64 : CPZ_F32;
+	int64_t np = (int64_t)st->net.n_params, nb = (int64_t)st->net.n_buffers;
+	const cpz_tensor *p = cpz_record_tensor(rec, "params", dt, 1, err);
+	const cpz_tensor *b = cpz_record_tensor(rec, "buffers", dt, 1, err);
+	const cpz_tensor *m = cpz_record_tensor(rec, "adam_m", dt, 1, err);
+	const cpz_tensor *v = cpz_record_tensor(rec, "adam_v", dt, 1, err);
+
+	if (!p || !b || !m || !v || cpz_record_check_dim(rec, "params", p, 0, np, err) < 0 ||
+	    cpz_record_check_dim(rec, "buffers", b, 0, nb, err) < 0 ||
+	    cpz_record_check_dim(rec, "adam_m", m, 0, np, err) < 0 ||
+	    cpz_record_check_dim(rec, "adam_v", v, 0, np, err) < 0)
+		return -1;
+	/* the dcell record held the best values: keep them aside first */
+	memcpy(st->best_params, st->net.params, p->nbytes);
+	memcpy(st->best_buffers, st->net.buffers, b->nbytes);
+	memcpy(st->net.params, p->data, p->nbytes);
+	memcpy(st->net.buffers, b->data, b->nbytes);
+	memcpy(st->adam_m, m->data, m->nbytes);
+	memcpy(st->adam_v, v->data, v->nbytes);
+	return 0;
+}
+
+int fit_resume(const char *checkpoint, const char *out_path, int threads, const char *producer,
+	       const fit_callbacks *cb, cp_error *err)
+{
+	fit_state st;
+	cpz_reader *r;
+	cpz_record genome, dagrec, net, training, history, resume;
+	int rc = -1;
+	int64_t v;
+
+	(void)producer;
+	memset(&st, 0, sizeof st);
+	cp_arena_init(&st.strings);
+	cpz_record_init(&st.data_ctx);
+	cpz_record_init(&genome), cpz_record_init(&dagrec), cpz_record_init(&net);
+	cpz_record_init(&training), cpz_record_init(&history), cpz_record_init(&resume);
+	fit_options_default(&st.o);
+	r = cpz_reader_open(checkpoint, err);
+	if (!r)
+		goto out;
+	if (cpz_reader_expect_kind(r, "model", err) < 0)
+		goto out;
+	{
+		cpz_record *recs[] = { &genome, &dagrec, &net, &training, &history, &resume };
+		const char *types[] = { "genome", "go-dag", "dcell", "training", "history", "resume" };
+
+		for (int i = 0; i < 6; i++) {
+			int got = cpz_reader_next(r, recs[i], err);
+
+			if (got == 0)
+				cp_error_set(err, "%s: no %s record: not a checkpoint of fit", checkpoint, types[i]);
+			if (got <= 0)
+				goto out;
+			if (strcmp(recs[i]->type, types[i]) != 0) {
+				cpz_record_error(recs[i], NULL, err, "expected a %s record", types[i]);
+				goto out;
+			}
+		}
+		cpz_record extra;
+
+		cpz_record_init(&extra);
+		while ((rc = cpz_reader_next(r, &extra, err)) == 1)
+			;	/* to the end, so the checksum is verified */
+		cpz_record_free(&extra);
+	}
+	if (rc < 0)
+		goto out;
+	rc = -1;
+	/* options */
+	if (!(st.o.go_path = str_field(&training, "go", &st, err)) ||
+	    !(st.o.train_path = str_field(&training, "train", &st, err)) ||
+	    !(st.o.val_path = str_field(&training, "val", &st, err)) ||
+	    !(st.command = str_field(&training, "command", &st, err)) ||
+	    !(st.producer = str_field(&training, "producer", &st, err)))
+		goto out;
+	if (int_field(&training, "epochs", 1, 1000000, &v, err) < 0)
+		goto out;
+	st.o.epochs = (int)v;
+	if (int_field(&training, "batch_size", 2, 1 << 24, &v, err) < 0)
+		goto out;
+	st.o.batch_size = (size_t)v;
+	if (cpz_record_float(&training, "lr", &st.o.lr, err) < 0 ||
+	    cpz_record_float(&training, "lr_min", &st.o.lr_min, err) < 0 ||
+	    cpz_record_float(&training, "weight_decay", &st.o.weight_decay, err) < 0 ||
+	    cpz_record_float(&training, "clip", &st.o.clip, err) < 0 ||
+	    int_field(&training, "seed", 0, INT64_MAX, &v, err) < 0)
+		goto out;
+	st.o.seed = (uint64_t)v;
+	if (int_field(&training, "patience", 0, 1000000, &v, err) < 0)
+		goto out;
+	st.o.patience = (int)v;
+	if (name_index(&training, "schedule", schedule_names, 3, &st.o.schedule, err) < 0 ||
+	    name_index(&training, "path", path_names, 2, &st.o.path, err) < 0 ||
+	    !(st.o.device = str_field(&training, "device", &st, err)) ||
+	    int_field(&training, "shuffle_buffer", 0, INT64_MAX, &v, err) < 0)
+		goto out;
+	st.o.shuffle_buffer = (size_t)v;
+	st.o.threads = threads;
+	st.o.out_path = out_path ? out_path : checkpoint;
+	/* the network and its values */
+	if (go_dag_from_records(&st.dag, &genome, &dagrec, err) < 0)
+		goto out;
+	st.have_dag = 1;
+	if (dcell_from_record(&st.net, &st.dag, &net, err) < 0)
+		goto out;
+	st.have_net = 1;
+	st.o.dcell = st.net.cfg;
+	st.o.precision = st.net.prec;
+	if (alloc_host_state(&st, err) < 0 || restore_values(&st, &resume, err) < 0)
+		goto out;
+	/* progress */
+	if (int_field(&training, "progress.epoch", 0, st.o.epochs, &v, err) < 0)
+		goto out;
+	st.epoch = (int)v;
+	if (int_field(&training, "progress.step", 0, INT64_MAX, &v, err) < 0)
+		goto out;
+	st.step = (long)v;
+	if (int_field(&training, "progress.best_epoch", 0, st.o.epochs, &v, err) < 0)
+		goto out;
+	st.best_epoch = (int)v;
+	if (int_field(&training, "progress.bad_epochs", 0, st.o.epochs, &v, err) < 0)
+		goto out;
+	st.bad = (int)v;
+	if (cpz_record_float(&training, "progress.best_val", &st.best_val, err) < 0 ||
+	    cpz_record_float(&training, "progress.lr", &st.lr_now, err) < 0)
+		goto out;
+	{
+		const cpz_field *f = cpz_record_field(&training, "progress.stopped");
+
+		if (!f || f->kind != CPZ_VALUE_BOOL) {
+			cpz_record_error(&training, "progress.stopped", err, "missing");
+			goto out;
+		}
+		st.stopped = f->b;
+	}
+	/* the data's context, as it was saved */
+	if (cpz_record_reset(&st.data_ctx, "context", err) < 0)
+		goto out;
+	if (cpz_record_copy_fields(&st.data_ctx, &training, "data.", "", err) < 0)
+		goto out;
+	/* history */
+	{
+		size_t n = (size_t)st.epoch;
+		char name[160];
+
+		if (load_series(&history, "epoch", &st.h_epoch, n, err) < 0 ||
+		    load_series(&history, "lr", &st.h_lr, n, err) < 0 ||
+		    load_series(&history, "train_loss", &st.h_train, n, err) < 0 ||
+		    load_series(&history, "val_loss", &st.h_val, n, err) < 0)
+			goto out;
+		for (int k = 0; k < st.net.cfg.n_outputs; k++) {
+			const char *label = pert_label_names[st.net.cfg.label[k]];
+
+			snprintf(name, sizeof name, "val_mse.%s", label);
+			if (load_series(&history, name, &st.h_mse[k], n, err) < 0)
+				goto out;
+			snprintf(name, sizeof name, "val_pearson.%s", label);
+			if (load_series(&history, name, &st.h_pearson[k], n, err) < 0)
+				goto out;
+		}
+	}
+	if (open_data(&st, err) < 0 || open_backend(&st, err) < 0 ||
+	    dcell_run_upload(st.run, st.adam_m, st.adam_v, err) < 0)
+		goto out;
+	rc = run_epochs(&st, cb, err);
+out:
+	cpz_reader_close(r);
+	cpz_record_free(&genome), cpz_record_free(&dagrec), cpz_record_free(&net);
+	cpz_record_free(&training), cpz_record_free(&history), cpz_record_free(&resume);
+	state_free(&st);
+	return rc;
+}

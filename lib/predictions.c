@@ -1,0 +1,185 @@
+/* predictions.c - the predictions stream. */
+#define _GNU_SOURCE
+#include "predictions.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+int pred_meta_to_record(const pred_meta *m, cpz_record *rec, cp_error *err)
+{
+	const char *labels[PERT_N_LABELS];
+
+	for (int k = 0; k < m->n_outputs; k++)
+		labels[k] = pert_label_names[m->label[k]];
+	if (cpz_record_add_str(rec, "model", m->model, err) < 0 ||
+	    cpz_record_add_str(rec, "model_producer", m->model_producer, err) < 0 ||
+	    cpz_record_add_str(rec, "input", m->input, err) < 0 ||
+	    cpz_record_add_strings(rec, "labels", (size_t)m->n_outputs, labels, err) < 0 ||
+	    cpz_record_add_strings(rec, "splits", PERT_N_SPLITS, pert_split_names, err) < 0)
+		return -1;
+	return 0;
+}
+
+int pred_chunk_to_record(const pred_meta *m, const pred_chunk *c, cpz_record *rec, cp_error *err)
+{
+	int64_t n = (int64_t)c->n, n1 = n + 1, total = c->gene_ptr[c->n];
+	int64_t lshape[2] = { n, PERT_N_LABELS }, pshape[2] = { n, m->n_outputs };
+
+	if (cpz_record_add_strings(rec, "id", c->n, c->id, err) < 0 ||
+	    cpz_record_add_strings(rec, "source", c->n, c->source, err) < 0 ||
+	    cpz_record_add_strings(rec, "environment", c->n, c->environment, err) < 0 ||
+	    cpz_record_add_tensor(rec, "gene.ptr", CPZ_I64, 1, &n1, c->gene_ptr, err) < 0 ||
+	    cpz_record_add_tensor(rec, "gene.idx", CPZ_I32, 1, &total, c->gene, err) < 0 ||
+	    cpz_record_add_tensor(rec, "label", CPZ_F32, 2, lshape, c->label, err) < 0 ||
+	    cpz_record_add_tensor(rec, "pred", CPZ_F32, 2, pshape, c->pred, err) < 0 ||
+	    cpz_record_add_tensor(rec, "index", CPZ_I64, 1, &n, c->index, err) < 0 ||
+	    cpz_record_add_tensor(rec, "split", CPZ_U8, 1, &n, c->split, err) < 0)
+		return -1;
+	return 0;
+}
+
+struct pred_reader {
+	cpz_reader *r;
+	cpz_record genome, meta, chunk;
+	size_t n_genes;
+	const char *const *genes;
+	pred_meta m;
+};
+
+pred_reader *pred_reader_open(const char *path, cp_error *err)
+{
+	pred_reader *pr = calloc(1, sizeof *pr);
+	const char *const *labels;
+	size_t nl;
+	int rc;
+
+	if (!pr) {
+		cp_error_set(err, "out of memory");
+		return NULL;
+	}
+	cpz_record_init(&pr->genome);
+	cpz_record_init(&pr->meta);
+	cpz_record_init(&pr->chunk);
+	pr->r = cpz_reader_open(path, err);
+	if (!pr->r || cpz_reader_expect_kind(pr->r, "predictions", err) < 0)
+		goto fail;
+	if ((rc = cpz_reader_next(pr->r, &pr->genome, err)) <= 0 ||
+	    cpz_record_genome(&pr->genome, &pr->n_genes, &pr->genes, NULL, err) < 0) {
+		if (rc == 0)
+			cp_error_set(err, "%s: no genome record", path);
+		goto fail;
+	}
+	if ((rc = cpz_reader_next(pr->r, &pr->meta, err)) <= 0) {
+		if (rc == 0)
+			cp_error_set(err, "%s: no meta record", path);
+		goto fail;
+	}
+	if (strcmp(pr->meta.type, "meta") != 0) {
+		cpz_record_error(&pr->meta, NULL, err, "expected the meta record");
+		goto fail;
+	}
+	if (!(pr->m.model = cpz_record_str(&pr->meta, "model", err)) ||
+	    !(pr->m.model_producer = cpz_record_str(&pr->meta, "model_producer", err)) ||
+	    !(pr->m.input = cpz_record_str(&pr->meta, "input", err)) ||
+	    !(labels = cpz_record_strings(&pr->meta, "labels", &nl, err)))
+		goto fail;
+	if (nl < 1 || nl > PERT_N_LABELS) {
+		cpz_record_error(&pr->meta, "labels", err, "%zu labels", nl);
+		goto fail;
+	}
+	pr->m.n_outputs = (int)nl;
+	for (size_t k = 0; k < nl; k++) {
+		int found = -1;
+
+		for (int i = 0; i < PERT_N_LABELS; i++)
+			if (strcmp(labels[k], pert_label_names[i]) == 0)
+				found = i;
+		if (found < 0) {
+			cpz_record_error(&pr->meta, "labels", err, "unknown label '%s'", labels[k]);
+			goto fail;
+		}
+		pr->m.label[k] = found;
+	}
+	return pr;
+fail:
+	pred_reader_close(pr);
+	return NULL;
+}
+
+const pred_meta *pred_reader_meta(const pred_reader *r)
+{
+	return &r->m;
+}
+
+size_t pred_reader_n_genes(const pred_reader *r)
+{
+	return r->n_genes;
+}
+
+const char *const *pred_reader_genes(const pred_reader *r)
+{
+	return r->genes;
+}
+
+static const void *tensor(const cpz_record *rec, const char *name, cpz_dtype dt, int64_t d0,
+			  int64_t d1, cp_error *err)
+{
+	const cpz_tensor *t = cpz_record_tensor(rec, name, dt, d1 >= 0 ? 2 : 1, err);
+
+	if (!t || cpz_record_check_dim(rec, name, t, 0, d0, err) < 0 ||
+	    (d1 >= 0 && cpz_record_check_dim(rec, name, t, 1, d1, err) < 0))
+		return NULL;
+	return t->data;
+}
+
+int pred_reader_next(pred_reader *pr, pred_chunk *c, cp_error *err)
+{
+	size_t n, k;
+	int rc = cpz_reader_next(pr->r, &pr->chunk, err);
+	const cpz_record *rec = &pr->chunk;
+	const cpz_tensor *gi;
+
+	if (rc <= 0)
+		return rc;
+	memset(c, 0, sizeof *c);
+	if (strcmp(rec->type, "predictions") != 0)
+		return cpz_record_error(rec, NULL, err, "expected a predictions record");
+	if (!(c->id = cpz_record_strings(rec, "id", &n, err)))
+		return -1;
+	c->n = n;
+	if (!(c->source = cpz_record_strings(rec, "source", &k, err)) || k != n ||
+	    !(c->environment = cpz_record_strings(rec, "environment", &k, err)) || k != n)
+		return cpz_record_error(rec, "environment", err, "missing or of the wrong length");
+	if (!(c->gene_ptr = tensor(rec, "gene.ptr", CPZ_I64, (int64_t)n + 1, -1, err)) ||
+	    !(gi = cpz_record_tensor(rec, "gene.idx", CPZ_I32, 1, err)) ||
+	    !(c->label = tensor(rec, "label", CPZ_F32, (int64_t)n, PERT_N_LABELS, err)) ||
+	    !(c->pred = tensor(rec, "pred", CPZ_F32, (int64_t)n, pr->m.n_outputs, err)) ||
+	    !(c->index = tensor(rec, "index", CPZ_I64, (int64_t)n, -1, err)) ||
+	    !(c->split = tensor(rec, "split", CPZ_U8, (int64_t)n, -1, err)))
+		return -1;
+	c->gene = gi->data;
+	if (c->gene_ptr[0] != 0 || c->gene_ptr[n] != gi->shape[0])
+		return cpz_record_error(rec, "gene.ptr", err, "does not span gene.idx");
+	for (size_t i = 0; i < n; i++) {
+		if (c->gene_ptr[i + 1] < c->gene_ptr[i])
+			return cpz_record_error(rec, "gene.ptr", err, "decreases at %zu", i + 1);
+		if (c->split[i] < -1 || c->split[i] >= PERT_N_SPLITS)
+			return cpz_record_error(rec, "split", err, "invalid split %d", c->split[i]);
+	}
+	for (int64_t i = 0; i < gi->shape[0]; i++)
+		if (c->gene[i] < 0 || (size_t)c->gene[i] >= pr->n_genes)
+			return cpz_record_error(rec, "gene.idx", err, "gene %d out of range", c->gene[i]);
+	return 1;
+}
+
+void pred_reader_close(pred_reader *r)
+{
+	if (!r)
+		return;
+	cpz_reader_close(r->r);
+	cpz_record_free(&r->genome);
+	cpz_record_free(&r->meta);
+	cpz_record_free(&r->chunk);
+	free(r);
+}

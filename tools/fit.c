@@ -1,0 +1,415 @@
+/* fit - train a model on samples or batches, with checkpoints. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "baselines.h"
+#include "cli.h"
+#include "fit.h"
+
+static fit_options opts;
+
+static void usage(FILE *fp, int status)
+{
+	fit_options d;
+
+	fit_options_default(&d);
+	fprintf(fp,
+		"Usage: fit --model dcell --go GO.cpz --train TRAIN.cpz [--val VAL.cpz] [options] -o MODEL.cpz\n"
+		"       fit --model mean|additive --train TRAIN.cpz [--val VAL.cpz] -o MODEL.cpz\n"
+		"       fit --resume MODEL.cpz [-o MODEL.cpz]\n"
+		"Train a model on batches (batch-pack) or samples (pert-mask).  A batches stream given\n"
+		"as --train supplies its own val split when --val is absent.\n"
+		"\n"
+		"Data and model:\n"
+		"  -m, --model NAME         dcell, mean or additive [dcell]\n"
+		"  -g, --go FILE            the go-dag stream (dcell)\n"
+		"  -t, --train FILE         training experiments (the train split of a batches stream)\n"
+		"  -e, --val FILE           validation experiments (the val split)\n"
+		"  -l, --label LIST         labels to predict, comma-separated [fitness]\n"
+		"  -o, --output FILE        the model stream, rewritten after every epoch\n"
+		"  -r, --resume FILE        continue an interrupted run from its checkpoint\n"
+		"\n"
+		"Training:\n"
+		"      --epochs N           [%d]\n"
+		"  -b, --batch-size N       [%zu]\n"
+		"      --lr X               peak learning rate [%g]\n"
+		"      --lr-min X           final rate of the cosine schedule [lr/100]\n"
+		"      --schedule NAME      cosine, plateau (halve after 2 epochs without\n"
+		"                           improvement) or constant [cosine]\n"
+		"      --weight-decay X     AdamW decoupled decay of weights and heads [%g]\n"
+		"      --clip X             clip the gradient's L2 norm, 0 = off [%g]\n"
+		"      --patience N         stop after N epochs without a better val loss, 0 = off [%d]\n"
+		"  -s, --seed N             initialisation and shuffling [%llu]\n"
+		"      --shuffle-buffer N   experiments shuffled together [%zu]\n"
+		"      --path NAME          sparse (CPU, exact) or dense [sparse]\n"
+		"      --device NAME        cpu or cuda (dense path) [cpu]\n"
+		"      --precision NAME     f32 or f64 [f32]\n"
+		"      --threads N          OpenBLAS threads [its default]\n"
+		"      --ridge X            additive model: ridge penalty [%g]\n"
+		"\n"
+		"DCell:\n"
+		"      --width-min N        [%d]\n"
+		"      --width-frac X       width = max(width-min, ceil(X * genes)) [%g]\n"
+		"      --width-from NAME    contained or direct genes [contained]\n"
+		"      --order NAME         tanh-bn (BatchNorm(tanh(Wx+b))) or bn-tanh [tanh-bn]\n"
+		"      --alpha X            auxiliary loss weight [%g]\n"
+		"      --alpha-mean         average the auxiliary losses instead of summing\n"
+		"      --gene-state NAME    deleted (1 = deleted) or present (1 = present) [deleted]\n"
+		"      --init-range X       weights uniform in [-X, X] [%g]\n"
+		"\n"
+		"  -q, --quiet   no epoch lines    -v, --verbose   more    -h, --help    -V, --version\n"
+		"Exit status: 0 ok, 1 bad data or training failure, 2 usage.  See fit(1).\n",
+		d.epochs, d.batch_size, d.lr, d.weight_decay, d.clip, d.patience,
+		(unsigned long long)d.seed, d.shuffle_buffer, BASELINE_RIDGE_DEFAULT, d.dcell.width_min,
+		d.dcell.width_frac, d.dcell.alpha, d.dcell.init_range);
+	exit(status);
+}
+
+static void on_progress(int epoch, size_t done, size_t total, double loss, void *ctx)
+{
+	(void)ctx;
+	if (total)
+		cli_progress("epoch %d: %zu/%zu (%.0f%%) loss %.4f", epoch, done, total,
+			     100.0 * (double)done / (double)total, loss);
+	else
+		cli_progress("epoch %d: %zu samples, loss %.4f", epoch, done, loss);
+}
+
+static void on_epoch(const fit_epoch *e, void *ctx)
+{
+	char val[256] = "";
+	size_t o = 0;
+
+	(void)ctx;
+	if (!isnan(e->val_loss)) {
+		o += (size_t)snprintf(val + o, sizeof val - o, "  val mse %.4f", e->val_loss);
+		for (int k = 0; k < e->n_outputs && o < sizeof val; k++)
+			o += (size_t)snprintf(val + o, sizeof val - o, "  r %.3f", e->val_pearson[k]);
+	}
+	cli_info(1, "epoch %d/%d  lr %.2e  loss %.4f%s  %.0f samples/s  %.1f s%s%s", e->epoch,
+		 e->epochs, e->lr, e->train_loss, val, e->samples_per_s, e->elapsed,
+		 e->improved ? "  *" : "", e->stopping ? "  (early stop)" : "");
+}
+
+static int parse_double(const char *s, const char *name, double *out)
+{
+	if (cp_parse_f64(s, out) < 0 || !isfinite(*out)) {
+		cli_error("%s: '%s' is not a number", name, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_int(const char *s, const char *name, long long lo, long long hi, long long *out)
+{
+	int64_t v;
+
+	if (cp_parse_i64(s, &v) < 0 || v < lo || v > hi) {
+		cli_error("%s: '%s' is not an integer in [%lld, %lld]", name, s, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_labels(const char *s, dcell_config *cfg)
+{
+	char buf[256], *save = NULL, *tok;
+	int k = 0;
+
+	snprintf(buf, sizeof buf, "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int found = -1;
+
+		for (int i = 0; i < PERT_N_LABELS; i++)
+			if (strcmp(tok, pert_label_names[i]) == 0)
+				found = i;
+		if (found < 0) {
+			cli_error("--label: unknown label '%s' (fitness, fitness_std, gene_interaction, "
+				  "gene_interaction_p_value)", tok);
+			return -1;
+		}
+		for (int i = 0; i < k; i++)
+			if (cfg->label[i] == found) {
+				cli_error("--label: '%s' given twice", tok);
+				return -1;
+			}
+		if (k == PERT_N_LABELS)
+			return -1;
+		cfg->label[k++] = found;
+	}
+	if (k == 0) {
+		cli_error("--label: no label");
+		return -1;
+	}
+	cfg->n_outputs = k;
+	return 0;
+}
+
+enum {
+	OPT_EPOCHS = 256, OPT_LR, OPT_LR_MIN, OPT_SCHEDULE, OPT_WD, OPT_CLIP, OPT_PATIENCE,
+	OPT_SHUFFLE, OPT_PATH, OPT_DEVICE, OPT_PRECISION, OPT_THREADS, OPT_WIDTH_MIN, OPT_WIDTH_FRAC,
+	OPT_WIDTH_FROM, OPT_ORDER, OPT_ALPHA, OPT_ALPHA_MEAN, OPT_GENE_STATE, OPT_INIT, OPT_STOP_AFTER,
+	OPT_RIDGE
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "go", required_argument, NULL, 'g' },
+		{ "train", required_argument, NULL, 't' },
+		{ "val", required_argument, NULL, 'e' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "resume", required_argument, NULL, 'r' },
+		{ "epochs", required_argument, NULL, OPT_EPOCHS },
+		{ "batch-size", required_argument, NULL, 'b' },
+		{ "lr", required_argument, NULL, OPT_LR },
+		{ "lr-min", required_argument, NULL, OPT_LR_MIN },
+		{ "schedule", required_argument, NULL, OPT_SCHEDULE },
+		{ "weight-decay", required_argument, NULL, OPT_WD },
+		{ "clip", required_argument, NULL, OPT_CLIP },
+		{ "patience", required_argument, NULL, OPT_PATIENCE },
+		{ "seed", required_argument, NULL, 's' },
+		{ "shuffle-buffer", required_argument, NULL, OPT_SHUFFLE },
+		{ "path", required_argument, NULL, OPT_PATH },
+		{ "device", required_argument, NULL, OPT_DEVICE },
+		{ "precision", required_argument, NULL, OPT_PRECISION },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "ridge", required_argument, NULL, OPT_RIDGE },
+		{ "width-min", required_argument, NULL, OPT_WIDTH_MIN },
+		{ "width-frac", required_argument, NULL, OPT_WIDTH_FRAC },
+		{ "width-from", required_argument, NULL, OPT_WIDTH_FROM },
+		{ "order", required_argument, NULL, OPT_ORDER },
+		{ "alpha", required_argument, NULL, OPT_ALPHA },
+		{ "alpha-mean", no_argument, NULL, OPT_ALPHA_MEAN },
+		{ "gene-state", required_argument, NULL, OPT_GENE_STATE },
+		{ "init-range", required_argument, NULL, OPT_INIT },
+		{ "stop-after", required_argument, NULL, OPT_STOP_AFTER },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *model = "dcell", *resume = NULL;
+	double ridge = BASELINE_RIDGE_DEFAULT, x;
+	long long n;
+	int c;
+	cp_error err;
+	fit_callbacks cb = { on_epoch, on_progress, NULL };
+
+	cli_init("fit", argc, argv);
+	fit_options_default(&opts);
+	while ((c = getopt_long(argc, argv, "m:g:t:e:l:o:r:b:s:qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': model = optarg; break;
+		case 'g': opts.go_path = optarg; break;
+		case 't': opts.train_path = optarg; break;
+		case 'e': opts.val_path = optarg; break;
+		case 'l':
+			if (parse_labels(optarg, &opts.dcell) < 0)
+				return CLI_USAGE_ERROR;
+			break;
+		case 'o': opts.out_path = optarg; break;
+		case 'r': resume = optarg; break;
+		case OPT_EPOCHS:
+			if (parse_int(optarg, "--epochs", 1, 1000000, &n) < 0)
+				return CLI_USAGE_ERROR;
+			opts.epochs = (int)n;
+			break;
+		case 'b':
+			if (parse_int(optarg, "--batch-size", 2, 1 << 20, &n) < 0)
+				return CLI_USAGE_ERROR;
+			opts.batch_size = (size_t)n;
+			break;
+		case OPT_LR:
+			if (parse_double(optarg, "--lr", &opts.lr) < 0 || opts.lr <= 0)
+				return CLI_USAGE_ERROR;
+			break;
+		case OPT_LR_MIN:
+			if (parse_double(optarg, "--lr-min", &opts.lr_min) < 0 || opts.lr_min < 0)
+				return CLI_USAGE_ERROR;
+			break;
+		case OPT_SCHEDULE:
+			if (strcmp(optarg, "cosine") == 0)
+				opts.schedule = FIT_SCHEDULE_COSINE;
+			else if (strcmp(optarg, "plateau") == 0)
+				opts.schedule = FIT_SCHEDULE_PLATEAU;
+			else if (strcmp(optarg, "constant") == 0)
+				opts.schedule = FIT_SCHEDULE_CONSTANT;
+			else {
+				cli_error("--schedule: '%s' is not cosine, plateau or constant", optarg);
+				return CLI_USAGE_ERROR;
+			}
+			break;
+		case OPT_WD:
+			if (parse_double(optarg, "--weight-decay", &opts.weight_decay) < 0 || opts.weight_decay < 0)
+				return CLI_USAGE_ERROR;
+			break;
+		case OPT_CLIP:
+			if (parse_double(optarg, "--clip", &opts.clip) < 0 || opts.clip < 0)
+				return CLI_USAGE_ERROR;
+			break;
+		case OPT_PATIENCE:
+			if (parse_int(optarg, "--patience", 0, 1000000, &n) < 0)
+				return CLI_USAGE_ERROR;
+			opts.patience = (int)n;
+			break;
+		case 's':
+			if (parse_int(optarg, "--seed", 0, INT64_MAX, &n) < 0)
+				return CLI_USAGE_ERROR;
+			opts.seed = (uint64_t)n;
+			break;
+		case OPT_SHUFFLE:
+			if (parse_int(optarg, "--shuffle-buffer", 0, 1LL << 32, &n) < 0)
+				return CLI_USAGE_ERROR;
+			opts.shuffle_buffer = (size_t)n;
+			break;
+		case OPT_PATH:
+			if (strcmp(optarg, "sparse") == 0)
+				opts.path = FIT_PATH_SPARSE;
+			else if (strcmp(optarg, "dense") == 0)
+				opts.path = FIT_PATH_DENSE;
+			else {
+				cli_error("--path: '%s' is not sparse or dense", optarg);
+				return CLI_USAGE_ERROR;
+			}
+			break;
+		case OPT_DEVICE:
+			if (strcmp(optarg, "cpu") != 0 && strcmp(optarg, "cuda") != 0) {
+				cli_error("--device: '%s' is not cpu or cuda", optarg);
+				return CLI_USAGE_ERROR;
+			}
+			opts.device = optarg;
+			break;
+		case OPT_PRECISION:
+			if (strcmp(optarg, "f32") == 0)
+				opts.precision = CP_F32;
+			else if (strcmp(optarg, "f64") == 0)
+				opts.precision = CP_F64;
+			else {
+				cli_error("--precision: '%s' is not f32 or f64", optarg);
+				return CLI_USAGE_ERROR;
+			}
+			break;
+		case OPT_THREADS:
+			if (parse_int(optarg, "--threads", 1, 1024, &n) < 0)
+				return CLI_USAGE_ERROR;
+			opts.threads = (int)n;
+			break;
+		case OPT_RIDGE:
+			if (parse_double(optarg, "--ridge", &ridge) < 0 || ridge < 0)
+				return CLI_USAGE_ERROR;
+			break;
+		case OPT_WIDTH_MIN:
+			if (parse_int(optarg, "--width-min", 1, 100000, &n) < 0)
+				return CLI_USAGE_ERROR;
+			opts.dcell.width_min = (int)n;
+			break;
+		case OPT_WIDTH_FRAC:
+			if (parse_double(optarg, "--width-frac", &x) < 0 || x < 0 || x > 100)
+				return CLI_USAGE_ERROR;
+			opts.dcell.width_frac = x;
+			break;
+		case OPT_WIDTH_FROM:
+			if (strcmp(optarg, "contained") == 0)
+				opts.dcell.width_from_direct = 0;
+			else if (strcmp(optarg, "direct") == 0)
+				opts.dcell.width_from_direct = 1;
+			else {
+				cli_error("--width-from: '%s' is not contained or direct", optarg);
+				return CLI_USAGE_ERROR;
+			}
+			break;
+		case OPT_ORDER:
+			if (strcmp(optarg, "tanh-bn") == 0)
+				opts.dcell.bn_before_tanh = 0;
+			else if (strcmp(optarg, "bn-tanh") == 0)
+				opts.dcell.bn_before_tanh = 1;
+			else {
+				cli_error("--order: '%s' is not tanh-bn or bn-tanh", optarg);
+				return CLI_USAGE_ERROR;
+			}
+			break;
+		case OPT_ALPHA:
+			if (parse_double(optarg, "--alpha", &opts.dcell.alpha) < 0 || opts.dcell.alpha < 0)
+				return CLI_USAGE_ERROR;
+			break;
+		case OPT_ALPHA_MEAN: opts.dcell.alpha_mean = 1; break;
+		case OPT_GENE_STATE:
+			if (strcmp(optarg, "deleted") == 0)
+				opts.dcell.gene_present = 0;
+			else if (strcmp(optarg, "present") == 0)
+				opts.dcell.gene_present = 1;
+			else {
+				cli_error("--gene-state: '%s' is not deleted or present", optarg);
+				return CLI_USAGE_ERROR;
+			}
+			break;
+		case OPT_INIT:
+			if (parse_double(optarg, "--init-range", &x) < 0 || x < 0)
+				return CLI_USAGE_ERROR;
+			opts.dcell.init_range = x;
+			break;
+		case OPT_STOP_AFTER:
+			if (parse_int(optarg, "--stop-after", 1, 1000000, &n) < 0)
+				return CLI_USAGE_ERROR;
+			opts.stop_after = (int)n;
+			break;
+		case 'q': cli_verbosity = 0; break;
+		case 'v': cli_verbosity++; break;
+		case 'h': usage(stdout, CLI_OK); break;
+		case 'V': cli_print_version(); return CLI_OK;
+		default: usage(stderr, CLI_USAGE_ERROR);
+		}
+	}
+	if (optind != argc) {
+		cli_error("unexpected argument '%s' (try fit --help)", argv[optind]);
+		return CLI_USAGE_ERROR;
+	}
+	if (resume) {
+		if (fit_resume(resume, opts.out_path, opts.threads, cli_producer(), &cb, &err) < 0) {
+			cli_progress_done();
+			cli_report(&err);
+			return CLI_DATA_ERROR;
+		}
+		cli_progress_done();
+		cli_resources(2);
+		return CLI_OK;
+	}
+	if (!opts.train_path || !opts.out_path) {
+		cli_error("needs --train and -o (try fit --help)");
+		return CLI_USAGE_ERROR;
+	}
+	if (strcmp(model, "dcell") == 0) {
+		if (!opts.go_path) {
+			cli_error("--model dcell needs --go");
+			return CLI_USAGE_ERROR;
+		}
+		if (fit_run(&opts, cli_producer(), cli_command(), &cb, &err) < 0) {
+			cli_progress_done();
+			cli_report(&err);
+			return CLI_DATA_ERROR;
+		}
+	} else if (strcmp(model, "mean") == 0 || strcmp(model, "additive") == 0) {
+		baseline_options bo = { model, opts.train_path, opts.val_path, opts.out_path, ridge, opts.dcell };
+
+		if (baseline_fit(&bo, cli_producer(), cli_command(), &err) < 0) {
+			cli_report(&err);
+			return CLI_DATA_ERROR;
+		}
+	} else {
+		cli_error("--model: '%s' is not dcell, mean or additive", model);
+		return CLI_USAGE_ERROR;
+	}
+	cli_progress_done();
+	cli_resources(2);
+	return CLI_OK;
+}
