@@ -83,6 +83,8 @@ int gaf_parse_date(const char *text, int32_t *out)
 	day = digits[6] * 10 + digits[7];
 	if (year < 1 || month < 1 || month > 12 || day < 1 || day > days[month - 1])
 		return -1;
+	if (month == 2 && day == 29 && (year % 4 || (year % 100 == 0 && year % 400)))
+		return -1;	/* not a leap year */
 	*out = year * 10000 + month * 100 + day;
 	return 0;
 }

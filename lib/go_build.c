@@ -13,7 +13,7 @@
 const char *const go_filter_names[GO_FILTER_COUNT] = { "direct", "redundancy", "containment" };
 
 const char *const go_stat_names[GO_STAT_COUNT] = {
-	"terms_read", "terms_obsolete", "edges_read", "tied_at_start",
+	"terms_read", "terms_obsolete", "edges_read", "edges_dropped", "tied_at_start",
 	"rows", "rows_unmapped", "rows_ambiguous", "genes_unmapped", "rows_unknown_term",
 	"rows_obsolete", "rows_replaced", "rows_alt_id", "rows_not", "rows_evidence", "rows_date",
 	"rows_kept", "annotations_unique",
@@ -488,6 +488,7 @@ static int init_graph(build *b, cp_error *err)
 	}
 	free(e);
 	b->st[GO_STAT_EDGES_READ] = (int64_t)b->n_edges;
+	b->st[GO_STAT_EDGES_DROPPED] = (int64_t)o->n_edges_dropped;
 	if (find_namespace_roots(b, err) < 0)
 		return -1;
 	/* tie every parentless term to its namespace root, those to ROOT */
@@ -974,7 +975,7 @@ static int mark_direct_redundant(build *b, cp_error *err)
 		int match = 0;
 
 		u->begin[t] = u->end[t] = u->n;
-		if (t == b->root || b->aptr[t + 1] == b->aptr[t])
+		if (t == b->root || b->is_ns_root[t] || b->aptr[t + 1] == b->aptr[t])
 			continue;
 		for (int64_t k = cptr[t]; k < cptr[t + 1]; k++) {
 			int32_t c = child[k];
@@ -1019,10 +1020,13 @@ static int filter_redundancy(build *b, cp_error *err)
 			return -1;
 		for (size_t c = 0; c < b->n; c++)
 			if (b->keep[c])
-				for (int64_t k = b->pptr[c]; k < b->pptr[c + 1]; k++)
-					if (b->pidx[k] != b->root && b->count[c] > 0 &&
-					    b->count[b->pidx[k]] == b->count[c])
-						b->removed[b->pidx[k]] = 1;
+				for (int64_t k = b->pptr[c]; k < b->pptr[c + 1]; k++) {
+					int32_t p = b->pidx[k];
+
+					if (!b->is_ns_root[p] && p != b->root && b->count[c] > 0 &&
+					    b->count[p] == b->count[c])
+						b->removed[p] = 1;
+				}
 	}
 	for (size_t t = 0; t < b->n; t++)
 		n += b->removed[t];

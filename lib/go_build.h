@@ -24,9 +24,10 @@
  * 3. The term filters, in the order the options give (each may appear
  *    once; any may be left out).  Whenever a term is removed its children
  *    are reconnected to its parents, so every ancestry is kept (an edge
- *    through a part_of is part_of, else is_a).  ROOT is never removed.
- *    - direct: remove the terms without direct annotations.  The namespace
- *      roots stay.  With GO_RECONNECT_ROOT, edges to removed terms are
+ *    through a part_of is part_of, else is_a).  ROOT is never removed; the
+ *    namespace roots only by containment (a namespace with too few genes).
+ *    - direct: remove the terms without direct annotations.  With
+ *      GO_RECONNECT_ROOT, edges to removed terms are
  *      dropped instead of passed on, and a term left without a path to its
  *      namespace root is tied to it (the way the reference build does it).
  *    - redundancy: remove a term whose gene set equals one of its
@@ -107,6 +108,7 @@ typedef enum go_stat {
 	GO_STAT_TERMS_READ,		/* [Term] stanzas */
 	GO_STAT_TERMS_OBSOLETE,
 	GO_STAT_EDGES_READ,		/* edges of the chosen relations between live terms */
+	GO_STAT_EDGES_DROPPED,		/* edges (any relation) to obsolete or undefined terms */
 	GO_STAT_TIED_AT_START,		/* live terms without parents tied to their namespace root */
 	GO_STAT_ROWS,			/* GAF data rows */
 	GO_STAT_ROWS_UNMAPPED,		/* gene not in the genome */

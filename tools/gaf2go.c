@@ -102,28 +102,34 @@ static int add_stats(cpz_record *rec, void *ctx, cp_error *err)
 	return go_build_stats_to_record(ctx, rec, err);
 }
 
-static void summary(const obo_ontology *obo, const go_build_options *opt, const int64_t *s)
+static void summary(const obo_ontology *obo, const char *gaf, const go_build_options *opt,
+		    const int64_t *s)
 {
-	char rel[128], ev[512], filters[128];
+	char rel[128], ev[512], filters[128], date[32] = "";
 
 	go_build_format(opt, rel, ev, filters, sizeof rel);
-	cli_info(1, "%s: %" PRId64 " terms (%" PRId64 " obsolete), %" PRId64 " %s edges, %" PRId64
-		 " terms tied to their namespace root%s%s", obo->path, s[GO_STAT_TERMS_READ],
-		 s[GO_STAT_TERMS_OBSOLETE], s[GO_STAT_EDGES_READ], rel, s[GO_STAT_TIED_AT_START],
-		 *obo->data_version ? ", data-version " : "", obo->data_version);
-	cli_info(1, "annotations: %" PRId64 " rows: %" PRId64 " not in the genome (%" PRId64
-		 " ids), %" PRId64 " ambiguous, %" PRId64 " unknown GO ids, %" PRId64
-		 " obsolete (%" PRId64 " moved to replaced_by, %" PRId64 " alt_ids), %" PRId64
-		 " NOT, %" PRId64 " evidence %s, %" PRId64 " too late; %" PRId64 " kept, %" PRId64
-		 " gene-term pairs", s[GO_STAT_ROWS], s[GO_STAT_ROWS_UNMAPPED],
+	if (opt->before)
+		snprintf(date, sizeof date, " on or after %04d-%02d-%02d", opt->before / 10000,
+			 opt->before / 100 % 100, opt->before % 100);
+	cli_info(1, "ontology %s%s%s%s: %" PRId64 " terms, %" PRId64 " obsolete; %" PRId64
+		 " %s edges, %" PRId64 " dropped (to obsolete or undefined terms); %" PRId64
+		 " terms without parents tied to their namespace root", obo->path,
+		 *obo->data_version ? " (data-version " : "", obo->data_version,
+		 *obo->data_version ? ")" : "", s[GO_STAT_TERMS_READ], s[GO_STAT_TERMS_OBSOLETE],
+		 s[GO_STAT_EDGES_READ], rel, s[GO_STAT_EDGES_DROPPED], s[GO_STAT_TIED_AT_START]);
+	cli_info(1, "annotations %s: %" PRId64 " rows; dropped: %" PRId64 " gene not in the genome (%"
+		 PRId64 " ids), %" PRId64 " gene ambiguous, %" PRId64 " GO id unknown, %" PRId64
+		 " obsolete term, %" PRId64 " NOT, %" PRId64 " evidence %s, %" PRId64 " dated%s; kept %"
+		 PRId64 " (%" PRId64 " through replaced_by, %" PRId64 " by alt_id) as %" PRId64
+		 " gene-term annotations", gaf, s[GO_STAT_ROWS], s[GO_STAT_ROWS_UNMAPPED],
 		 s[GO_STAT_GENES_UNMAPPED], s[GO_STAT_ROWS_AMBIGUOUS], s[GO_STAT_ROWS_UNKNOWN_TERM],
-		 s[GO_STAT_ROWS_OBSOLETE], s[GO_STAT_ROWS_REPLACED], s[GO_STAT_ROWS_ALT_ID],
-		 s[GO_STAT_ROWS_NOT], s[GO_STAT_ROWS_EVIDENCE], ev, s[GO_STAT_ROWS_DATE],
-		 s[GO_STAT_ROWS_KEPT], s[GO_STAT_ANNOTATIONS_UNIQUE]);
+		 s[GO_STAT_ROWS_OBSOLETE], s[GO_STAT_ROWS_NOT], s[GO_STAT_ROWS_EVIDENCE], ev,
+		 s[GO_STAT_ROWS_DATE], opt->before ? date : " (no cutoff)", s[GO_STAT_ROWS_KEPT],
+		 s[GO_STAT_ROWS_REPLACED], s[GO_STAT_ROWS_ALT_ID], s[GO_STAT_ANNOTATIONS_UNIQUE]);
 	for (size_t i = 0; i < opt->n_filters; i++) {
 		switch (opt->filters[i]) {
 		case GO_FILTER_DIRECT:
-			cli_info(1, "filter direct: removed %" PRId64 " terms, tied %" PRId64
+			cli_info(1, "filter direct: removed %" PRId64 " terms; tied %" PRId64
 				 " to their namespace root", s[GO_STAT_REMOVED_DIRECT],
 				 s[GO_STAT_TIED_DIRECT]);
 			break;
@@ -134,8 +140,8 @@ static void summary(const obo_ontology *obo, const go_build_options *opt, const 
 				 s[GO_STAT_REMOVED_REDUNDANT], s[GO_STAT_ANNOTATIONS_DROPPED]);
 			break;
 		default:
-			cli_info(1, "filter containment (%d genes or more): removed %" PRId64
-				 " terms, moved %" PRId64 " annotations up", opt->min_genes,
+			cli_info(1, "filter containment (at least %d genes): removed %" PRId64
+				 " terms; moved their %" PRId64 " annotations up", opt->min_genes,
 				 s[GO_STAT_REMOVED_CONTAINMENT], s[GO_STAT_ANNOTATIONS_MOVED]);
 			break;
 		}
@@ -227,7 +233,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	w = NULL;
-	summary(&obo, &opt, stats);
+	summary(&obo, strcmp(gaf_path, "-") == 0 ? "<stdin>" : gaf_path, &opt, stats);
 	cli_resources(2);
 	status = CLI_OK;
 out:
