@@ -105,11 +105,11 @@ static int add_stats(cpz_record *rec, void *ctx, cp_error *err)
 static void summary(const obo_ontology *obo, const char *gaf, const go_build_options *opt,
 		    const int64_t *s)
 {
-	char rel[128], ev[512], filters[128], date[32] = "";
+	char rel[128], ev[512], filters[128], date[64] = "";
 
 	go_build_format(opt, rel, ev, filters, sizeof rel);
 	if (opt->before)
-		snprintf(date, sizeof date, " on or after %04d-%02d-%02d", opt->before / 10000,
+		snprintf(date, sizeof date, " dated on or after %04d-%02d-%02d", opt->before / 10000,
 			 opt->before / 100 % 100, opt->before % 100);
 	cli_info(1, "ontology %s%s%s%s: %" PRId64 " terms, %" PRId64 " obsolete; %" PRId64
 		 " %s edges, %" PRId64 " dropped (to obsolete or undefined terms); %" PRId64
@@ -119,12 +119,12 @@ static void summary(const obo_ontology *obo, const char *gaf, const go_build_opt
 		 s[GO_STAT_EDGES_READ], rel, s[GO_STAT_EDGES_DROPPED], s[GO_STAT_TIED_AT_START]);
 	cli_info(1, "annotations %s: %" PRId64 " rows; dropped: %" PRId64 " gene not in the genome (%"
 		 PRId64 " ids), %" PRId64 " gene ambiguous, %" PRId64 " GO id unknown, %" PRId64
-		 " obsolete term, %" PRId64 " NOT, %" PRId64 " evidence %s, %" PRId64 " dated%s; kept %"
+		 " obsolete term, %" PRId64 " NOT, %" PRId64 " evidence %s, %" PRId64 "%s; kept %"
 		 PRId64 " (%" PRId64 " through replaced_by, %" PRId64 " by alt_id) as %" PRId64
 		 " gene-term annotations", gaf, s[GO_STAT_ROWS], s[GO_STAT_ROWS_UNMAPPED],
 		 s[GO_STAT_GENES_UNMAPPED], s[GO_STAT_ROWS_AMBIGUOUS], s[GO_STAT_ROWS_UNKNOWN_TERM],
 		 s[GO_STAT_ROWS_OBSOLETE], s[GO_STAT_ROWS_NOT], s[GO_STAT_ROWS_EVIDENCE], ev,
-		 s[GO_STAT_ROWS_DATE], opt->before ? date : " (no cutoff)", s[GO_STAT_ROWS_KEPT],
+		 s[GO_STAT_ROWS_DATE], opt->before ? date : " too late (no date cutoff)", s[GO_STAT_ROWS_KEPT],
 		 s[GO_STAT_ROWS_REPLACED], s[GO_STAT_ROWS_ALT_ID], s[GO_STAT_ANNOTATIONS_UNIQUE]);
 	for (size_t i = 0; i < opt->n_filters; i++) {
 		switch (opt->filters[i]) {
