@@ -292,7 +292,7 @@ static int term_tag(parser *p, const char *tag, char *value, cp_error *err)
 		}
 		return add_pending(p, &p->edges, word, GO_PART_OF, err);
 	}
-	return 0;	/* def, synonym, xref, subset, comment, consider, ... */
+	return 0;
 }
 
 static int header_tag(parser *p, const char *tag, const char *value, cp_error *err)
@@ -305,6 +305,23 @@ static int header_tag(parser *p, const char *tag, const char *value, cp_error *e
 		return 0;
 	*slot = keep(p, value, strlen(value), err);
 	return *slot ? 0 : -1;
+}
+
+/* The tags read; values of the others are never looked at. */
+static const char *const term_tags[] = {
+	"id", "name", "namespace", "is_a", "relationship", "alt_id", "is_obsolete", "replaced_by",
+	NULL
+};
+static const char *const header_tags[] = {
+	"format-version", "data-version", "default-namespace", NULL
+};
+
+static int name_in(const char *tag, const char *const *names)
+{
+	for (; *names; names++)
+		if (strcmp(tag, *names) == 0)
+			return 1;
+	return 0;
 }
 
 static int read_line(parser *p, char *line, cp_error *err)
@@ -346,12 +363,12 @@ static int read_line(parser *p, char *line, cp_error *err)
 	n = strlen(tag);
 	while (n && is_blank(tag[n - 1]))
 		tag[--n] = '\0';
+	if (!(p->in_term ? name_in(tag, term_tags) : p->stanza_line == 0 && name_in(tag, header_tags)))
+		return 0;	/* def, synonym, xref ...; or inside a skipped stanza */
 	clean_value(colon + 1);
 	if (p->in_term)
 		return term_tag(p, tag, colon + 1 + strspn(colon + 1, " \t"), err);
-	if (p->stanza_line == 0)
-		return header_tag(p, tag, colon + 1 + strspn(colon + 1, " \t"), err);
-	return 0;	/* inside a skipped stanza */
+	return header_tag(p, tag, colon + 1 + strspn(colon + 1, " \t"), err);
 }
 
 static int build_ids(parser *p, cp_error *err)
