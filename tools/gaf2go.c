@@ -162,7 +162,7 @@ int main(int argc, char **argv)
 	go_dag dag;
 	cpz_writer *w = NULL;
 	cp_error err;
-	int c, status = CLI_DATA_ERROR;
+	int c, rc, status = CLI_DATA_ERROR;
 
 	cli_init("gaf2go", argc, argv);
 	go_build_defaults(&opt);
@@ -217,25 +217,30 @@ int main(int argc, char **argv)
 	go_dag_init(&dag);
 	genome_init(&g);
 	obo_init(&obo);
-	if (genome_load(&g, genes_path, &err) < 0 || obo_read(&obo, obo_path, &err) < 0 ||
-	    go_build(&obo, &g, gaf_path, &opt, &dag, stats, &err) < 0) {
-		cli_report(&err);
-		goto out;
-	}
+	cli_progress("reading the genome %s", genes_path);
+	if (genome_load(&g, genes_path, &err) < 0)
+		goto failed;
+	cli_progress("reading the ontology %s", obo_path);
+	if (obo_read(&obo, obo_path, &err) < 0)
+		goto failed;
+	cli_progress("reading %s and filtering", gaf_path);
+	if (go_build(&obo, &g, gaf_path, &opt, &dag, stats, &err) < 0)
+		goto failed;
+	cli_progress_done();
 	w = cpz_writer_open(out, "go-dag", cli_producer(), cli_command(), NULL, &err);
-	if (!w || go_dag_write(w, &dag, add_stats, stats, &err) < 0) {
-		cli_report(&err);
-		goto out;
-	}
-	if (cpz_writer_close(w, &err) < 0) {
-		w = NULL;
-		cli_report(&err);
-		goto out;
-	}
-	w = NULL;
+	if (!w || go_dag_write(w, &dag, add_stats, stats, &err) < 0)
+		goto failed;
+	rc = cpz_writer_close(w, &err);
+	w = NULL;	/* closed, or removed on failure */
+	if (rc < 0)
+		goto failed;
 	summary(&obo, strcmp(gaf_path, "-") == 0 ? "<stdin>" : gaf_path, &opt, stats);
 	cli_resources(2);
 	status = CLI_OK;
+	goto out;
+failed:
+	cli_progress_done();
+	cli_report(&err);
 out:
 	cpz_writer_abort(w);
 	go_dag_free(&dag);
