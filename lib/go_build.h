@@ -27,22 +27,23 @@
  *    through a part_of is part_of, else is_a).  ROOT is never removed; the
  *    namespace roots only by containment (a namespace with too few genes).
  *    - direct: remove the terms without direct annotations.  With
- *      GO_RECONNECT_ROOT, edges to removed terms are
- *      dropped instead of passed on, and a term left without a path to its
- *      namespace root is tied to it (the way the reference build does it).
+ *      GO_RECONNECT_ROOT, edges to removed terms are dropped instead of
+ *      passed on, and a term left without a path to its namespace root is
+ *      tied to it (the way the reference build does it).
  *    - redundancy: remove a term whose gene set equals one of its
- *      children's.  With GO_REDUNDANT_CONTAINED (the default) the sets are
- *      the contained genes (its own and its descendants'): the parent then
- *      holds nothing the child does not, so the parent is the one removed -
- *      every remaining term keeps exactly its contained genes, and the more
- *      specific term survives.  With GO_REDUNDANT_DIRECT the sets are the
- *      direct annotations (empty sets never match), as in the reference
- *      build.  The removed term's direct annotations are dropped: the child
- *      carries them.
+ *      children's (empty sets never match).  With GO_REDUNDANT_CONTAINED
+ *      (the default) the sets are the contained genes (its own and its
+ *      descendants'): the parent then holds nothing the child does not, so
+ *      the parent is the one removed - every remaining term keeps exactly
+ *      its contained genes, and the more specific term survives.  With
+ *      GO_REDUNDANT_DIRECT the sets are the direct annotations, as in the
+ *      reference build, and a term is compared with its nearest remaining
+ *      descendants.  The removed term's direct annotations are dropped:
+ *      the child's subtree holds them.
  *    - containment: remove terms with fewer than min_genes contained genes.
  *      Their descendants go with them; their direct annotations move up to
- *      the nearest remaining ancestors (true-path rule), so every remaining
- *      term keeps its contained genes.
+ *      the nearest remaining ancestors (true-path rule; ROOT when a whole
+ *      namespace goes), so every remaining term keeps its contained genes.
  *
  * 4. Strata (leaves 0; a term's is 1 + its children's largest), terms in
  *    stratum order and by id within a stratum, ROOT last; the result passes
