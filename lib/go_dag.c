@@ -397,3 +397,170 @@ int32_t go_dag_find(const go_dag *dag, const char *id)
 			return (int32_t)t;
 	return -1;
 }
+
+typedef struct {
+	int32_t stratum;
+	const char *id;
+	int32_t old;
+} subtree_key;
+
+static int cmp_subtree(const void *a, const void *b)
+{
+	const subtree_key *x = a, *y = b;
+
+	if (x->stratum != y->stratum)
+		return x->stratum < y->stratum ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+int go_dag_subtree(const go_dag *src, const char *term_id, go_dag *out, cp_error *err)
+{
+	size_t T = src->n_terms, nk = 0;
+	int32_t top = go_dag_find(src, term_id), *newi = NULL, *stratum = NULL;
+	uint8_t *keep = NULL;
+	subtree_key *keys = NULL;
+	int64_t E = 0, A = 0;
+	cp_arena *a;
+
+	go_dag_init(out);
+	a = &out->arena;
+	if (top < 0)
+		return cp_error_set(err, "no term %s in the DAG", term_id);
+	keep = cp_calloc(T, 1, err);
+	newi = cp_malloc(T, sizeof *newi, err);
+	stratum = cp_calloc(T, sizeof *stratum, err);
+	keys = cp_malloc(T, sizeof *keys, err);
+	if (!keep || !newi || !stratum || !keys)
+		goto fail;
+	/* descendants: terms come children first, so walk down from top by
+	 * scanning terms in reverse and keeping those with a kept parent */
+	keep[top] = 1;
+	for (size_t t = (size_t)top; t-- > 0;)
+		for (int64_t k = src->parent_ptr[t]; k < src->parent_ptr[t + 1]; k++)
+			if (keep[src->parent[k]]) {
+				keep[t] = 1;
+				break;
+			}
+	/* new strata from the kept children only */
+	for (size_t t = 0; t <= (size_t)top; t++) {
+		if (!keep[t] || t == (size_t)top)
+			continue;
+		for (int64_t k = src->parent_ptr[t]; k < src->parent_ptr[t + 1]; k++)
+			if (keep[src->parent[k]] && stratum[src->parent[k]] < stratum[t] + 1)
+				stratum[src->parent[k]] = stratum[t] + 1;
+	}
+	for (size_t t = 0; t < T; t++)
+		if (keep[t]) {
+			keys[nk].stratum = t == (size_t)top ? INT32_MAX : stratum[t];
+			keys[nk].id = src->term_id[t];
+			keys[nk++].old = (int32_t)t;
+		}
+	qsort(keys, nk, sizeof *keys, cmp_subtree);
+	for (size_t i = 0; i < nk; i++)
+		newi[keys[i].old] = (int32_t)i;
+	for (size_t i = 0; i < nk; i++) {
+		int32_t o = keys[i].old;
+
+		for (int64_t k = src->parent_ptr[o]; k < src->parent_ptr[o + 1]; k++)
+			if (o != top && keep[src->parent[k]])
+				E++;
+		A += src->gene_ptr[o + 1] - src->gene_ptr[o];
+	}
+	out->n_genes = src->n_genes;
+	out->genes = src->genes;
+	out->genome_hash = src->genome_hash;
+	out->n_terms = nk;
+	{
+		const char **ids = cp_arena_alloc(a, nk * sizeof *ids, err);
+		const char **names = cp_arena_alloc(a, nk * sizeof *names, err);
+		const char **genes = cp_arena_alloc(a, (src->n_genes ? src->n_genes : 1) * sizeof *genes,
+						    err);
+		const char **codes = cp_arena_alloc(a, (src->n_evidence_codes + 1) * sizeof *codes, err);
+
+		if (!ids || !names || !genes || !codes)
+			goto fail;
+		for (size_t g = 0; g < src->n_genes; g++)
+			if (!(genes[g] = cp_arena_strndup(a, src->genes[g], strlen(src->genes[g]), err)))
+				goto fail;
+		for (size_t c = 0; c < src->n_evidence_codes; c++)
+			if (!(codes[c] = cp_arena_strndup(a, src->evidence_codes[c],
+							  strlen(src->evidence_codes[c]), err)))
+				goto fail;
+		for (size_t i = 0; i < nk; i++) {
+			int32_t o = keys[i].old;
+
+			if (!(ids[i] = cp_arena_strndup(a, src->term_id[o], strlen(src->term_id[o]), err)) ||
+			    !(names[i] = cp_arena_strndup(a, src->term_name[o], strlen(src->term_name[o]), err)))
+				goto fail;
+		}
+		out->term_id = ids;
+		out->term_name = names;
+		out->genes = genes;
+		out->evidence_codes = codes;
+		out->n_evidence_codes = src->n_evidence_codes;
+	}
+	out->ns = cp_arena_alloc(a, nk, err);
+	out->stratum = cp_arena_alloc(a, nk * sizeof *out->stratum, err);
+	out->n_contained = cp_arena_alloc(a, nk * sizeof *out->n_contained, err);
+	out->parent_ptr = cp_arena_alloc(a, (nk + 1) * sizeof *out->parent_ptr, err);
+	out->parent = cp_arena_alloc(a, (size_t)(E ? E : 1) * sizeof *out->parent, err);
+	out->parent_rel = cp_arena_alloc(a, (size_t)(E ? E : 1), err);
+	out->gene_ptr = cp_arena_alloc(a, (nk + 1) * sizeof *out->gene_ptr, err);
+	out->gene = cp_arena_alloc(a, (size_t)(A ? A : 1) * sizeof *out->gene, err);
+	out->evidence = cp_arena_alloc(a, (size_t)(A ? A : 1), err);
+	out->date = cp_arena_alloc(a, (size_t)(A ? A : 1) * sizeof *out->date, err);
+	if (!out->ns || !out->stratum || !out->n_contained || !out->parent_ptr || !out->parent ||
+	    !out->parent_rel || !out->gene_ptr || !out->gene || !out->evidence || !out->date)
+		goto fail;
+	out->parent_ptr[0] = out->gene_ptr[0] = 0;
+	for (size_t i = 0; i < nk; i++) {
+		int32_t o = keys[i].old;
+		int64_t pp = out->parent_ptr[i], gp = out->gene_ptr[i];
+
+		out->ns[i] = o == top ? GO_ROOT_NAMESPACE : src->ns[o];
+		out->stratum[i] = o == top ? stratum[top] : stratum[o];
+		out->n_contained[i] = src->n_contained[o];
+		if (o != top)
+			for (int64_t k = src->parent_ptr[o]; k < src->parent_ptr[o + 1]; k++)
+				if (keep[src->parent[k]]) {
+					out->parent[pp] = newi[src->parent[k]];
+					out->parent_rel[pp++] = src->parent_rel[k];
+				}
+		/* parents in ascending order, as a built DAG has them */
+		for (int64_t x = out->parent_ptr[i] + 1; x < pp; x++)
+			for (int64_t y = x; y > out->parent_ptr[i] && out->parent[y - 1] > out->parent[y]; y--) {
+				int32_t tp = out->parent[y];
+				uint8_t tr = out->parent_rel[y];
+
+				out->parent[y] = out->parent[y - 1], out->parent_rel[y] = out->parent_rel[y - 1];
+				out->parent[y - 1] = tp, out->parent_rel[y - 1] = tr;
+			}
+		out->parent_ptr[i + 1] = pp;
+		for (int64_t k = src->gene_ptr[o]; k < src->gene_ptr[o + 1]; k++) {
+			out->gene[gp] = src->gene[k];
+			out->evidence[gp] = src->evidence[k];
+			out->date[gp++] = src->date[k];
+		}
+		out->gene_ptr[i + 1] = gp;
+	}
+	out->root = (int32_t)nk - 1;
+	out->n_strata = (size_t)stratum[top] + 1;
+	out->stratum_ptr = cp_arena_alloc(a, (out->n_strata + 1) * sizeof *out->stratum_ptr, err);
+	if (!out->stratum_ptr)
+		goto fail;
+	memset(out->stratum_ptr, 0, (out->n_strata + 1) * sizeof *out->stratum_ptr);
+	for (size_t i = 0; i < nk; i++)
+		out->stratum_ptr[out->stratum[i] + 1]++;
+	for (size_t st = 0; st < out->n_strata; st++)
+		out->stratum_ptr[st + 1] += out->stratum_ptr[st];
+	if (nk < 2) {
+		cp_error_set(err, "term %s has no descendants", term_id);
+		goto fail;
+	}
+	free(keep), free(newi), free(stratum), free(keys);
+	return go_dag_check(out, term_id, err);
+fail:
+	free(keep), free(newi), free(stratum), free(keys);
+	go_dag_free(out);
+	return -1;
+}

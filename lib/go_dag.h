@@ -113,6 +113,15 @@ int go_dag_check(const go_dag *dag, const char *what, cp_error *err);
  * ascending order).  Arrays allocated in dag->arena. */
 int go_dag_children(go_dag *dag, int64_t **child_ptr, int32_t **child, cp_error *err);
 
+/*
+ * The sub-DAG of one term and its descendants, that term becoming the root
+ * (namespace "root"), as DCell trains on one subsystem (e.g. GO:0006281,
+ * DNA repair).  Terms keep their ids, names, direct annotations and
+ * contained genes; strata are recomputed and the terms reordered.  out is
+ * initialised here and owns its arrays.
+ */
+int go_dag_subtree(const go_dag *src, const char *term_id, go_dag *out, cp_error *err);
+
 /* Term index for a GO id, -1 if absent (linear; build a map for many). */
 int32_t go_dag_find(const go_dag *dag, const char *id);
 

@@ -44,6 +44,8 @@ static void usage(FILE *fp, int status)
 		"      --reconnect MODE         direct filter: parents (a removed term's children\n"
 		"                               join its parents) or root (they are tied to their\n"
 		"                               namespace root when left without a path) [parents]\n"
+		"      --subtree GO:ID          keep only this term and its descendants, the term\n"
+		"                               as the root (one DCell subsystem) [the whole DAG]\n"
 		"\n"
 		"  -q, --quiet     no summary        -v, --verbose  also time and memory\n"
 		"  -h, --help      this help         -V, --version  print the version\n"
@@ -54,7 +56,7 @@ static void usage(FILE *fp, int status)
 }
 
 enum { OPT_OBO = 256, OPT_GAF, OPT_GENES, OPT_EXCLUDE, OPT_BEFORE, OPT_RELATIONS, OPT_FILTERS,
-       OPT_MIN_GENES, OPT_REDUNDANCY, OPT_RECONNECT };
+       OPT_MIN_GENES, OPT_REDUNDANCY, OPT_RECONNECT, OPT_SUBTREE };
 
 static const struct option long_opts[] = {
 	{ "obo", required_argument, NULL, OPT_OBO },
@@ -68,6 +70,7 @@ static const struct option long_opts[] = {
 	{ "min-genes", required_argument, NULL, OPT_MIN_GENES },
 	{ "redundancy", required_argument, NULL, OPT_REDUNDANCY },
 	{ "reconnect", required_argument, NULL, OPT_RECONNECT },
+	{ "subtree", required_argument, NULL, OPT_SUBTREE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -154,7 +157,7 @@ static void summary(const obo_ontology *obo, const char *gaf, const go_build_opt
 
 int main(int argc, char **argv)
 {
-	const char *obo_path = NULL, *gaf_path = NULL, *genes_path = NULL, *out = "-";
+	const char *obo_path = NULL, *gaf_path = NULL, *genes_path = NULL, *out = "-", *subtree = NULL;
 	go_build_options opt;
 	int64_t stats[GO_STAT_COUNT];
 	obo_ontology obo;
@@ -194,6 +197,7 @@ int main(int argc, char **argv)
 			opt.reconnect = choose("--reconnect", optarg, "parents", "root") ?
 					GO_RECONNECT_ROOT : GO_RECONNECT_PARENTS;
 			break;
+		case OPT_SUBTREE: subtree = optarg; break;
 		case 'q': cli_verbosity = 0; break;
 		case 'v': cli_verbosity++; break;
 		case 'h': usage(stdout, CLI_OK); break;
@@ -226,6 +230,17 @@ int main(int argc, char **argv)
 	cli_progress("reading %s and filtering", gaf_path);
 	if (go_build(&obo, &g, gaf_path, &opt, &dag, stats, &err) < 0)
 		goto failed;
+	if (subtree) {
+		go_dag sub;
+
+		if (go_dag_subtree(&dag, subtree, &sub, &err) < 0) {
+			cp_error_prefix(&err, "--subtree");
+			goto failed;
+		}
+		go_dag_free(&dag);
+		dag = sub;
+		cli_info(1, "subtree %s: %zu terms, %zu strata", subtree, dag.n_terms, dag.n_strata);
+	}
 	cli_progress_done();
 	w = cpz_writer_open(out, "go-dag", cli_producer(), cli_command(), NULL, &err);
 	if (!w || go_dag_write(w, &dag, add_stats, stats, &err) < 0)

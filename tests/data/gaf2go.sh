@@ -103,6 +103,16 @@ else
 	echo "not ok - gaf2go --genes STREAM"
 fi
 
+# one subsystem: DNA repair and its descendants, the term as root
+if gaf2go --obo "$GO2012" --gaf "$GAF" --genes "$DATA/SGD_features.tab" --subtree GO:0006281 -q \
+	-o "$TMP/repair.cpz" && "$CHECK" -c "$TMP/repair.cpz" > "$TMP/repair.txt" 2>&1 &&
+	[ "$(cpz dump -r 1 "$TMP/repair.cpz" term.id | tail -1)" = "GO:0006281" ] &&
+	[ "$(cpz dump -r 1 "$TMP/repair.cpz" term.id | wc -l)" -ge 10 ]; then
+	echo "ok - gaf2go --subtree GO:0006281: $(cat "$TMP/repair.txt")"
+else
+	echo "not ok - gaf2go --subtree GO:0006281: $(cat "$TMP/repair.txt" 2>/dev/null)"
+fi
+
 # the manual's examples, with ../shared/data pointing at $DATA
 sed -n '/^\.EX/,/^\.EE/p' man/man1/gaf2go.1 | sed -n 's/^\$ //p' | sed 's/\\-/-/g; s/\\e/\\/g' |
 	sed "s|\.\./shared/data|$DATA|g" > "$TMP/examples.sh"

@@ -140,6 +140,33 @@ static void test_dag_invariants(void **state)
 	}
 }
 
+/* The sub-DAG of GO:C: A and B below it, C as the root. */
+static void test_dag_subtree(void **state)
+{
+	go_dag d, sub;
+	cp_error err;
+
+	(void)state;
+	small_dag(&d);
+	if (go_dag_subtree(&d, "GO:C", &sub, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(sub.n_terms, 3);
+	assert_int_equal(sub.n_strata, 2);
+	assert_string_equal(sub.term_id[0], "GO:A");
+	assert_string_equal(sub.term_id[1], "GO:B");
+	assert_string_equal(sub.term_id[2], "GO:C");
+	assert_int_equal(sub.root, 2);
+	assert_int_equal(sub.ns[2], GO_ROOT_NAMESPACE);
+	assert_int_equal(sub.n_contained[2], 4);
+	assert_int_equal(sub.parent_ptr[3], 2);	/* A and B have C as parent; C none */
+	assert_int_equal(sub.gene_ptr[3] - sub.gene_ptr[2], 1);	/* C keeps g3 */
+	go_dag_free(&sub);
+	assert_int_equal(go_dag_subtree(&d, "GO:A", &sub, &err), -1);
+	assert_non_null(strstr(err.msg, "no descendants"));
+	assert_int_equal(go_dag_subtree(&d, "GO:Z", &sub, &err), -1);
+	assert_non_null(strstr(err.msg, "no term GO:Z"));
+}
+
 static void test_pert_round_trip(void **state)
 {
 	char path[] = "/tmp/pert-test.XXXXXX";
@@ -235,6 +262,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dag_check_and_round_trip),
 		cmocka_unit_test(test_dag_invariants),
+		cmocka_unit_test(test_dag_subtree),
 		cmocka_unit_test(test_pert_round_trip),
 	};
 
