@@ -170,8 +170,11 @@ int cell_graph_add_relation(cell_graph *cg, const char *name, int directed, size
 	}
 	if (kept == 0) {
 		free(keys);
-		return cp_error_set(err, "relation %s has no edges (%zu pairs, %" PRId64 " self-loops)",
-				    name, n, rel->self_loops);
+		if (n == 0)
+			return cp_error_set(err, "relation %s has no edges: no gene pairs", name);
+		return cp_error_set(err, "relation %s has no edges: its %zu gene pair%s %s self-loop%s",
+				    name, n, n == 1 ? "" : "s", n == 1 ? "is a" : "are all",
+				    n == 1 ? "" : "s");
 	}
 	if (kept > INT32_MAX / 2) {
 		free(keys);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,17 +129,45 @@ out:
 	free(vals);
 }
 
+/* The summary, printed once everything succeeded: a failure prints only
+ * its one line. */
+static cp_buf report;
+
+static void note(const char *fmt, ...) CP_PRINTF(1, 2);
+static void note(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	cp_buf_append(&report, line, strlen(line) + 1, NULL);
+}
+
+static void print_report(void)
+{
+	for (size_t at = 0; at < report.len; at += strlen(report.data + at) + 1)
+		cli_info(1, "%s", report.data + at);
+}
+
+static const char *plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void report_unmapped(const char *what, size_t count, size_t distinct, size_t ambiguous,
 			    size_t lines, const cp_strmap *ids)
 {
-	char examples[256];
+	char examples[256], dropped[64] = "";
 
 	if (!count)
 		return;
 	most_frequent(ids, examples, sizeof examples, 3);
-	cli_info(1, "%s: %zu identifier%s did not map (%zu distinct, %zu ambiguous; most often %s)%s%zu%s",
-		 what, count, count == 1 ? "" : "s", distinct, ambiguous, examples,
-		 lines ? ", dropping " : "", lines, lines ? " lines" : "");
+	if (lines)
+		snprintf(dropped, sizeof dropped, ", dropping %zu line%s", lines, plural(lines));
+	note("%s: %zu identifier%s did not map (%zu distinct, %zu ambiguous; most often %s)%s",
+	     what, count, plural(count), distinct, ambiguous, examples, dropped);
 }
 
 /* One TSV block of the --unmapped file. */
@@ -218,8 +247,8 @@ static int build_relation(cell_graph *cg, const options *o, const char *name, un
 			goto out;
 		}
 		snprintf(what, sizeof what, "%s: %s", name, o->edges[i].path);
-		cli_info(1, "%s: %zu lines%s, %zu gene pairs", what, st.lines,
-			 st.header ? " after a header" : "", st.pairs);
+		note("%s: %zu lines%s, %zu gene pairs", what, st.lines,
+		     st.header ? " after a header" : "", st.pairs);
 		report_unmapped(what, st.unmapped, edge_list_stats_distinct(&st), st.ambiguous,
 				st.unmapped_lines, st.ids);
 		if (u->fp && write_unmapped(u->fp, name, o->edges[i].path, st.ids) < 0) {
@@ -231,6 +260,11 @@ static int build_relation(cell_graph *cg, const options *o, const char *name, un
 		unmapped += (int64_t)st.unmapped_lines;
 		edge_list_stats_free(&st);
 	}
+	if (el.n == 0) {
+		cli_error("relation %s has no edges: %" PRId64 " data line%s, %" PRId64 " with an "
+			  "identifier that does not map", name, lines, plural((size_t)lines), unmapped);
+		goto out;
+	}
 	if (cell_graph_add_relation(cg, name, is_directed(o, name), el.n, el.src, el.dst, el.weight,
 				    &err) < 0) {
 		cli_report(&err);
@@ -241,10 +275,10 @@ static int build_relation(cell_graph *cg, const options *o, const char *name, un
 
 		rel->lines = lines;
 		rel->unmapped = unmapped;
-		cli_info(1, "%s: %" PRId64 " edges (%s%s); dropped %" PRId64 " self-loop%s, %" PRId64
-			 " duplicate%s", name, rel->n_edges, rel->directed ? "directed" : "undirected",
-			 rel->weight ? ", weighted" : "", rel->self_loops, rel->self_loops == 1 ? "" : "s",
-			 rel->duplicates, rel->duplicates == 1 ? "" : "s");
+		note("%s: %" PRId64 " edges (%s%s); dropped %" PRId64 " self-loop%s, %" PRId64
+		     " duplicate%s", name, rel->n_edges, rel->directed ? "directed" : "undirected",
+		     rel->weight ? ", weighted" : "", rel->self_loops, plural((size_t)rel->self_loops),
+		     rel->duplicates, plural((size_t)rel->duplicates));
 	}
 	status = 0;
 out:
@@ -263,13 +297,13 @@ static int build_metabolism(cell_graph *cg, const options *o, unmapped_file *u)
 		cli_report(&err);
 		goto out;
 	}
-	cli_info(1, "metabolism: %zu metabolites in %zu compartments, %zu reactions (%zu without "
-		 "genes); %zu rules as %zu AND-clauses (at most %zu in one) over %zu genes", st.metabolites,
-		 st.compartments, st.reactions, st.no_genes, st.rules, st.clauses, st.max_clauses, st.genes);
+	note("metabolism: %zu metabolites in %zu compartments, %zu reactions (%zu without "
+	     "genes); %zu rules as %zu AND-clauses (at most %zu in one) over %zu genes", st.metabolites,
+	     st.compartments, st.reactions, st.no_genes, st.rules, st.clauses, st.max_clauses, st.genes);
 	report_unmapped("metabolism: rules", st.unknown, st.unknown_distinct, st.ambiguous, 0, st.ids);
 	if (st.rules_always_true)
-		cli_info(1, "metabolism: %zu clauses left empty by unmapped genes: those rules never fail",
-			 st.rules_always_true);
+		note("metabolism: %zu rule%s always true: a clause of only unmapped genes",
+		     st.rules_always_true, plural(st.rules_always_true));
 	if (u->fp && write_unmapped(u->fp, "metabolism", o->gem, st.ids) < 0) {
 		cli_error("out of memory");
 		goto out;
@@ -288,8 +322,8 @@ static int load_genome(cell_graph *cg, const options *o)
 		cli_report(&err);
 		return -1;
 	}
-	cli_info(1, "genome: %zu genes from %s, %zu other identifiers (%zu ambiguous)", cg->genome.n,
-		 o->genes, cg->genome.n_aliases, cg->genome.n_ambiguous);
+	note("genome: %zu genes from %s, %zu other identifiers (%zu ambiguous)", cg->genome.n,
+	     o->genes, cg->genome.n_aliases, cg->genome.n_ambiguous);
 	if (o->uniprot) {
 		size_t added = 0, unmapped = 0;
 
@@ -297,8 +331,8 @@ static int load_genome(cell_graph *cg, const options *o)
 			cli_report(&err);
 			return -1;
 		}
-		cli_info(1, "genome: %zu UniProt accessions from %s (%zu rows name genes not in the "
-			 "genome)", added, o->uniprot, unmapped);
+		note("genome: %zu UniProt accessions from %s (%zu row%s for genes not in the "
+		     "genome)", added, o->uniprot, unmapped, plural(unmapped));
 	}
 	return 0;
 }
@@ -427,8 +461,9 @@ int main(int argc, char **argv)
 		free(u.tmp);
 		u.tmp = NULL;
 	}
+	print_report();
 	cli_info(1, "wrote %zu genes, %zu relation%s%s to %s", cg.genome.n, cg.n_relations,
-		 cg.n_relations == 1 ? "" : "s", cg.has_metabolism ? " and metabolism" : "",
+		 plural(cg.n_relations), cg.has_metabolism ? " and metabolism" : "",
 		 strcmp(o.out, "-") == 0 ? "standard output" : o.out);
 	cli_resources(2);
 	status = CLI_OK;
@@ -443,5 +478,6 @@ out:
 	for (size_t i = 0; i < o.n_edges; i++)
 		free(o.edges[i].name);
 	cell_graph_free(&cg);
+	cp_buf_free(&report);
 	return status;
 }

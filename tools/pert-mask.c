@@ -133,36 +133,36 @@ static int write_chunk(cpz_writer *w, pert_builder *b, const pert_context *ctx, 
 	return 0;
 }
 
-static void summary(const options *o, const pert_context *ctx, const totals *t,
-		    const experiment_reader *rd)
+static void summary(const pert_context *ctx, const totals *t, const experiment_reader *rd)
 {
 	cp_buf line = { 0 };
-	double n = t->experiments ? (double)t->experiments : 1;
+	double n = (double)t->experiments;
+	size_t skipped = experiment_reader_skipped(rd);
 
-	cp_buf_printf(&line, NULL, "%" PRIu64 " experiments in %" PRIu64 " chunk%s; per experiment: "
-		      "%.2f deleted genes", t->experiments, t->chunks, t->chunks == 1 ? "" : "s",
-		      (double)t->genes / n);
-	for (size_t r = 0; r < ctx->n_relations; r++)
-		cp_buf_printf(&line, NULL, ", %.1f %s edges", (double)t->edges[r] / n, ctx->relation[r]);
-	if (ctx->n_reactions >= 0)
-		cp_buf_printf(&line, NULL, ", %.2f reactions", (double)t->reactions / n);
-	if (ctx->n_terms >= 0)
-		cp_buf_printf(&line, NULL, ", %.1f GO terms", (double)t->terms / n);
-	cp_buf_printf(&line, NULL, " removed");
-	if (line.data)
-		cli_info(1, "%s", line.data);
-	line.len = 0;
-	for (int k = 0; k < PERT_N_LABELS; k++)
-		cp_buf_printf(&line, NULL, "%s%s %" PRIu64, k ? ", " : "labels present: ",
-			      pert_label_names[k], t->labelled[k]);
-	if (line.data)
-		cli_info(1, "%s", line.data);
-	if (experiment_reader_skipped(rd))
-		cli_info(1, "skipped %zu line%s naming genes that do not map (the first: %s)",
-			 experiment_reader_skipped(rd), experiment_reader_skipped(rd) == 1 ? "" : "s",
-			 experiment_reader_first_skip(rd));
+	if (t->experiments == 0) {
+		cli_info(1, "no experiments%s", skipped ? "" : " in the table");
+	} else {
+		cp_buf_printf(&line, NULL, "%" PRIu64 " experiments in %" PRIu64 " chunk%s; per "
+			      "experiment, %.2f genes deleted", t->experiments, t->chunks,
+			      t->chunks == 1 ? "" : "s", (double)t->genes / n);
+		for (size_t r = 0; r < ctx->n_relations; r++)
+			cp_buf_printf(&line, NULL, ", %.2f %s edges", (double)t->edges[r] / n,
+				      ctx->relation[r]);
+		if (ctx->n_reactions >= 0)
+			cp_buf_printf(&line, NULL, ", %.2f reactions", (double)t->reactions / n);
+		cp_buf_printf(&line, NULL, " removed");
+		if (ctx->n_terms >= 0)
+			cp_buf_printf(&line, NULL, ", %.2f GO terms affected", (double)t->terms / n);
+		for (int k = 0; k < PERT_N_LABELS; k++)
+			cp_buf_printf(&line, NULL, "%s%s %" PRIu64, k ? ", " : "; labels present: ",
+				      pert_label_names[k], t->labelled[k]);
+		if (line.data)
+			cli_info(1, "%s", line.data);
+	}
+	if (skipped)
+		cli_info(1, "skipped %zu line%s naming genes that do not map (the first: %s)", skipped,
+			 skipped == 1 ? "" : "s", experiment_reader_first_skip(rd));
 	cp_buf_free(&line);
-	(void)o;
 }
 
 static int run(const options *o, const cell_graph *cg, const go_dag *dag)
@@ -231,7 +231,7 @@ static int run(const options *o, const cell_graph *cg, const go_dag *dag)
 	w = NULL;
 	if (rc < 0)
 		goto fail;
-	summary(o, &ctx, &t, rd);
+	summary(&ctx, &t, rd);
 	cli_resources(cli_elapsed() > 1.0 ? 1 : 2);
 	status = CLI_OK;
 	goto out;
