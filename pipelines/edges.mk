@@ -1,7 +1,7 @@
 # pipelines/edges.mk - the public edge files as the lists graph-build reads:
 # "gene gene [weight]", one edge a line, tab-separated.
 #
-#   make -f pipelines/edges.mk [DATA=../shared/data] [EDGES=out/edges] [-j2]
+#   make -f pipelines/edges.mk [edge-lists] [DATA=../shared/data] [EDGES=out/edges] [-j2]
 #
 # Files that already have that shape need no conversion and are read in
 # place (ppi_BIM_biogrid_intact_mint.txt, ppi_Collins2007.txt, and the BioGRID
@@ -31,9 +31,10 @@ STRING_CHANNELS := database neighborhood cooccurence fusion
 EDGE_FILES := $(YEASTRACT_SETS:%=$(EDGES)/yeastract_%.tsv) \
 	$(STRING_CHANNELS:%=$(EDGES)/string_%.tsv) $(EDGES)/biogrid_orf.tsv
 
-.PHONY: edges clean-edges
+.PHONY: edge-lists clean-edges
 .DELETE_ON_ERROR:
-edges: $(EDGE_FILES)
+
+edge-lists: $(EDGE_FILES)
 
 $(EDGES):
 	mkdir -p $@
