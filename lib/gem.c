@@ -303,15 +303,18 @@ static int add_rule(model_doc *d, model *m, gpr_rule *r, const char *text, gem_s
 	return 0;
 }
 
-static int read_bound(model_doc *d, yaml_node_t *v, const char *fallback, const char *which,
-		      const char *rxn, double *out)
+/* A bound: the value of node v, or the model's default when v is NULL.
+ * entry (the reaction) gives the line when there is no v. */
+static int read_bound(model_doc *d, yaml_node_t *v, yaml_node_t *entry, const char *fallback,
+		      const char *which, const char *rxn, double *out)
 {
 	const char *text = v ? scalar(v) : fallback;
 
 	if (!text)
-		return node_error(d, v, "reaction %s: no %s, and no default in metaData", rxn, which);
+		return node_error(d, v ? v : entry, v ? "reaction %s: %s is not a number" :
+				  "reaction %s: no %s, and no default in metaData", rxn, which);
 	if (yaml_number(text, out) < 0)
-		return node_error(d, v, "reaction %s: %s is not a number", rxn, which);
+		return node_error(d, v ? v : entry, "reaction %s: %s is not a number", rxn, which);
 	return 0;
 }
 
@@ -359,8 +362,8 @@ static int read_reaction(model_doc *d, model *m, cell_graph *cg, yaml_node_t *en
 	if (!(gpr = room_for(m->gpr_ptr, m->n_rxn + 1, &m->cap_gpr, sizeof *gpr, err)))
 		return -1;
 	m->gpr_ptr = gpr;
-	if (read_bound(d, lb, m->default_lb, "lower_bound", id, &rxn->lb) < 0 ||
-	    read_bound(d, ub, m->default_ub, "upper_bound", id, &rxn->ub) < 0)
+	if (read_bound(d, lb, entry, m->default_lb, "lower_bound", id, &rxn->lb) < 0 ||
+	    read_bound(d, ub, entry, m->default_ub, "upper_bound", id, &rxn->ub) < 0)
 		return -1;
 	if (rxn->lb > rxn->ub)
 		return node_error(d, lb ? lb : entry, "reaction %s: lower_bound above upper_bound%s", id,

@@ -48,8 +48,9 @@ void pert_mask_context(const pert_mask *pm, int64_t chunk_size, pert_context *ct
 
 /*
  * Fill e's genes, edges, reactions and terms for deleting the n distinct
- * genes of genes[] (indices into the genome).  e's lists point into pm and
- * stay valid until the next call; its other fields are left alone.
+ * genes of genes[] (indices into the genome).  e's lists are borrowed: from
+ * pm, valid until the next call, or from the graph itself (a single gene's
+ * incidence list); e->genes is genes.  e's other fields are left alone.
  */
 int pert_mask_apply(pert_mask *pm, const int32_t *genes, size_t n, pert_experiment *e,
 		    cp_error *err);

@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 	static char *parent_text[MAX_TERMS];
 	genome g;
 	cp_error err;
-	cp_input *in;
+	cp_input *in = NULL;
 	char *line, *f[4];
 	size_t len;
 	int order[MAX_TERMS + 1], root;
