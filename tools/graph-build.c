@@ -394,6 +394,17 @@ static int parse_options(int argc, char **argv, options *o)
 		cli_error("--genes FILE is required (try --help)");
 		return -1;
 	}
+	{
+		int stdin_inputs = (strcmp(o->genes, "-") == 0) + (o->uniprot && strcmp(o->uniprot, "-") == 0) +
+				   (o->gem && strcmp(o->gem, "-") == 0);
+
+		for (size_t i = 0; i < o->n_edges; i++)
+			stdin_inputs += strcmp(o->edges[i].path, "-") == 0;
+		if (stdin_inputs > 1) {
+			cli_error("only one input can be standard input (-)");
+			return -1;
+		}
+	}
 	if (o->unmapped && strcmp(o->unmapped, "-") == 0 && strcmp(o->out, "-") == 0) {
 		cli_error("--unmapped - needs the stream in a file (-o FILE)");
 		return -1;

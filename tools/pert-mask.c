@@ -110,6 +110,11 @@ static int parse_options(int argc, char **argv, options *o)
 		cli_error("--graph FILE is required (try --help)");
 		return -1;
 	}
+	if ((strcmp(o->graph, "-") == 0) + (o->go && strcmp(o->go, "-") == 0) +
+	    (strcmp(o->input, "-") == 0) > 1) {
+		cli_error("only one input can be standard input (the experiments table is, unless named)");
+		return -1;
+	}
 	return 0;
 }
 
