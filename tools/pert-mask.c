@@ -237,7 +237,7 @@ static int run(const options *o, const cell_graph *cg, const go_dag *dag)
 	if (rc < 0)
 		goto fail;
 	summary(&ctx, &t, rd);
-	cli_resources(cli_elapsed() > 1.0 ? 1 : 2);
+	cli_resources(cli_elapsed() > 5.0 ? 1 : 2);
 	status = CLI_OK;
 	goto out;
 fail:
