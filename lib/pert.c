@@ -297,8 +297,18 @@ static int cmp_i32(const void *a, const void *b)
 static int csr_append(pert_builder *b, csr_buf *c, size_t row, const int32_t *v, size_t n,
 		      int unique_required, const char *what, cp_error *err)
 {
-	size_t kept = 0;
+	size_t kept = 0, sorted = 1;
+	const int32_t *src;
 
+	/* A list that arrives sorted and unique (as pert_mask makes them) is
+	 * copied as it is: sorting it again would cost most of the time. */
+	while (sorted < n && v[sorted - 1] < v[sorted])
+		sorted++;
+	if (sorted >= n) {
+		kept = n;
+		src = v;
+		goto append;
+	}
 	if (n > b->scratch_cap) {
 		int32_t *s = cp_realloc(b->scratch, n, sizeof *s, err);
 
@@ -318,6 +328,8 @@ static int csr_append(pert_builder *b, csr_buf *c, size_t row, const int32_t *v,
 		}
 		b->scratch[kept++] = b->scratch[i];
 	}
+	src = b->scratch;
+append:
 	if (c->len + kept > c->cap) {
 		size_t cap = c->cap ? c->cap : 256;
 		int32_t *p;
@@ -331,7 +343,7 @@ static int csr_append(pert_builder *b, csr_buf *c, size_t row, const int32_t *v,
 		c->cap = cap;
 	}
 	if (kept)
-		memcpy(c->idx + c->len, b->scratch, kept * sizeof *c->idx);
+		memcpy(c->idx + c->len, src, kept * sizeof *c->idx);
 	c->len += kept;
 	c->ptr[row + 1] = (int64_t)c->len;
 	return 0;
