@@ -14,12 +14,21 @@ set -u
 EXPECTED=tests/cli/expected
 FIX=tests/fixtures
 CORRUPT=tests/corrupt
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-golden.XXXXXX")
+TMP_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-golden.XXXXXX")
 export FIX CORRUPT TMP DATA
-trap 'rm -rf "$TMP"' EXIT
+trap 'rm -rf "$TMP_ROOT"' EXIT
+
+# Each test gets a scratch directory of its own.
+fresh() {
+	TMP=$TMP_ROOT/$1
+	rm -rf "$TMP"
+	mkdir -p "$TMP"
+	export TMP
+}
 
 pass() {
 	name=$1 cmd=$2
+	fresh "$name"
 	out=$(sh -c "$cmd" 2>"$TMP/stderr")
 	rc=$?
 	if [ $rc -ne 0 ]; then
@@ -45,6 +54,7 @@ pass() {
 
 fail() {
 	name=$1 want=$2 text=$3 cmd=$4
+	fresh "$name"
 	sh -c "$cmd" >/dev/null 2>"$TMP/stderr"
 	rc=$?
 	lines=$(grep -c '' "$TMP/stderr")
@@ -61,6 +71,7 @@ fail() {
 
 run() {
 	name=$1 cmd=$2
+	fresh "$name"
 	if sh -c "$cmd" >"$TMP/stdout" 2>"$TMP/stderr"; then
 		echo "ok - $name"
 	else

@@ -1,0 +1,112 @@
+/* report - metrics, plots and an HTML page for predictions. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cpz.h"
+#include "report.h"
+
+static void usage(FILE *fp, int status)
+{
+	fprintf(fp,
+		"Usage: report [-o DIR] [options] PREDICTIONS.cpz... [MODEL.cpz...]\n"
+		"Write DIR/metrics.tsv (per run, label and split: n, MSE, RMSE, MAE, Pearson with its\n"
+		"95%% CI, Spearman, R2), plots as PNG and SVG (gnuplot) and DIR/report.html, one page\n"
+		"comparing every run.  Inputs are predictions streams (predict), one run each, and\n"
+		"model streams (fit), whose training histories are drawn.\n"
+		"\n"
+		"  -o, --output DIR     the report directory [report]\n"
+		"  -t, --title TEXT     the page's title [cellpipe report]\n"
+		"      --no-plots       metrics and tables only (no gnuplot needed)\n"
+		"      --gnuplot PROG   the gnuplot program [gnuplot]\n"
+		"  -q, --quiet          no summary    -h, --help    -V, --version\n"
+		"Exit status: 0 ok, 1 bad data or a failed plot, 2 usage.  See report(1).\n");
+	exit(status);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "title", required_argument, NULL, 't' },
+		{ "no-plots", no_argument, NULL, 'n' },
+		{ "gnuplot", required_argument, NULL, 'g' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	report_options o = { "report", "cellpipe report", NULL, 0, NULL, 0, "gnuplot", 1 };
+	report_summary sum;
+	const char **preds, **models;
+	size_t np = 0, nm = 0;
+	cp_error err;
+	int c, rc;
+
+	cli_init("report", argc, argv);
+	while ((c = getopt_long(argc, argv, "o:t:qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.out_dir = optarg; break;
+		case 't': o.title = optarg; break;
+		case 'n': o.plots = 0; break;
+		case 'g': o.gnuplot = optarg; break;
+		case 'q': cli_verbosity = 0; break;
+		case 'v': cli_verbosity++; break;
+		case 'h': usage(stdout, CLI_OK); break;
+		case 'V': cli_print_version(); return CLI_OK;
+		default: usage(stderr, CLI_USAGE_ERROR);
+		}
+	}
+	if (optind >= argc) {
+		cli_error("expected at least one predictions stream (try report --help)");
+		return CLI_USAGE_ERROR;
+	}
+	preds = calloc((size_t)(argc - optind), sizeof *preds);
+	models = calloc((size_t)(argc - optind), sizeof *models);
+	if (!preds || !models)
+		return CLI_DATA_ERROR;
+	/* sort the inputs by kind */
+	for (int i = optind; i < argc; i++) {
+		cpz_reader *r = cpz_reader_open(argv[i], &err);
+		const char *kind;
+
+		if (!r) {
+			cli_report(&err);
+			return CLI_DATA_ERROR;
+		}
+		kind = cpz_reader_header(r)->kind;
+		if (strcmp(kind, "predictions") == 0)
+			preds[np++] = argv[i];
+		else if (strcmp(kind, "model") == 0)
+			models[nm++] = argv[i];
+		else {
+			cli_error("%s: a %s stream; expected predictions or a model", argv[i], kind);
+			cpz_reader_close(r);
+			return CLI_DATA_ERROR;
+		}
+		cpz_reader_close(r);
+	}
+	if (np == 0) {
+		cli_error("no predictions stream among the inputs");
+		return CLI_USAGE_ERROR;
+	}
+	o.predictions = preds;
+	o.n_predictions = np;
+	o.models = models;
+	o.n_models = nm;
+	rc = report_write(&o, &sum, &err);
+	if (rc < 0) {
+		cli_report(&err);
+		free(preds), free(models);
+		return CLI_DATA_ERROR;
+	}
+	cli_info(1, "%s: %zu run%s, %zu metric rows, %zu plots%s; open %s/report.html", o.out_dir,
+		 sum.runs, sum.runs == 1 ? "" : "s", sum.rows, sum.plots,
+		 sum.missing ? " (pairs with a missing label skipped)" : "", o.out_dir);
+	free(preds), free(models);
+	return CLI_OK;
+}
