@@ -495,34 +495,34 @@ struct pert_reader {
 	char kind[16];
 };
 
-pert_reader *pert_reader_open(const char *path, const char *kind, cp_error *err)
+/* Read the header, genome and context of a stream opened as cr. */
+static pert_reader *reader_start(cpz_reader *cr, const char *kind, cp_error *err)
 {
 	pert_reader *pr = calloc(1, sizeof *pr);
-	const char *k;
+	const char *k, *name = cpz_reader_name(cr);
 	int rc;
 
 	if (!pr) {
+		cpz_reader_close(cr);
 		cp_error_set(err, "out of memory");
 		return NULL;
 	}
 	cpz_record_init(&pr->genome);
 	cpz_record_init(&pr->context);
 	cpz_record_init(&pr->chunk);
-	pr->r = cpz_reader_open(path, err);
-	if (!pr->r)
-		goto fail;
+	pr->r = cr;
 	k = cpz_reader_header(pr->r)->kind;
 	if (kind) {
 		if (cpz_reader_expect_kind(pr->r, kind, err) < 0)
 			goto fail;
 	} else if (strcmp(k, "samples") != 0 && strcmp(k, "batches") != 0) {
-		cp_error_set(err, "%s: expected a samples or batches stream, found %s", path, k);
+		cp_error_set(err, "%s: expected a samples or batches stream, found %s", name, k);
 		goto fail;
 	}
 	snprintf(pr->kind, sizeof pr->kind, "%s", k);
 	rc = cpz_reader_next(pr->r, &pr->genome, err);
 	if (rc == 0)
-		cp_error_set(err, "%s: no genome record", path);
+		cp_error_set(err, "%s: no genome record", name);
 	if (rc <= 0)
 		goto fail;
 	if (cpz_record_genome(&pr->genome, &pr->ctx.n_genes, &pr->ctx.genes, &pr->ctx.genome_hash,
@@ -530,7 +530,7 @@ pert_reader *pert_reader_open(const char *path, const char *kind, cp_error *err)
 		goto fail;
 	rc = cpz_reader_next(pr->r, &pr->context, err);
 	if (rc == 0)
-		cp_error_set(err, "%s: no context record", path);
+		cp_error_set(err, "%s: no context record", name);
 	if (rc <= 0)
 		goto fail;
 	if (pert_context_from_record(&pr->context, &pr->ctx, err) < 0)
@@ -539,6 +539,25 @@ pert_reader *pert_reader_open(const char *path, const char *kind, cp_error *err)
 fail:
 	pert_reader_close(pr);
 	return NULL;
+}
+
+pert_reader *pert_reader_open(const char *path, const char *kind, cp_error *err)
+{
+	cpz_reader *cr = cpz_reader_open(path, err);
+
+	return cr ? reader_start(cr, kind, err) : NULL;
+}
+
+pert_reader *pert_reader_open_fd(int fd, const char *name, const char *kind, cp_error *err)
+{
+	cpz_reader *cr = cpz_reader_open_fd(fd, name, err);
+
+	return cr ? reader_start(cr, kind, err) : NULL;
+}
+
+const cpz_record *pert_reader_genome_record(const pert_reader *r)
+{
+	return &r->genome;
 }
 
 const pert_context *pert_reader_context(const pert_reader *r)
