@@ -40,13 +40,19 @@ static void usage(FILE *fp, int status)
 	exit(status);
 }
 
-/* Per-input summary on stderr. */
-static void report_stats(const char *path, const screen_reader *r)
+/* What was read from one input, reported once everything succeeded (so a
+ * failure prints one line only). */
+typedef struct input_summary {
+	screen_format format;
+	screen_stats stats;
+} input_summary;
+
+static void report_stats(const char *path, const input_summary *sum)
 {
-	const screen_stats *s = screen_reader_stats(r);
+	const screen_stats *s = &sum->stats;
 
 	cli_info(1, "%s (%s): %zu lines, %zu measurements (%zu single, %zu double, %zu triple)",
-		 path, screen_format_name(screen_reader_format(r)), s->lines, s->measurements,
+		 path, screen_format_name(sum->format), s->lines, s->measurements,
 		 s->by_genes[0], s->by_genes[1], s->by_genes[2] + s->by_genes[3]);
 	if (s->no_label || s->same_gene || s->ho_removed || s->skipped_columns || s->unknown_allele)
 		cli_info(1, "%s: skipped %zu without labels, %zu with one gene twice; dropped %zu HO "
@@ -64,7 +70,7 @@ typedef struct options {
 
 /* Read every input into the merger, or straight to out without one. */
 static int read_inputs(char **paths, int n, const options *o, exp_merger *merger, cp_textout *out,
-		       size_t *measurements)
+		       size_t *measurements, input_summary *sums)
 {
 	cp_buf line = { 0 };
 	cp_error err;
@@ -99,7 +105,8 @@ static int read_inputs(char **paths, int n, const options *o, exp_merger *merger
 			screen_close(r);
 			goto fail;
 		}
-		report_stats(paths[i], r);
+		sums[i].format = screen_reader_format(r);
+		sums[i].stats = *screen_reader_stats(r);
 		screen_close(r);
 	}
 	if (!merger && cp_textout_flush_buf(out, &line, &err) < 0)
@@ -157,6 +164,7 @@ int main(int argc, char **argv)
 	exp_merger *merger = NULL;
 	cp_textout *out = NULL;
 	cp_buf header = { 0 };
+	input_summary *sums = NULL;
 	size_t measurements = 0;
 	cp_error err;
 	int c, status = CLI_DATA_ERROR;
@@ -203,28 +211,31 @@ int main(int argc, char **argv)
 		cli_report(&err);
 		goto out;
 	}
-	if (read_inputs(argv + optind, argc - optind, &o, merger, out, &measurements) < 0)
+	sums = calloc((size_t)(argc - optind), sizeof *sums);
+	if (!sums || read_inputs(argv + optind, argc - optind, &o, merger, out, &measurements, sums) < 0)
 		goto out;
-	if (merger) {
-		const exp_merge_stats *s;
-
-		if (write_merged(merger, out) < 0)
-			goto out;
-		s = exp_merger_stats(merger);
-		cli_info(1, "%zu measurements -> %zu experiments (%zu repeated identical labels; "
-			 "%zu sort runs)", measurements, s->merged, s->identical, s->runs);
-	}
+	if (merger && write_merged(merger, out) < 0)
+		goto out;
 	if (cp_textout_close(out, &err) < 0) {
 		out = NULL;
 		cli_report(&err);
 		goto out;
 	}
 	out = NULL;
+	for (int i = optind; i < argc; i++)
+		report_stats(argv[i], &sums[i - optind]);
+	if (merger) {
+		const exp_merge_stats *s = exp_merger_stats(merger);
+
+		cli_info(1, "%zu measurements -> %zu experiments (%zu repeated identical labels; "
+			 "%zu sort runs)", measurements, s->merged, s->identical, s->runs);
+	}
 	status = CLI_OK;
 	cli_resources(1);
 out:
 	cp_textout_abort(out);
 	exp_merger_free(merger);
 	cp_buf_free(&header);
+	free(sums);
 	return status;
 }
