@@ -615,7 +615,8 @@ static int measure_yeastphenome(screen_reader *r, size_t k, exp_row *row, cp_err
 	row->id = r->fields[0];
 	s = r->fields[c];
 	if (!is_missing(s) && cp_parse_f64(s, &row->label[PERT_FITNESS]) < 0)
-		return line_error(r, NULL, err, "column %zu: '%s' is not a number", c + 1, s);
+		return line_error(r, NULL, err, "column %zu (%s): '%s' is not a number", c + 1,
+				  r->environment[c], s);
 	return 1;
 }
 
