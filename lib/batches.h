@@ -97,7 +97,7 @@ typedef struct batch_pack_options {
 /*
  * Pass 1: read every experiment of a samples stream, assign its split,
  * count splits and NaN labels, and compute the training statistics.  The
- * robust method keeps the training labels in memory (16 bytes an
+ * robust method keeps the training labels in memory (8 bytes an
  * experiment); everything else streams.
  */
 int batch_pack_scan(pert_reader *in, const batch_pack_options *o, batches_info *info,

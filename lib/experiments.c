@@ -105,22 +105,107 @@ int exp_format_header(cp_buf *out, cp_error *err)
 	return cp_buf_append(out, "\n", 1, err);
 }
 
+/* Decimal digits of n into out (no NUL); returns the count. */
+static int u64_digits(uint64_t n, char *out)
+{
+	char tmp[24];
+	int len = 0;
+
+	do {
+		tmp[len++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	for (int i = 0; i < len; i++)
+		out[i] = tmp[len - 1 - i];
+	return len;
+}
+
+/*
+ * v as printf's "%.9g" writes it, without printf for the common case: a
+ * value between 1e-4 and 1e9 whose shortest decimal form has at most nine
+ * significant digits (r / 10^k == v exactly means the decimal r 10^-k reads
+ * back as v, and rounding v to nine digits gives that decimal).  Tables of
+ * millions of rows spend most of their time here otherwise.
+ */
+static int format_g9(double v, char out[32])
+{
+	static const double pow10[10] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+	double a = fabs(v);
+
+	if (a >= 1e-4 && a < 1e9) {
+		int int_digits = a >= 1 ? (int)floor(log10(a)) + 1 : 0;
+
+		for (int k = 0; k <= 9 && int_digits + k <= 9; k++) {
+			double r = nearbyint(a * pow10[k]);
+			uint64_t n, whole, frac;
+			int len = 0;
+
+			if (r / pow10[k] != a)
+				continue;
+			n = (uint64_t)r;
+			whole = n / (uint64_t)pow10[k];
+			frac = n % (uint64_t)pow10[k];
+			if (v < 0)
+				out[len++] = '-';
+			len += u64_digits(whole, out + len);
+			out[len] = '\0';
+			if (k) {
+				char digits[16];
+				int d = k;
+
+				for (int i = k - 1; i >= 0; i--, frac /= 10)
+					digits[i] = (char)('0' + frac % 10);
+				while (d > 0 && digits[d - 1] == '0')
+					d--;
+				if (d) {
+					out[len++] = '.';
+					memcpy(out + len, digits, (size_t)d);
+					len += d;
+					out[len] = '\0';
+				}
+			}
+			return len;
+		}
+	}
+	return snprintf(out, 32, "%.9g", v);
+}
+
+static int append_str(cp_buf *out, const char *s, cp_error *err)
+{
+	return cp_buf_append(out, s, strlen(s), err);
+}
+
 static int format_number(cp_buf *out, double v, cp_error *err)
 {
+	char num[33];
+	int n;
+
 	if (isnan(v))
 		return cp_buf_append(out, "\tNA", 3, err);
-	return cp_buf_printf(out, err, "\t%.9g", v);
+	num[0] = '\t';
+	n = format_g9(v, num + 1);
+	return cp_buf_append(out, num, (size_t)n + 1, err);
 }
 
 int exp_format_row(const exp_row *row, cp_buf *out, cp_error *err)
 {
-	if (join(row->genes, row->n_genes, out, err) < 0 ||
-	    cp_buf_printf(out, err, "\t%s\t", row->environment) < 0 || join_alleles(row, out, err) < 0)
+	char count[32];
+	int n = 1;
+
+	if (join(row->genes, row->n_genes, out, err) < 0 || append_str(out, "\t", err) < 0 ||
+	    append_str(out, row->environment, err) < 0 || append_str(out, "\t", err) < 0 ||
+	    join_alleles(row, out, err) < 0)
 		return -1;
 	for (int k = 0; k < PERT_N_LABELS; k++)
 		if (format_number(out, row->label[k], err) < 0)
 			return -1;
-	return cp_buf_printf(out, err, "\t%" PRId64 "\t%s\t%s\n", row->count, row->id, row->source);
+	count[0] = '\t';
+	n += u64_digits((uint64_t)row->count, count + n);
+	count[n++] = '\t';
+	if (cp_buf_append(out, count, (size_t)n, err) < 0 || append_str(out, row->id, err) < 0 ||
+	    append_str(out, "\t", err) < 0 || append_str(out, row->source, err) < 0)
+		return -1;
+	return cp_buf_append(out, "\n", 1, err);
 }
 
 /* ---- reading --------------------------------------------------------------- */
@@ -336,7 +421,8 @@ int exp_reader_next(exp_reader *r, exp_row *row, cp_error *err)
 /*
  * Rows travel through the external sort as lines:
  *   HASH genes environment id source allele count label0..label3
- * (tab-separated, HASH 16 hex digits, labels as C99 hex floats or "nan"),
+ * (tab-separated, HASH and the labels' IEEE bit patterns as 16 hex digits,
+ * so values come back exactly),
  * so sorting the lines groups each experiment's measurements (the key is
  * the first three fields) and orders the groups; within a group the
  * measurement with the smallest id comes first.
@@ -432,14 +518,27 @@ int exp_merger_add(exp_merger *m, const exp_row *in, cp_error *err)
 	genes_len = m->line.len - genes_at;
 	snprintf(hash, sizeof hash, "%016" PRIx64, exp_genes_hash(m->line.data + genes_at, genes_len));
 	memcpy(m->line.data, hash, 16);
-	if (cp_buf_printf(&m->line, err, "\t%s\t%s\t%s\t", row.environment, row.id, row.source) < 0 ||
-	    join_alleles(&row, &m->line, err) < 0 ||
-	    cp_buf_printf(&m->line, err, "\t%" PRId64, row.count) < 0)
+	if (append_str(&m->line, "\t", err) < 0 || append_str(&m->line, row.environment, err) < 0 ||
+	    append_str(&m->line, "\t", err) < 0 || append_str(&m->line, row.id, err) < 0 ||
+	    append_str(&m->line, "\t", err) < 0 || append_str(&m->line, row.source, err) < 0 ||
+	    append_str(&m->line, "\t", err) < 0 || join_alleles(&row, &m->line, err) < 0)
 		return -1;
-	for (int k = 0; k < PERT_N_LABELS; k++)
-		if ((isnan(row.label[k]) ? cp_buf_append(&m->line, "\tnan", 4, err)
-					 : cp_buf_printf(&m->line, err, "\t%a", row.label[k])) < 0)
+	{
+		char tail[32 + 17 * PERT_N_LABELS];
+		int n = snprintf(tail, 32, "\t%" PRId64, row.count);
+
+		for (int k = 0; k < PERT_N_LABELS; k++) {
+			uint64_t bits;
+
+			memcpy(&bits, &row.label[k], sizeof bits);
+			tail[n++] = '\t';
+			for (int i = 15; i >= 0; i--, bits >>= 4)
+				tail[n + i] = "0123456789abcdef"[bits & 15];
+			n += 16;
+		}
+		if (cp_buf_append(&m->line, tail, (size_t)n, err) < 0)
 			return -1;
+	}
 	m->stats.rows++;
 	return cp_extsort_add(m->sort, m->line.data, m->line.len, err);
 }
@@ -531,9 +630,14 @@ static int parse_measurement(exp_merger *m, const char *line, measurement *out, 
 	n = cp_split(copy, '\t', f, LINE_FIELDS + 1);
 	if (n != 2 + PERT_N_LABELS || cp_parse_i64(f[1], &out->count) < 0)
 		return cp_error_set(err, "malformed merge line");
-	for (int k = 0; k < PERT_N_LABELS; k++)
-		if (cp_parse_f64(f[2 + k], &out->label[k]) < 0)
+	for (int k = 0; k < PERT_N_LABELS; k++) {
+		char *end;
+		uint64_t bits = strtoull(f[2 + k], &end, 16);
+
+		if (*end || end - f[2 + k] != 16)
 			return cp_error_set(err, "malformed merge line");
+		memcpy(&out->label[k], &bits, sizeof bits);
+	}
 	return group_kinds(m, f[0], strlen(f[0]), err);
 }
 

@@ -225,7 +225,8 @@ int cp_extsort_finish(cp_extsort *s, cp_error *err)
 		return 0;
 	s->finished = 1;
 	if (s->n_runs == 0) {
-		qsort(s->refs, s->n_refs, sizeof *s->refs, compare_refs);
+		if (s->n_refs)
+			qsort(s->refs, s->n_refs, sizeof *s->refs, compare_refs);
 		return 0;
 	}
 	if (s->n_refs && spill(s, err) < 0)

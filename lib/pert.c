@@ -293,30 +293,37 @@ static int cmp_i32(const void *a, const void *b)
 }
 
 /* Append row `row` of a CSR from an unsorted list: sorted, duplicates
- * removed (or refused when unique_required). */
+ * removed (or refused when unique_required).  A list already strictly
+ * ascending (what readers and batch-pack pass on) is copied as it is. */
 static int csr_append(pert_builder *b, csr_buf *c, size_t row, const int32_t *v, size_t n,
 		      int unique_required, const char *what, cp_error *err)
 {
-	size_t kept = 0;
+	const int32_t *src = v;
+	size_t kept = n, i;
 
-	if (n > b->scratch_cap) {
-		int32_t *s = cp_realloc(b->scratch, n, sizeof *s, err);
+	for (i = 1; i < n && v[i] > v[i - 1]; i++)
+		;
+	if (i < n) {
+		if (n > b->scratch_cap) {
+			int32_t *s = cp_realloc(b->scratch, n, sizeof *s, err);
 
-		if (!s)
-			return -1;
-		b->scratch = s;
-		b->scratch_cap = n;
-	}
-	if (n)
-		memcpy(b->scratch, v, n * sizeof *v);
-	qsort(b->scratch, n, sizeof *b->scratch, cmp_i32);
-	for (size_t i = 0; i < n; i++) {
-		if (kept && b->scratch[i] == b->scratch[kept - 1]) {
-			if (unique_required)
-				return cp_error_set(err, "%s %d listed twice", what, b->scratch[i]);
-			continue;
+			if (!s)
+				return -1;
+			b->scratch = s;
+			b->scratch_cap = n;
 		}
-		b->scratch[kept++] = b->scratch[i];
+		memcpy(b->scratch, v, n * sizeof *v);
+		qsort(b->scratch, n, sizeof *b->scratch, cmp_i32);
+		kept = 0;
+		for (i = 0; i < n; i++) {
+			if (kept && b->scratch[i] == b->scratch[kept - 1]) {
+				if (unique_required)
+					return cp_error_set(err, "%s %d listed twice", what, b->scratch[i]);
+				continue;
+			}
+			b->scratch[kept++] = b->scratch[i];
+		}
+		src = b->scratch;
 	}
 	if (c->len + kept > c->cap) {
 		size_t cap = c->cap ? c->cap : 256;
@@ -331,7 +338,7 @@ static int csr_append(pert_builder *b, csr_buf *c, size_t row, const int32_t *v,
 		c->cap = cap;
 	}
 	if (kept)
-		memcpy(c->idx + c->len, b->scratch, kept * sizeof *c->idx);
+		memcpy(c->idx + c->len, src, kept * sizeof *c->idx);
 	c->len += kept;
 	c->ptr[row + 1] = (int64_t)c->len;
 	return 0;

@@ -206,6 +206,42 @@ static void test_read_errors(void **state)
 	expect_read_error("genes\tfitness\nYA\n", "1 fields, the header has 2");
 }
 
+/* Numbers are written exactly as printf's %.9g would write them. */
+static void test_number_format(void **state)
+{
+	double fixed[] = { 0, -0.0, 1, -1, 0.7319, 9.8799999999999999E-2, 0.0001, 0.00012345,
+			   0.000123456789, 99999.5, 123456789, 999999999, 1e9, 1e-5, 0.1 + 0.2,
+			   -32.6926535, 5.0290539999999995, 2174.9284075, 1.0 / 3, 4e-06, 0.5, 1e300 };
+	uint32_t x = 77;
+	cp_error err;
+
+	(void)state;
+	for (size_t i = 0; i < 20000 + sizeof fixed / sizeof *fixed; i++) {
+		double v;
+		exp_row r = make("YA", NULL, "", "x", NAN, NAN, NAN, NAN);
+		cp_buf out = { 0 };
+		char want[64], *got;
+
+		if (i < sizeof fixed / sizeof *fixed) {
+			v = fixed[i];
+		} else {
+			x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+			/* short decimals like the screens' and arbitrary doubles */
+			v = (i % 2) ? (double)(int32_t)x / 10000.0 : (double)x * 1e-7 / (1 + (x % 97));
+			if (i % 5 == 0)
+				v = -v * 1e-3;
+		}
+		r.label[0] = v;
+		assert_int_equal(exp_format_row(&r, &out, &err), 0);
+		got = strchr(strchr(out.data, '\t') + 1, '\t') + 2;
+		*strchr(got, '\t') = '\0';
+		snprintf(want, sizeof want, "%.9g", v);
+		if (strcmp(got, want) != 0)
+			fail_msg("%.17g written as %s, printf says %s", v, got, want);
+		cp_buf_free(&out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_merge_refuses),
 		cmocka_unit_test(test_read_back),
 		cmocka_unit_test(test_read_errors),
+		cmocka_unit_test(test_number_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
