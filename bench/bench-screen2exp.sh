@@ -29,21 +29,24 @@ generate() {
 generate 1000000 > "$T/small.txt"
 generate "$ROWS" > "$T/sga.txt"
 run() {
-	# prints "seconds peak-RSS-MiB" from the tool's resource line
-	"$@" 2>&1 >/dev/null | sed -n 's/.*: \([0-9.]*\) s wall.*peak RSS \([0-9.]*\) MiB.*/\1 \2/p'
+	# prints "seconds peak-RSS-MiB" from the tool's resource line; the
+	# summary is kept in $T/log
+	"$@" 2>"$T/log" >/dev/null
+	sed -n 's/.*: \([0-9.]*\) s wall.*peak RSS \([0-9.]*\) MiB.*/\1 \2/p' "$T/log"
 }
 small=$(run screen2exp --no-merge -o /dev/null "$T/small.txt")
 big=$(run screen2exp --no-merge -o /dev/null "$T/sga.txt")
 merged=$(run screen2exp -m 256 -o /dev/null "$T/sga.txt")
+runs=$(sed -n 's/.*; \([0-9]*\) sort runs.*/\1/p' "$T/log")
 start=$(date +%s.%N)
 awk -F'\t' '{ s += $10 } END { print s }' "$T/sga.txt" > /dev/null
 end=$(date +%s.%N)
-echo "$small $big $merged $start $end" | awk -v rows="$ROWS" '{
+echo "$small $big $merged $start $end" | awk -v rows="$ROWS" -v runs="$runs" '{
 	awk_s = $8 - $7
 	printf "%-36s %8.1f s %10.0f rows/s  peak RSS %7.1f MiB\n", "read, 1 M rows (--no-merge)", $1, 1e6 / $1, $2
 	printf "%-36s %8.1f s %10.0f rows/s  peak RSS %7.1f MiB\n", "read, all rows (--no-merge)", $3, rows / $3, $4
 	printf "%-36s %8.1f s %10.0f rows/s  peak RSS %7.1f MiB\n", "read and merge (-m 256)", $5, rows / $5, $6
 	printf "%-36s %8.1f s %10.0f rows/s\n", "awk summing one column", awk_s, rows / awk_s
-	printf "peak RSS, all rows / 1 M rows: %.2f (reading), merging within %.0f MiB of its 256 MiB buffer\n", $4 / $2, $6 - 256
+	printf "peak RSS, all rows / 1 M rows: %.2f when reading; %.0f MiB when merging with a 256 MiB sort buffer and %s scratch runs\n", $4 / $2, $6, runs
 	printf "reading runs at %.2fx awk\n", awk_s / $3
 }'

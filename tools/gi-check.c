@@ -26,6 +26,7 @@ static void usage(FILE *fp, int status)
 		"  -e, --environment ENV   singles' environment for rows that state none [%s]\n"
 		"  -o, --output FILE       pair table to write [-]\n"
 		"  -q, --quiet             no summary on standard error\n"
+		"  -v, --verbose           more detail\n"
 		"  -h, --help              this help\n"
 		"  -V, --version           print the version\n"
 		"\n"
@@ -41,6 +42,7 @@ int main(int argc, char **argv)
 		{ "environment", required_argument, NULL, 'e' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -53,12 +55,13 @@ int main(int argc, char **argv)
 	int c;
 
 	cli_init("gi-check", argc, argv);
-	while ((c = getopt_long(argc, argv, "s:e:o:qhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:e:o:qvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': singles_path = optarg; break;
 		case 'e': default_environment = optarg; break;
 		case 'o': output = optarg; break;
 		case 'q': cli_verbosity = 0; break;
+		case 'v': cli_verbosity++; break;
 		case 'h': usage(stdout, CLI_OK); break;
 		case 'V': cli_print_version(); return CLI_OK;
 		default: usage(stderr, CLI_USAGE_ERROR);
