@@ -28,7 +28,7 @@
  *                     tau)", "P-value", "Combined mutant fitness" and its
  *                     "standard deviation"; allele kinds from the allele names
  *                     when present.
- *   kuzmin2018-subset the 15,095-row subset of Data S1 published with
+ *   kuzmin2018-subset a subset of Data S1 published with
  *                     kg-box-emb: row number, "Query strain ID", "Array strain
  *                     ID", "P-value", "Combined mutant fitness" (+ std) and the
  *                     sorted genes g1 g2 g3, checked against the strain ids.
