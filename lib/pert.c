@@ -293,43 +293,38 @@ static int cmp_i32(const void *a, const void *b)
 }
 
 /* Append row `row` of a CSR from an unsorted list: sorted, duplicates
- * removed (or refused when unique_required). */
+ * removed (or refused when unique_required).  A list already strictly
+ * ascending (what readers and batch-pack pass on) is copied as it is. */
 static int csr_append(pert_builder *b, csr_buf *c, size_t row, const int32_t *v, size_t n,
 		      int unique_required, const char *what, cp_error *err)
 {
-	size_t kept = 0, sorted = 1;
-	const int32_t *src;
+	const int32_t *src = v;
+	size_t kept = n, i;
 
-	/* A list that arrives sorted and unique (as pert_mask makes them) is
-	 * copied as it is: sorting it again would cost most of the time. */
-	while (sorted < n && v[sorted - 1] < v[sorted])
-		sorted++;
-	if (sorted >= n) {
-		kept = n;
-		src = v;
-		goto append;
-	}
-	if (n > b->scratch_cap) {
-		int32_t *s = cp_realloc(b->scratch, n, sizeof *s, err);
+	for (i = 1; i < n && v[i] > v[i - 1]; i++)
+		;
+	if (i < n) {
+		if (n > b->scratch_cap) {
+			int32_t *s = cp_realloc(b->scratch, n, sizeof *s, err);
 
-		if (!s)
-			return -1;
-		b->scratch = s;
-		b->scratch_cap = n;
-	}
-	if (n)
-		memcpy(b->scratch, v, n * sizeof *v);
-	qsort(b->scratch, n, sizeof *b->scratch, cmp_i32);
-	for (size_t i = 0; i < n; i++) {
-		if (kept && b->scratch[i] == b->scratch[kept - 1]) {
-			if (unique_required)
-				return cp_error_set(err, "%s %d listed twice", what, b->scratch[i]);
-			continue;
+			if (!s)
+				return -1;
+			b->scratch = s;
+			b->scratch_cap = n;
 		}
-		b->scratch[kept++] = b->scratch[i];
+		memcpy(b->scratch, v, n * sizeof *v);
+		qsort(b->scratch, n, sizeof *b->scratch, cmp_i32);
+		kept = 0;
+		for (i = 0; i < n; i++) {
+			if (kept && b->scratch[i] == b->scratch[kept - 1]) {
+				if (unique_required)
+					return cp_error_set(err, "%s %d listed twice", what, b->scratch[i]);
+				continue;
+			}
+			b->scratch[kept++] = b->scratch[i];
+		}
+		src = b->scratch;
 	}
-	src = b->scratch;
-append:
 	if (c->len + kept > c->cap) {
 		size_t cap = c->cap ? c->cap : 256;
 		int32_t *p;
@@ -507,34 +502,34 @@ struct pert_reader {
 	char kind[16];
 };
 
-pert_reader *pert_reader_open(const char *path, const char *kind, cp_error *err)
+/* Read the header, genome and context of a stream opened as cr. */
+static pert_reader *reader_start(cpz_reader *cr, const char *kind, cp_error *err)
 {
 	pert_reader *pr = calloc(1, sizeof *pr);
-	const char *k;
+	const char *k, *name = cpz_reader_name(cr);
 	int rc;
 
 	if (!pr) {
+		cpz_reader_close(cr);
 		cp_error_set(err, "out of memory");
 		return NULL;
 	}
 	cpz_record_init(&pr->genome);
 	cpz_record_init(&pr->context);
 	cpz_record_init(&pr->chunk);
-	pr->r = cpz_reader_open(path, err);
-	if (!pr->r)
-		goto fail;
+	pr->r = cr;
 	k = cpz_reader_header(pr->r)->kind;
 	if (kind) {
 		if (cpz_reader_expect_kind(pr->r, kind, err) < 0)
 			goto fail;
 	} else if (strcmp(k, "samples") != 0 && strcmp(k, "batches") != 0) {
-		cp_error_set(err, "%s: expected a samples or batches stream, found %s", path, k);
+		cp_error_set(err, "%s: expected a samples or batches stream, found %s", name, k);
 		goto fail;
 	}
 	snprintf(pr->kind, sizeof pr->kind, "%s", k);
 	rc = cpz_reader_next(pr->r, &pr->genome, err);
 	if (rc == 0)
-		cp_error_set(err, "%s: no genome record", path);
+		cp_error_set(err, "%s: no genome record", name);
 	if (rc <= 0)
 		goto fail;
 	if (cpz_record_genome(&pr->genome, &pr->ctx.n_genes, &pr->ctx.genes, &pr->ctx.genome_hash,
@@ -542,7 +537,7 @@ pert_reader *pert_reader_open(const char *path, const char *kind, cp_error *err)
 		goto fail;
 	rc = cpz_reader_next(pr->r, &pr->context, err);
 	if (rc == 0)
-		cp_error_set(err, "%s: no context record", path);
+		cp_error_set(err, "%s: no context record", name);
 	if (rc <= 0)
 		goto fail;
 	if (pert_context_from_record(&pr->context, &pr->ctx, err) < 0)
@@ -553,6 +548,25 @@ fail:
 	return NULL;
 }
 
+pert_reader *pert_reader_open(const char *path, const char *kind, cp_error *err)
+{
+	cpz_reader *cr = cpz_reader_open(path, err);
+
+	return cr ? reader_start(cr, kind, err) : NULL;
+}
+
+pert_reader *pert_reader_open_fd(int fd, const char *name, const char *kind, cp_error *err)
+{
+	cpz_reader *cr = cpz_reader_open_fd(fd, name, err);
+
+	return cr ? reader_start(cr, kind, err) : NULL;
+}
+
+const cpz_record *pert_reader_genome_record(const pert_reader *r)
+{
+	return &r->genome;
+}
+
 const pert_context *pert_reader_context(const pert_reader *r)
 {
 	return &r->ctx;
@@ -561,11 +575,6 @@ const pert_context *pert_reader_context(const pert_reader *r)
 const cpz_record *pert_reader_context_record(const pert_reader *r)
 {
 	return &r->context;
-}
-
-const cpz_record *pert_reader_genome_record(const pert_reader *r)
-{
-	return &r->genome;
 }
 
 const char *pert_reader_kind(const pert_reader *r)

@@ -137,10 +137,13 @@ typedef struct pert_reader pert_reader;
 /* Open a samples or batches stream (kind NULL accepts either) and read its
  * genome and context. */
 pert_reader *pert_reader_open(const char *path, const char *kind, cp_error *err);
+/* The same from an open descriptor (not closed by the reader); name is used
+ * in messages. */
+pert_reader *pert_reader_open_fd(int fd, const char *name, const char *kind, cp_error *err);
 const pert_context *pert_reader_context(const pert_reader *r);
 /* The context record itself, for fields a tool added (e.g. label statistics). */
 const cpz_record *pert_reader_context_record(const pert_reader *r);
-/* The genome record, to copy into a stream derived from this one. */
+/* The genome record as read (names, hash and any aliases), to copy on. */
 const cpz_record *pert_reader_genome_record(const pert_reader *r);
 const char *pert_reader_kind(const pert_reader *r);
 /* 1 and a checked chunk (valid until the next call), 0 at the end, -1 on error. */

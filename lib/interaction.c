@@ -1,0 +1,297 @@
+/* interaction.c - epsilon and tau from fitness; agreement of two scores. */
+#include "interaction.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exp_table.h"
+#include "strmap.h"
+
+double gi_epsilon(double f_ab, double f_a, double f_b)
+{
+	return f_ab - f_a * f_b;
+}
+
+double gi_tau(double f_abc, double f_a, double f_b, double f_c, double eps_ab, double eps_ac,
+	      double eps_bc)
+{
+	return f_abc - f_a * f_b * f_c - eps_ab * f_c - eps_ac * f_b - eps_bc * f_a;
+}
+
+void gi_agreement_init(gi_agreement *a)
+{
+	*a = (gi_agreement){ 0 };
+}
+
+void gi_agreement_add(gi_agreement *a, double x, double y)
+{
+	double dx, dy;
+
+	if (isnan(x) || isnan(y))
+		return;
+	a->n++;
+	dx = x - a->mean_x;
+	dy = y - a->mean_y;
+	a->mean_x += dx / (double)a->n;
+	a->mean_y += dy / (double)a->n;
+	a->m2_x += dx * (x - a->mean_x);
+	a->m2_y += dy * (y - a->mean_y);
+	a->co += dx * (y - a->mean_y);
+	a->sum_diff += x - y;
+	a->sum_sq_diff += (x - y) * (x - y);
+}
+
+double gi_agreement_pearson(const gi_agreement *a)
+{
+	if (a->n < 2 || a->m2_x <= 0 || a->m2_y <= 0)
+		return NAN;
+	return a->co / sqrt(a->m2_x * a->m2_y);
+}
+
+double gi_agreement_mean_diff(const gi_agreement *a)
+{
+	return a->n ? a->sum_diff / (double)a->n : NAN;
+}
+
+double gi_agreement_rms_diff(const gi_agreement *a)
+{
+	return a->n ? sqrt(a->sum_sq_diff / (double)a->n) : NAN;
+}
+
+/* ---- checking ------------------------------------------------------------------ */
+
+struct gi_singles {
+	cp_strmap *index;	/* "gene<TAB>environment" -> position */
+	double *fitness;
+	size_t n, cap;
+	cp_buf key;		/* lookup scratch */
+};
+
+static int singles_key(cp_buf *key, const char *gene, const char *environment, cp_error *err)
+{
+	key->len = 0;
+	return cp_buf_printf(key, err, "%s\t%s", gene, environment);
+}
+
+gi_singles *gi_singles_load(const char *path, cp_error *err)
+{
+	gi_singles *s = calloc(1, sizeof *s);
+	exp_reader *r = NULL;
+	exp_row row;
+	int rc;
+
+	if (!s) {
+		cp_error_set(err, "out of memory");
+		return NULL;
+	}
+	if (!(s->index = cp_strmap_new(0, err)) || !(r = exp_reader_open(path, err)))
+		goto fail;
+	while ((rc = exp_reader_next(r, &row, err)) == 1) {
+		if (row.n_genes != 1 || isnan(row.label[0]))
+			continue;
+		if (singles_key(&s->key, row.genes[0], row.environment, err) < 0)
+			goto fail;
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? 2 * s->cap : 4096;
+			double *f = cp_realloc(s->fitness, cap, sizeof *f, err);
+
+			if (!f)
+				goto fail;
+			s->fitness = f;
+			s->cap = cap;
+		}
+		rc = cp_strmap_put(s->index, s->key.data, (int64_t)s->n, NULL, err);
+		if (rc < 0)
+			goto fail;
+		if (rc == 1) {
+			cp_error_set(err, "%s:%zu: gene %s in environment '%s' appears twice (merge "
+				     "the table with screen2exp)", path, exp_reader_line(r), row.genes[0],
+				     row.environment);
+			goto fail;
+		}
+		s->fitness[s->n++] = row.label[0];
+	}
+	if (rc < 0)
+		goto fail;
+	exp_reader_close(r);
+	return s;
+fail:
+	exp_reader_close(r);
+	gi_singles_free(s);
+	return NULL;
+}
+
+void gi_singles_free(gi_singles *s)
+{
+	if (!s)
+		return;
+	cp_strmap_free(s->index);
+	free(s->fitness);
+	cp_buf_free(&s->key);
+	free(s);
+}
+
+size_t gi_singles_count(const gi_singles *s)
+{
+	return s->n;
+}
+
+double gi_singles_fitness(const gi_singles *s, const char *gene, const char *environment)
+{
+	cp_buf *key = &((gi_singles *)s)->key;
+	int64_t i;
+
+	if (singles_key(key, gene, environment, NULL) < 0 || !cp_strmap_get(s->index, key->data, &i))
+		return NAN;
+	return s->fitness[i];
+}
+
+/* One input of the join: its current row and that row's genes cell. */
+typedef struct join_input {
+	exp_reader *r;
+	exp_row row;
+	cp_buf genes, last;
+	int live;
+} join_input;
+
+static int input_advance(join_input *in, cp_error *err)
+{
+	cp_buf t = in->last;
+	int rc;
+
+	in->last = in->genes;
+	in->genes = t;
+	in->genes.len = 0;
+	rc = exp_reader_next(in->r, &in->row, err);
+	if (rc <= 0) {
+		in->live = 0;
+		return rc;
+	}
+	if (exp_row_join_genes(&in->row, &in->genes, err) < 0)
+		return -1;
+	if (in->last.len && exp_genes_compare(in->last.data, in->last.len, in->genes.data,
+					      in->genes.len) > 0)
+		return cp_error_set(err, "%s:%zu: rows are not in screen2exp order (run screen2exp "
+				    "-f experiments on the file first)", exp_reader_name(in->r),
+				    exp_reader_line(in->r));
+	return 1;
+}
+
+/* The sums of one gene pair over the rows of every input. */
+typedef struct pair_sums {
+	double derived, published;
+	size_t n_derived, n_published;
+	char environment[128];
+} pair_sums;
+
+static void pair_add(const exp_row *row, const gi_singles *singles, const char *default_env,
+		     pair_sums *p, gi_check_stats *stats)
+{
+	const char *env = *row->environment ? row->environment : default_env;
+	double fa, fb;
+
+	if (!isnan(row->label[2])) {
+		p->published += row->label[2];
+		p->n_published++;
+	}
+	if (isnan(row->label[0]))
+		return;
+	fa = gi_singles_fitness(singles, row->genes[0], env);
+	fb = gi_singles_fitness(singles, row->genes[1], env);
+	if (isnan(fa) || isnan(fb)) {
+		stats->no_singles++;
+		return;
+	}
+	p->derived += gi_epsilon(row->label[0], fa, fb);
+	if (!p->n_derived++)
+		snprintf(p->environment, sizeof p->environment, "%s", env);
+}
+
+static join_input *smallest(join_input *in, size_t n)
+{
+	join_input *min = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (in[i].live && (!min || exp_genes_compare(in[i].genes.data, in[i].genes.len,
+							     min->genes.data, min->genes.len) < 0))
+			min = &in[i];
+	return min;
+}
+
+static int join_pairs(join_input *in, size_t n, const gi_singles *singles, const char *default_env,
+		      cp_textout *out, gi_check_stats *stats, cp_error *err)
+{
+	cp_buf line = { 0 }, key = { 0 };
+	join_input *min;
+	int rc = -1;
+
+	if (cp_buf_printf(&line, err, "genes\tenvironment\tderived\tpublished\tfitness_rows\t"
+			  "interaction_rows\n") < 0)
+		goto out;
+	while ((min = smallest(in, n))) {
+		pair_sums p = { 0 };
+
+		key.len = 0;
+		if (cp_buf_append(&key, min->genes.data, min->genes.len, err) < 0)
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			while (in[i].live && in[i].genes.len == key.len &&
+			       !memcmp(in[i].genes.data, key.data, key.len)) {
+				if (in[i].row.n_genes == 2)
+					pair_add(&in[i].row, singles, default_env, &p, stats);
+				else if (in[i].row.n_genes == 3)
+					stats->triples++;
+				if (input_advance(&in[i], err) < 0)
+					goto out;
+			}
+		stats->published += p.n_published > 0;
+		stats->fitness += p.n_derived > 0;
+		if (p.n_derived && p.n_published) {
+			double derived = p.derived / (double)p.n_derived;
+			double published = p.published / (double)p.n_published;
+
+			gi_agreement_add(&stats->agreement, derived, published);
+			if (cp_buf_printf(&line, err, "%s\t%s\t%.6g\t%.6g\t%zu\t%zu\n", key.data,
+					  p.environment, derived, published, p.n_derived,
+					  p.n_published) < 0)
+				goto out;
+		}
+		if (line.len > 65536 && cp_textout_flush_buf(out, &line, err) < 0)
+			goto out;
+	}
+	rc = cp_textout_flush_buf(out, &line, err);
+out:
+	cp_buf_free(&line);
+	cp_buf_free(&key);
+	return rc;
+}
+
+int gi_check(const char *const *paths, size_t n_paths, const gi_singles *singles,
+	     const char *default_environment, cp_textout *out, gi_check_stats *stats,
+	     cp_error *err)
+{
+	join_input *in = cp_calloc(n_paths ? n_paths : 1, sizeof *in, err);
+	int rc = -1;
+
+	if (!in)
+		return -1;
+	memset(stats, 0, sizeof *stats);
+	gi_agreement_init(&stats->agreement);
+	for (size_t i = 0; i < n_paths; i++) {
+		in[i].r = exp_reader_open(paths[i], err);
+		in[i].live = 1;
+		if (!in[i].r || input_advance(&in[i], err) < 0)
+			goto out;
+	}
+	rc = join_pairs(in, n_paths, singles, default_environment, out, stats, err);
+out:
+	for (size_t i = 0; i < n_paths; i++) {
+		exp_reader_close(in[i].r);
+		cp_buf_free(&in[i].genes);
+		cp_buf_free(&in[i].last);
+	}
+	free(in);
+	return rc;
+}

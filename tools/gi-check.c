@@ -1,0 +1,96 @@
+/* gi-check - derived against published genetic interactions. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "interaction.h"
+#include "textout.h"
+
+static const char *default_environment = "30C";
+
+static void usage(FILE *fp, int status)
+{
+	fprintf(fp,
+		"Usage: gi-check -s SINGLES [options] FILE...\n"
+		"Derive the genetic interaction of every gene pair with a double-mutant\n"
+		"fitness, epsilon = f_ab - f_a f_b with f_a and f_b from the single-mutant\n"
+		"table SINGLES, and compare it with the published epsilon of the same pair\n"
+		"in any FILE.  FILEs are experiments TSVs in screen2exp's order.  Writes one\n"
+		"row per pair with both (genes, environment, derived, published, rows) and\n"
+		"the agreement (pairs, Pearson r, mean and RMS difference) on stderr.\n"
+		"\n"
+		"Options:\n"
+		"  -s, --singles FILE      experiments TSV with single-mutant fitness (required)\n"
+		"  -e, --environment ENV   singles' environment for rows that state none [%s]\n"
+		"  -o, --output FILE       pair table to write [-]\n"
+		"  -q, --quiet             no summary on standard error\n"
+		"  -v, --verbose           more detail\n"
+		"  -h, --help              this help\n"
+		"  -V, --version           print the version\n"
+		"\n"
+		"Exit status: 0 ok, 1 bad data, 2 usage.  See gi-check(1).\n",
+		default_environment);
+	exit(status);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "singles", required_argument, NULL, 's' },
+		{ "environment", required_argument, NULL, 'e' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *singles_path = NULL, *output = "-";
+	gi_singles *singles = NULL;
+	cp_textout *out = NULL;
+	gi_check_stats stats;
+	cp_error err;
+	int c;
+
+	cli_init("gi-check", argc, argv);
+	while ((c = getopt_long(argc, argv, "s:e:o:qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': singles_path = optarg; break;
+		case 'e': default_environment = optarg; break;
+		case 'o': output = optarg; break;
+		case 'q': cli_verbosity = 0; break;
+		case 'v': cli_verbosity++; break;
+		case 'h': usage(stdout, CLI_OK); break;
+		case 'V': cli_print_version(); return CLI_OK;
+		default: usage(stderr, CLI_USAGE_ERROR);
+		}
+	}
+	if (!singles_path || optind >= argc) {
+		cli_error("expected -s SINGLES and at least one FILE (try gi-check --help)");
+		return CLI_USAGE_ERROR;
+	}
+	if (!(singles = gi_singles_load(singles_path, &err)) || !(out = cp_textout_open(output, &err)) ||
+	    gi_check((const char *const *)argv + optind, (size_t)(argc - optind), singles,
+		     default_environment, out, &stats, &err) < 0)
+		goto fail;
+	if (cp_textout_close(out, &err) < 0) {
+		out = NULL;
+		goto fail;
+	}
+	cli_info(1, "%zu singles; %zu pairs with a published epsilon, %zu with a double-mutant "
+		 "fitness and both singles (%zu fitness rows lacked a single); %zu triples not "
+		 "checked", gi_singles_count(singles), stats.published, stats.fitness,
+		 stats.no_singles, stats.triples);
+	cli_info(1, "%zu pairs with both: Pearson r %.4f, mean derived - published %.4f, RMS "
+		 "difference %.4f", stats.agreement.n, gi_agreement_pearson(&stats.agreement),
+		 gi_agreement_mean_diff(&stats.agreement), gi_agreement_rms_diff(&stats.agreement));
+	gi_singles_free(singles);
+	return CLI_OK;
+fail:
+	cli_report(&err);
+	cp_textout_abort(out);
+	gi_singles_free(singles);
+	return CLI_DATA_ERROR;
+}
