@@ -1,0 +1,217 @@
+/* predict - a model's predictions for samples or batches. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batches.h"
+#include "cli.h"
+#include "model.h"
+#include "predictions.h"
+
+static void usage(FILE *fp, int status)
+{
+	fprintf(fp,
+		"Usage: predict --model MODEL.cpz [options] SAMPLES.cpz -o PREDICTIONS.cpz\n"
+		"Predict every experiment of a samples (pert-mask) or batches (batch-pack) stream\n"
+		"with a trained model; labels and predictions are written on their original scale.\n"
+		"\n"
+		"  -m, --model FILE      the model stream (fit)\n"
+		"  -o, --output FILE     the predictions stream [-]\n"
+		"      --split NAME      of a batches stream, only train, val or test [all]\n"
+		"      --path NAME       DCell: sparse (exact, only what a deletion changes) or dense [sparse]\n"
+		"      --device NAME     cpu or cuda (dense path) [cpu]\n"
+		"      --threads N       OpenBLAS threads [its default]\n"
+		"  -b, --batch-size N    experiments computed together [1024]\n"
+		"  -q, --quiet           no summary     -v, --verbose  also time and memory\n"
+		"  -h, --help            this help      -V, --version\n"
+		"SAMPLES may be - for standard input.  Exit status: 0 ok, 1 bad data, 2 usage.\n");
+	exit(status);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "split", required_argument, NULL, 'S' },
+		{ "path", required_argument, NULL, 'P' },
+		{ "device", required_argument, NULL, 'D' },
+		{ "threads", required_argument, NULL, 'T' },
+		{ "batch-size", required_argument, NULL, 'b' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *model_path = NULL, *out = "-", *path = "sparse", *device = "cpu";
+	int c, threads = 0, only_split = -1, status = CLI_DATA_ERROR;
+	int64_t v;
+	size_t batch = 1024, done = 0;
+	cp_model model;
+	model_runner *runner = NULL;
+	pert_reader *in = NULL;
+	cpz_writer *w = NULL;
+	cpz_record rec;
+	cp_error err;
+	batches_info info;
+	int have_info = 0;
+	double *pred = NULL, *labels = NULL;
+	float *pred32 = NULL, *label32 = NULL;
+	int8_t *split = NULL;
+	int64_t *index = NULL, next_index = 0;
+	size_t cap = 0;
+
+	cli_init("predict", argc, argv);
+	while ((c = getopt_long(argc, argv, "m:o:b:qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': model_path = optarg; break;
+		case 'o': out = optarg; break;
+		case 'S':
+			for (only_split = 0; only_split < PERT_N_SPLITS; only_split++)
+				if (strcmp(optarg, pert_split_names[only_split]) == 0)
+					break;
+			if (only_split == PERT_N_SPLITS && strcmp(optarg, "all") != 0) {
+				cli_error("--split: '%s' is not train, val, test or all", optarg);
+				return CLI_USAGE_ERROR;
+			}
+			if (only_split == PERT_N_SPLITS)
+				only_split = -1;
+			break;
+		case 'P':
+			if (strcmp(optarg, "sparse") != 0 && strcmp(optarg, "dense") != 0) {
+				cli_error("--path: '%s' is not sparse or dense", optarg);
+				return CLI_USAGE_ERROR;
+			}
+			path = optarg;
+			break;
+		case 'D': device = optarg; break;
+		case 'T':
+			if (cp_parse_i64(optarg, &v) < 0 || v < 1 || v > 1024) {
+				cli_error("--threads: '%s' is not a thread count", optarg);
+				return CLI_USAGE_ERROR;
+			}
+			threads = (int)v;
+			break;
+		case 'b':
+			if (cp_parse_i64(optarg, &v) < 0 || v < 1 || v > (1 << 20)) {
+				cli_error("--batch-size: '%s' is not a batch size", optarg);
+				return CLI_USAGE_ERROR;
+			}
+			batch = (size_t)v;
+			break;
+		case 'q': cli_verbosity = 0; break;
+		case 'v': cli_verbosity++; break;
+		case 'h': usage(stdout, CLI_OK); break;
+		case 'V': cli_print_version(); return CLI_OK;
+		default: usage(stderr, CLI_USAGE_ERROR);
+		}
+	}
+	if (!model_path || argc - optind != 1) {
+		cli_error("needs --model and one SAMPLES file (try predict --help)");
+		return CLI_USAGE_ERROR;
+	}
+	cpz_record_init(&rec);
+	if (model_load(&model, model_path, &err) < 0) {
+		cli_report(&err);
+		return CLI_DATA_ERROR;
+	}
+	in = pert_reader_open(argv[optind], NULL, &err);
+	if (!in)
+		goto fail;
+	if (pert_reader_context(in)->genome_hash != model.genome_hash) {
+		cp_error_set(&err, "%s and %s index different genomes", argv[optind], model_path);
+		goto fail;
+	}
+	/* the input's own standardization, to put labels back on their scale */
+	if (cpz_record_field(pert_reader_context_record(in), "standardize")) {
+		if (batches_info_from_record(pert_reader_context_record(in), &info, &err) < 0)
+			goto fail;
+		have_info = 1;
+	}
+	runner = model_runner_new(&model, path, device, threads, batch, &err);
+	if (!runner)
+		goto fail;
+	w = cpz_writer_open(out, "predictions", cli_producer(), cli_command(), NULL, &err);
+	if (!w)
+		goto fail;
+	{
+		pred_meta meta = { model.name, model.producer, argv[optind], model.n_outputs, { 0 } };
+
+		memcpy(meta.label, model.label, sizeof meta.label);
+		if (cpz_writer_write(w, pert_reader_genome_record(in), &err) < 0 ||
+		    cpz_record_reset(&rec, "meta", &err) < 0 || pred_meta_to_record(&meta, &rec, &err) < 0 ||
+		    cpz_writer_write(w, &rec, &err) < 0)
+			goto fail;
+		for (;;) {
+			pert_batch b;
+			pred_chunk pc;
+			int rc = pert_reader_next(in, &b, &err);
+			size_t K = (size_t)model.n_outputs;
+
+			if (rc < 0)
+				goto fail;
+			if (rc == 0)
+				break;
+			if (only_split >= 0 && b.split >= 0 && b.split != only_split) {
+				next_index += (int64_t)b.n;
+				continue;
+			}
+			if (b.n > cap) {
+				free(pred), free(labels), free(pred32), free(label32), free(split), free(index);
+				cap = b.n;
+				pred = cp_malloc(cap * K, sizeof *pred, &err);
+				labels = cp_malloc(cap * PERT_N_LABELS, sizeof *labels, &err);
+				pred32 = cp_malloc(cap * K, sizeof *pred32, &err);
+				label32 = cp_malloc(cap * PERT_N_LABELS, sizeof *label32, &err);
+				split = cp_malloc(cap, sizeof *split, &err);
+				index = cp_malloc(cap, sizeof *index, &err);
+				if (!pred || !labels || !pred32 || !label32 || !split || !index)
+					goto fail;
+			}
+			if (model_predict(runner, pert_reader_context(in), &b, pred, &err) < 0)
+				goto fail;
+			model_restore_labels(have_info ? &info : NULL, &b, labels);
+			for (size_t i = 0; i < b.n * K; i++)
+				pred32[i] = (float)pred[i];
+			for (size_t i = 0; i < b.n * PERT_N_LABELS; i++)
+				label32[i] = (float)labels[i];
+			for (size_t i = 0; i < b.n; i++) {
+				split[i] = (int8_t)b.split;
+				index[i] = b.index ? b.index[i] : next_index + (int64_t)i;
+			}
+			next_index += (int64_t)b.n;
+			pc = (pred_chunk){ b.n, b.id, b.source, b.environment, b.gene_ptr, b.gene,
+					   label32, pred32, index, split };
+			if (cpz_record_reset(&rec, "predictions", &err) < 0 ||
+			    pred_chunk_to_record(&meta, &pc, &rec, &err) < 0 ||
+			    cpz_writer_write(w, &rec, &err) < 0)
+				goto fail;
+			done += b.n;
+			cli_progress("%zu experiments", done);
+		}
+	}
+	if (cpz_writer_close(w, &err) < 0) {
+		w = NULL;
+		goto fail;
+	}
+	w = NULL;
+	cli_progress_done();
+	cli_info(1, "%zu experiments predicted with the %s model", done, model.name);
+	cli_resources(2);
+	status = CLI_OK;
+	goto out;
+fail:
+	cli_progress_done();
+	cli_report(&err);
+out:
+	cpz_writer_abort(w);
+	cpz_record_free(&rec);
+	model_runner_free(runner);
+	pert_reader_close(in);
+	model_free(&model);
+	free(pred), free(labels), free(pred32), free(label32), free(split), free(index);
+	return status;
+}
