@@ -8,8 +8,11 @@
 
 int pred_meta_to_record(const pred_meta *m, cpz_record *rec, cp_error *err)
 {
-	const char *labels[PERT_N_LABELS];
+	/* the record borrows string lists: keep the array in its arena */
+	const char **labels = cp_arena_alloc(&rec->arena, PERT_N_LABELS * sizeof *labels, err);
 
+	if (!labels)
+		return -1;
 	for (int k = 0; k < m->n_outputs; k++)
 		labels[k] = pert_label_names[m->label[k]];
 	if (cpz_record_add_str(rec, "model", m->model, err) < 0 ||

@@ -459,11 +459,11 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 			plot_header(fp, name, ttl, xl, yl);
 		}
 		fprintf(fp,
-			"set boxwidth 0.6 relative\nset style fill solid 0.4\n"
+			"set boxwidth 0.6 relative\nset style fill solid 0.4\nset xrange [0.4:%d.6]\n"
 			"plot '%s' using 1:4:3:7:6:xticlabels(sprintf('%%.2g', $2)) with candlesticks "
 			"whiskerbars lc rgb '#2c7fb8' title 'quartiles and 1.5 IQR', '' using 1:5:5:5:5 with "
 			"candlesticks lc rgb '#08306b' lw 2 notitle\n",
-			file);
+			BINS, file);
 		plot_footer(fp, name);
 		if (close_file(fp, script, err) < 0 || gnuplot_run(o, dir, script, err) < 0)
 			goto out;
