@@ -1,0 +1,104 @@
+#!/bin/sh
+# fit, predict and report on real data (from 00-pipeline.sh): DCell on the
+# GO:0006281 subsystem learns the published interactions better than the
+# training mean; runs are deterministic; a run killed with SIGKILL and
+# resumed ends with the same bytes as an uninterrupted one; the sparse and
+# dense paths predict alike; the baselines fit; the report is complete.
+set -u
+T=$O/test-data
+W=$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-fit.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+if [ ! -f "$T/gi6281.batches.cpz" ]; then
+	echo "not ok - fit: no batches from 00-pipeline.sh"
+	exit 0
+fi
+# identical working directories, so the command lines (kept in the model) agree
+for d in a b c; do
+	mkdir -p "$W/$d"
+	ln -s "$T/go6281.cpz" "$W/$d/go.cpz"
+	ln -s "$T/gi6281.batches.cpz" "$W/$d/train.cpz"
+done
+FIT="fit -q --go go.cpz --train train.cpz --label gene_interaction --batch-size 32 --epochs 12 --seed 5 -o model.cpz"
+
+if (cd "$W/a" && $FIT) 2> "$W/a.err"; then
+	echo "ok - fit trains DCell on GO:0006281 ($(cpz dump "$W/a/model.cpz" progress.epoch) epochs)"
+else
+	echo "not ok - fit: $(cat "$W/a.err")"
+fi
+(cd "$W/b" && $FIT) 2> /dev/null
+if cmp -s "$W/a/model.cpz" "$W/b/model.cpz"; then
+	echo "ok - fit is deterministic: two runs give byte-identical models"
+else
+	echo "not ok - fit: two runs of the same command differ"
+fi
+
+# kill -9 once a checkpoint of epoch 3 or later exists, then resume
+(cd "$W/c" && exec $FIT --precision f64) 2> /dev/null &
+pid=$!
+n=0
+while [ $n -lt 600 ]; do
+	e=$(cpz dump "$W/c/model.cpz" progress.epoch 2>/dev/null || echo 0)
+	[ "$e" -ge 3 ] && break
+	sleep 0.05
+	n=$((n + 1))
+done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+killed_at=$(cpz dump "$W/c/model.cpz" progress.epoch 2>/dev/null || echo none)
+(cd "$W/b" && rm -f model.cpz && $FIT --precision f64) 2> /dev/null
+if (cd "$W/c" && fit -q --resume model.cpz) 2> "$W/c.err" && cmp -s "$W/b/model.cpz" "$W/c/model.cpz"; then
+	echo "ok - fit killed with SIGKILL after epoch $killed_at and resumed: byte-identical to an uninterrupted run"
+else
+	echo "not ok - fit resume after SIGKILL at epoch $killed_at: $(cat "$W/c.err") (models differ)"
+fi
+ls "$W/c" | grep -q tmp && echo "not ok - fit left a temporary file behind" ||
+	echo "ok - fit leaves no temporary file after a kill"
+
+# predictions on the held-out test pairs, DCell and the baselines
+if predict -q --model "$W/a/model.cpz" "$T/dcell_GO_0006281_test.cpz" -o "$W/dcell.cpz" &&
+	predict -q --model "$W/a/model.cpz" --path dense "$T/dcell_GO_0006281_test.cpz" -o "$W/dense.cpz" &&
+	cpz dump "$W/dcell.cpz" pred > "$W/sparse.txt" && cpz dump "$W/dense.cpz" pred > "$W/dense.txt" &&
+	paste "$W/sparse.txt" "$W/dense.txt" | awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > m) m = d }
+		END { exit !(NR == 2868 && m < 1e-5) }'; then
+	echo "ok - predict: the sparse and dense paths agree on 2,868 test pairs"
+else
+	echo "not ok - predict: sparse and dense predictions differ, or not 2,868 of them"
+fi
+if fit -q --model additive --train "$T/gi6281.batches.cpz" --label gene_interaction -o "$W/additive.model.cpz" &&
+	fit -q --model mean --train "$T/gi6281.batches.cpz" --label gene_interaction -o "$W/mean.model.cpz" &&
+	predict -q --model "$W/additive.model.cpz" "$T/dcell_GO_0006281_test.cpz" -o "$W/additive.cpz" &&
+	predict -q --model "$W/mean.model.cpz" "$T/dcell_GO_0006281_test.cpz" -o "$W/mean.cpz"; then
+	echo "ok - fit --model additive and mean, and their predictions"
+else
+	echo "not ok - the baselines did not fit or predict"
+fi
+
+# the report: metrics for each run, every plot, one page
+if report -q -o "$W/report" "$W/dcell.cpz" "$W/additive.cpz" "$W/mean.cpz" "$W/a/model.cpz" 2> "$W/report.err"; then
+	rows=$(awk -F'\t' 'NR > 1' "$W/report/metrics.tsv" | wc -l)
+	pngs=$(ls "$W/report/plots" | grep -c '\.png$')
+	svgs=$(ls "$W/report/plots" | grep -c '\.svg$')
+	[ "$rows" -eq 3 ] && [ "$pngs" -eq 10 ] && [ "$svgs" -eq 10 ] &&
+		echo "ok - report: 3 metric rows, 10 PNG and 10 SVG plots" ||
+		echo "not ok - report: $rows rows, $pngs PNG, $svgs SVG"
+	awk -F'\t' '$1 == "dcell" { d = $10 } $1 == "mean" { m = $7 } $1 == "dcell" { dm = $7 }
+		END { exit !(d > 0.15 && dm < m) }' "$W/report/metrics.tsv" &&
+		echo "ok - DCell predicts held-out interactions: $(awk -F'\t' '$1 == "dcell" { print "Pearson " $10 ", MSE " $7 }' "$W/report/metrics.tsv") (training mean MSE $(awk -F'\t' '$1 == "mean" { print $7 }' "$W/report/metrics.tsv"))" ||
+		echo "not ok - DCell does not beat the training mean: $(cat "$W/report/metrics.tsv")"
+else
+	echo "not ok - report: $(cat "$W/report.err")"
+fi
+
+# the page renders: a screenshot in headless Chromium is not blank
+if command -v chromium > /dev/null 2>&1; then
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$W/chromium" --window-size=1200,1600 --screenshot="$W/shot.png" \
+		"file://$W/report/report.html" > /dev/null 2>&1
+	stats=$("$O/tests/aids/png-stats" "$W/shot.png" 2>&1)
+	echo "$stats" | awk '{ exit !($3 > 50 && $4 > 3) }' &&
+		echo "ok - report.html renders in Chromium (colours, % not background: $(echo "$stats" | cut -d' ' -f3,4))" ||
+		echo "not ok - report.html screenshot looks blank: $stats"
+else
+	echo "ok - report.html in Chromium # SKIP chromium not installed"
+fi
