@@ -20,13 +20,14 @@ static void usage(FILE *fp, int status)
 	fit_options_default(&d);
 	fprintf(fp,
 		"Usage: fit --model dcell --go GO.cpz --train TRAIN.cpz [--val VAL.cpz] [options] -o MODEL.cpz\n"
-		"       fit --model mean|additive --train TRAIN.cpz [--val VAL.cpz] -o MODEL.cpz\n"
+		"       fit --model mean|additive|multiplicative --train TRAIN.cpz -o MODEL.cpz\n"
 		"       fit --resume MODEL.cpz [-o MODEL.cpz]\n"
 		"Train a model on batches (batch-pack) or samples (pert-mask).  A batches stream given\n"
 		"as --train supplies its own val split when --val is absent.\n"
 		"\n"
 		"Data and model:\n"
-		"  -m, --model NAME         dcell, mean or additive [dcell]\n"
+		"  -m, --model NAME         dcell, mean, additive or multiplicative (--train: single\n"
+		"                           deletions) [dcell]\n"
 		"  -g, --go FILE            the go-dag stream (dcell)\n"
 		"  -t, --train FILE         training experiments (the train split of a batches stream)\n"
 		"  -e, --val FILE           validation experiments (the val split)\n"
@@ -398,7 +399,8 @@ int main(int argc, char **argv)
 			cli_report(&err);
 			return CLI_DATA_ERROR;
 		}
-	} else if (strcmp(model, "mean") == 0 || strcmp(model, "additive") == 0) {
+	} else if (strcmp(model, "mean") == 0 || strcmp(model, "additive") == 0 ||
+		   strcmp(model, "multiplicative") == 0) {
 		baseline_options bo = { model, opts.train_path, opts.val_path, opts.out_path, ridge, opts.dcell };
 
 		if (baseline_fit(&bo, cli_producer(), cli_command(), &err) < 0) {
@@ -406,7 +408,7 @@ int main(int argc, char **argv)
 			return CLI_DATA_ERROR;
 		}
 	} else {
-		cli_error("--model: '%s' is not dcell, mean or additive", model);
+		cli_error("--model: '%s' is not dcell, mean, additive or multiplicative", model);
 		return CLI_USAGE_ERROR;
 	}
 	cli_progress_done();

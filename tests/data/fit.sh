@@ -102,3 +102,30 @@ if command -v chromium > /dev/null 2>&1; then
 else
 	echo "ok - report.html in Chromium # SKIP chromium not installed"
 fi
+
+# damaged inputs fail cleanly, with one line naming the file, and leave nothing
+size=$(wc -c < "$W/a/model.cpz")
+head -c $((size / 2)) "$W/a/model.cpz" > "$W/cut.model.cpz"
+head -c $(($(wc -c < "$W/dcell.cpz") - 10)) "$W/dcell.cpz" > "$W/cut.predictions.cpz"
+for cmd in "predict --model $W/cut.model.cpz $T/dcell_GO_0006281_test.cpz -o $W/out.cpz" \
+	"fit --resume $W/cut.model.cpz -o $W/out.cpz" \
+	"report -o $W/out $W/cut.predictions.cpz" \
+	"predict --model $W/a/model.cpz $W/cut.model.cpz -o $W/out.cpz"; do
+	$cmd > /dev/null 2> "$W/err"
+	rc=$?
+	if [ $rc -eq 1 ] && [ "$(grep -c '' "$W/err")" -eq 1 ] && grep -q 'cut\.' "$W/err" &&
+		! ls "$W" | grep -q '^out'; then
+		echo "ok - a damaged input fails cleanly: $(cat "$W/err")"
+	else
+		echo "not ok - ${cmd%% *} on a damaged input: exit $rc: $(cat "$W/err")"
+	fi
+done
+# another genome's samples are refused
+printf 'genes\tfitness\nYAL001C,YAL002W\t0.5\n' > "$W/other.tsv"
+"$O/tests/aids/exp2samples" tests/fixtures/genome/SGD_features_small.tab "$W/other.tsv" "$W/other.cpz" 2>/dev/null
+if predict --model "$W/a/model.cpz" "$W/other.cpz" -o "$W/out.cpz" 2> "$W/err"; then
+	echo "not ok - predict accepted samples of another genome"
+else
+	grep -q 'index different genomes' "$W/err" && echo "ok - predict refuses samples of another genome" ||
+		echo "not ok - predict, another genome: $(cat "$W/err")"
+fi

@@ -112,13 +112,3 @@ if gaf2go --obo "$GO2012" --gaf "$GAF" --genes "$DATA/SGD_features.tab" --subtre
 else
 	echo "not ok - gaf2go --subtree GO:0006281: $(cat "$TMP/repair.txt" 2>/dev/null)"
 fi
-
-# the manual's examples, with ../shared/data pointing at $DATA
-sed -n '/^\.EX/,/^\.EE/p' man/man1/gaf2go.1 | sed -n 's/^\$ //p' | sed 's/\\-/-/g; s/\\e/\\/g' |
-	sed "s|\.\./shared/data|$DATA|g" > "$TMP/examples.sh"
-n=$(grep -c '' "$TMP/examples.sh")
-if [ "$n" -gt 0 ] && (cd "$TMP" && PATH="$BINDIR:$PATH" sh -e examples.sh > examples.out 2>&1); then
-	echo "ok - gaf2go(1): its $n examples run"
-else
-	echo "not ok - gaf2go(1) examples: $(tail -3 "$TMP/examples.out" 2>/dev/null)"
-fi
