@@ -58,7 +58,7 @@ static void make_batch(const dcell *m, const int32_t *annotated, size_t n_ann, s
 int main(int argc, char **argv)
 {
 	size_t B = 256, nb = 4;
-	int threads = 0, c, only = -1;
+	int threads = 0, c, only = -1, direct = 0;
 	cp_precision prec = CP_F32;
 	go_dag dag;
 	dcell m;
@@ -68,14 +68,15 @@ int main(int argc, char **argv)
 	dcell_run *run;
 	dcell_sparse *sp;
 
-	while ((c = getopt(argc, argv, "b:n:t:p:s:m:")) != -1) {
+	while ((c = getopt(argc, argv, "b:n:t:p:s:m:d")) != -1) {
 		switch (c) {
 		case 'b': B = (size_t)atol(optarg); break;
 		case 'n': nb = (size_t)atol(optarg); break;
 		case 't': threads = atoi(optarg); break;
 		case 'p': prec = strcmp(optarg, "f64") == 0 ? CP_F64 : CP_F32; break;
 		case 's': rng = (uint64_t)atoll(optarg); break;
-		case 'm': only = atoi(optarg); break;	/* 0..3: dense train, dense infer, sparse train, sparse infer */
+		case 'm': only = atoi(optarg); break;
+		case 'd': direct = 1; break;	/* widths from direct genes */	/* 0..3: dense train, dense infer, sparse train, sparse infer */
 		default:
 			fprintf(stderr, "usage: dcell_bench GO.cpz [-b BATCH] [-n BATCHES] [-t THREADS] [-p f32|f64]\n");
 			return 2;
@@ -90,6 +91,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	dcell_config_default(&cfg);
+	cfg.width_from_direct = direct;
 	if (dcell_init(&m, &dag, &cfg, prec, 1, &err) < 0 || !(be = cp_backend_cpu(threads, &err)) ||
 	    !(run = dcell_run_new(&m, be, B, &err)) || !(sp = dcell_sparse_new(run, &err))) {
 		fprintf(stderr, "dcell_bench: %s\n", err.msg);
@@ -112,9 +114,9 @@ int main(int argc, char **argv)
 	for (size_t t = 0; t < m.n_terms; t++)
 		if ((size_t)m.width[t] > max_w)
 			max_w = (size_t)m.width[t];
-	printf("DCell on %s: %zu terms, %zu strata, %zu genes annotated; widest term %zu; %zu parameters (%s)\n",
-	       argv[optind], m.n_terms, m.n_strata, n_ann, max_w, m.n_params,
-	       prec == CP_F64 ? "f64" : "f32");
+	printf("DCell on %s (widths from %s genes): %zu terms, %zu strata, %zu genes annotated; widest term %zu; %zu parameters (%s)\n",
+	       argv[optind], direct ? "direct" : "contained", m.n_terms, m.n_strata, n_ann, max_w,
+	       m.n_params, prec == CP_F64 ? "f64" : "f32");
 	printf("dense forward: %.1f MFLOP per sample\n", dense_flops / 1e6);
 
 	/* affected terms per sample, over a few batches */

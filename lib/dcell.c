@@ -474,8 +474,8 @@ static void *dev_upload(dcell_run *r, const void *host, size_t bytes, cp_error *
 dcell_run *dcell_run_new(dcell *m, cp_backend *be, size_t max_batch, cp_error *err)
 {
 	dcell_run *r = calloc(1, sizeof *r);
-	size_t es = cp_precision_size(m->prec), K = (size_t)m->cfg.n_outputs;
-	size_t G = m->n_genes, TW = (size_t)m->total_width, max_in = 0, max_w = 0;
+	size_t max_in = 0, max_w = 0, es = cp_precision_size(m->prec), K = (size_t)m->cfg.n_outputs;
+	size_t G = m->n_genes;
 
 	if (!r) {
 		cp_error_set(err, "out of memory");
@@ -498,20 +498,11 @@ dcell_run *dcell_run_new(dcell *m, cp_backend *be, size_t max_batch, cp_error *e
 	    !(r->buffers = dev_upload(r, m->buffers, m->n_buffers * es, err)) ||
 	    !(r->grad = dev_alloc(r, m->n_params, es, err)) ||
 	    !(r->adam_m = dev_alloc(r, m->n_params, es, err)) ||
-	    !(r->adam_v = dev_alloc(r, m->n_params, es, err)) ||
-	    !(r->H = dev_alloc(r, max_batch * (G + TW), es, err)) ||
-	    !(r->dH = dev_alloc(r, max_batch * (G + TW), es, err)) ||
-	    !(r->Z = dev_alloc(r, max_batch * TW, es, err)) ||
-	    !(r->A = dev_alloc(r, max_batch * TW, es, err)) ||
-	    !(r->xhat = dev_alloc(r, max_batch * TW, es, err)) ||
-	    !(r->invstd = dev_alloc(r, TW, es, err)) || !(r->mean = dev_alloc(r, TW, es, err)) ||
-	    !(r->var = dev_alloc(r, TW, es, err)) || !(r->I = dev_alloc(r, max_batch * max_in, es, err)) ||
-	    !(r->dI = dev_alloc(r, max_batch * max_in, es, err)) ||
-	    !(r->scratch = dev_alloc(r, max_batch * max_w, es, err)) ||
-	    !(r->pred = dev_alloc(r, max_batch * m->n_terms * K, es, err)) ||
-	    !(r->dpred = dev_alloc(r, max_batch * m->n_terms * K, es, err)) ||
-	    !(r->target = dev_alloc(r, max_batch * K, es, err)))
+	    !(r->adam_v = dev_alloc(r, m->n_params, es, err)))
 		goto fail;
+	/* the dense path's activations are allocated when it first runs */
+	r->max_in = max_in;
+	r->max_w = max_w;
 	r->host_genes = cp_malloc(max_batch * G, es, err);
 	r->host_target = cp_malloc(max_batch * K, es, err);
 	r->host_pred = cp_malloc(max_batch * K, es, err);
@@ -558,6 +549,30 @@ fail:
 static void *at(const dcell_run *r, void *base, size_t i)
 {
 	return (char *)base + i * cp_precision_size(r->m->prec);
+}
+
+/* The dense path's activation buffers, on first use (the sparse path
+ * needs none of them). */
+static int dense_buffers(dcell_run *r, cp_error *err)
+{
+	const dcell *m = r->m;
+	size_t es = cp_precision_size(m->prec), K = (size_t)m->cfg.n_outputs;
+	size_t G = m->n_genes, TW = (size_t)m->total_width, B = r->max_batch;
+
+	if (r->H)
+		return 0;
+	if (!(r->H = dev_alloc(r, B * (G + TW), es, err)) ||
+	    !(r->dH = dev_alloc(r, B * (G + TW), es, err)) || !(r->Z = dev_alloc(r, B * TW, es, err)) ||
+	    !(r->A = dev_alloc(r, B * TW, es, err)) || !(r->xhat = dev_alloc(r, B * TW, es, err)) ||
+	    !(r->invstd = dev_alloc(r, TW, es, err)) || !(r->mean = dev_alloc(r, TW, es, err)) ||
+	    !(r->var = dev_alloc(r, TW, es, err)) || !(r->I = dev_alloc(r, B * r->max_in, es, err)) ||
+	    !(r->dI = dev_alloc(r, B * r->max_in, es, err)) ||
+	    !(r->scratch = dev_alloc(r, B * r->max_w, es, err)) ||
+	    !(r->pred = dev_alloc(r, B * m->n_terms * K, es, err)) ||
+	    !(r->dpred = dev_alloc(r, B * m->n_terms * K, es, err)) ||
+	    !(r->target = dev_alloc(r, B * K, es, err)))
+		return -1;
+	return 0;
 }
 
 static int upload_inputs(dcell_run *r, const dcell_batch *b, cp_error *err)
@@ -638,7 +653,7 @@ int dcell_dense_forward(dcell_run *r, const dcell_batch *b, int train, double *l
 	size_t pred_off = 0;
 	double total = 0;
 
-	if (upload_inputs(r, b, err) < 0)
+	if (dense_buffers(r, err) < 0 || upload_inputs(r, b, err) < 0)
 		return -1;
 	for (size_t s = 0; s < m->n_strata; s++) {
 		dcell_stratum_run *sr = &r->strata[s];

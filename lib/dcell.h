@@ -163,7 +163,9 @@ typedef struct dcell_sparse dcell_sparse;
 
 dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err);
 void dcell_sparse_free(dcell_sparse *s);
-/* The same contracts as the dense calls; the run's backend must be the CPU. */
+/* The same contracts as the dense calls, except that the sparse backward
+ * sets every gradient (no zeroing needed) where the dense one adds to them;
+ * the run's backend must be the CPU. */
 int dcell_sparse_forward(dcell_sparse *s, const dcell_batch *b, int train, double *loss,
 			 double *pred, cp_error *err);
 int dcell_sparse_backward(dcell_sparse *s, const dcell_batch *b, cp_error *err);

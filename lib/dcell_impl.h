@@ -20,6 +20,7 @@ struct dcell_run {
 	dcell *m;
 	cp_backend *be;
 	size_t max_batch;
+	size_t max_in, max_w;	/* widest stratum input and output */
 	/* backend buffers */
 	void *params, *grad, *adam_m, *adam_v, *buffers;
 	void *H, *dH;		/* [genes | strata] activations, max_batch rows per block */

@@ -314,23 +314,27 @@ static double head_scale(const dcell *m, int32_t t)
 #define GEMM cblas_sgemm
 #define GEMV cblas_sgemv
 #define GER cblas_sger
+#define TANH tanhf
 #include "dcell_sparse_tmpl.h"
 #undef REAL
 #undef FN
 #undef GEMM
 #undef GEMV
 #undef GER
+#undef TANH
 #define REAL double
 #define FN(name) name##_f64
 #define GEMM cblas_dgemm
 #define GEMV cblas_dgemv
 #define GER cblas_dger
+#define TANH tanh
 #include "dcell_sparse_tmpl.h"
 #undef REAL
 #undef FN
 #undef GEMM
 #undef GEMV
 #undef GER
+#undef TANH
 
 int dcell_sparse_forward(dcell_sparse *sp, const dcell_batch *b, int train, double *loss,
 			 double *pred, cp_error *err)

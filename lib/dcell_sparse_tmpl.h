@@ -55,9 +55,9 @@ static void FN(wild_type)(dcell_sparse *sp)
 
 			if (m->cfg.bn_before_tanh) {
 				wa[col + j] = (REAL)(gam[j] * (z - rm[j]) * rinv + bet[j]);
-				wo[col + j] = (REAL)tanh((double)wa[col + j]);
+				wo[col + j] = TANH(wa[col + j]);
 			} else {
-				wa[col + j] = (REAL)tanh(z);
+				wa[col + j] = TANH((REAL)z);
 				wo[col + j] = (REAL)(gam[j] * (wa[col + j] - rm[j]) * rinv + bet[j]);
 			}
 		}
@@ -183,17 +183,17 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 					if (m->cfg.bn_before_tanh) {
 						REAL u = (REAL)(gam[j] * (Z[e] - rmean[j]) * rinv + bet[j]);
 
-						A[e] = (REAL)tanh((double)u);	/* the output itself */
+						A[e] = TANH(u);	/* the output itself */
 						dO[e] = A[e] - osh[cj];
 					} else {
-						A[e] = (REAL)tanh((double)Z[e]);
+						A[e] = TANH(Z[e]);
 						dO[e] = (REAL)(gam[j] * ((double)A[e] - ash[cj]) * rinv);
 					}
 				}
 				continue;
 			}
 			/* training: the batch's statistics of the normalised quantity v */
-			double vsh = m->cfg.bn_before_tanh ? (double)zsh[cj] : tanh((double)zsh[cj]);
+			double vsh = m->cfg.bn_before_tanh ? (double)zsh[cj] : (double)TANH(zsh[cj]);
 			double sum = (double)(B - (size_t)nt) * vsh, sq = 0, m_j, var;
 			int constant = 1;
 
@@ -201,7 +201,7 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 				ash[cj] = (REAL)vsh;
 			for (int64_t r = 0; r < nt; r++) {
 				size_t e = (size_t)(r * L + j);
-				REAL v = m->cfg.bn_before_tanh ? Z[e] : (REAL)tanh((double)Z[e]);
+				REAL v = m->cfg.bn_before_tanh ? Z[e] : TANH(Z[e]);
 
 				if (!m->cfg.bn_before_tanh)
 					A[e] = v;
@@ -228,7 +228,7 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 			xhsh[cj] = constant ? (REAL)0 : (REAL)((vsh - m_j) * (double)is[cj]);
 			if (m->cfg.bn_before_tanh) {
 				ash[cj] = (REAL)(gam[j] * xhsh[cj] + bet[j]);	/* u, before tanh */
-				osh[cj] = (REAL)tanh((double)ash[cj]);
+				osh[cj] = TANH(ash[cj]);
 			} else {
 				osh[cj] = gam[j] * xhsh[cj] + bet[j];
 			}
@@ -238,7 +238,7 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 
 				X[e] = constant ? (REAL)0 : (REAL)((v - m_j) * (double)is[cj]);
 				if (m->cfg.bn_before_tanh) {
-					A[e] = (REAL)tanh((double)(gam[j] * X[e] + bet[j]));
+					A[e] = TANH((gam[j] * X[e] + bet[j]));
 					dO[e] = A[e] - osh[cj];
 				} else {
 					dO[e] = gam[j] * (X[e] - xhsh[cj]);
@@ -325,7 +325,7 @@ static int FN(sparse_backward)(dcell_sparse *sp, const dcell_batch *b, cp_error 
 	memset(rg, 0, (size_t)sp->e_off[m->n_terms] * sizeof *rg);
 	for (int32_t t = (int32_t)m->n_terms - 1; t >= 0; t--) {
 		int32_t s = m->stratum[t];
-		int L = m->width[t], in = m->in_dim[t], ldw = in > 0 ? in : 1;
+		int L = m->width[t], in = m->in_dim[t];
 		size_t col = TCOL(m, t), lc = (size_t)m->col_off[t], Ws = (size_t)m->stratum_width[s];
 		const REAL *W = P + m->w_off[t], *gam = P + m->gamma_off[s] + lc;
 		const REAL *hw = P + m->head_w_off[s] + lc;
@@ -353,9 +353,9 @@ static int FN(sparse_backward)(dcell_sparse *sp, const dcell_batch *b, cp_error 
 				Y[(size_t)r * K + k] = (REAL)g;
 				dsum += g;
 			}
-			dhb[k] += (REAL)dsum;
+			dhb[k] = (REAL)dsum;
 			for (int j = 0; j < L; j++) {
-				dhw[k * Ws + (size_t)j] += (REAL)(dsum * osh[col + (size_t)j]);
+				dhw[k * Ws + (size_t)j] = (REAL)(dsum * osh[col + (size_t)j]);
 				g0[j] += dyun[(size_t)t * K + k] * hw[k * Ws + (size_t)j];
 			}
 		}
@@ -390,8 +390,8 @@ static int FN(sparse_backward)(dcell_sparse *sp, const dcell_batch *b, cp_error 
 				sum_g += G[e];
 				sum_gx += (double)G[e] * X[e];
 			}
-			dgam[j] += (REAL)sum_gx;
-			dbet[j] += (REAL)sum_g;
+			dgam[j] = (REAL)sum_gx;
+			dbet[j] = (REAL)sum_g;
 			k = (double)gam[j] * is[cj] / (double)B;
 			{
 				double d_un = k * ((double)B * gu - un * (sum_g + xhsh[cj] * sum_gx));
@@ -414,12 +414,17 @@ static int FN(sparse_backward)(dcell_sparse *sp, const dcell_batch *b, cp_error 
 			for (int j = 0; j < L; j++)
 				vec[j] += G[r * L + j];
 		for (int j = 0; j < L; j++)
-			db[j] += vec[j];
+			db[j] = vec[j];
 		/* 3. weights: the shared rank-1 part, then the affected corrections;
 		 * and the children's gradients */
 		FN(shared_input)(m, t, osh, ish);
-		GER(CblasRowMajor, L, in, 1, vec, 1, ish, 1, dW, ldw);
-		sp->flops += 2.0 * L * in;
+		for (int i = 0; i < L; i++) {
+			REAL *row = dW + (size_t)i * (size_t)in, vi = vec[i];
+
+			for (int j = 0; j < in; j++)
+				row[j] = vi * ish[j];
+		}
+		sp->flops += (double)L * in;
 		for (int64_t kk = m->child_ptr[t]; kk < m->child_ptr[t + 1]; kk++) {
 			int32_t c = m->child[kk];
 			int Lc = m->width[c];

@@ -462,7 +462,8 @@ static int run_epochs(fit_state *st, const fit_callbacks *cb, cp_error *err)
 			if (lb.n < 2)
 				continue;	/* batch statistics need two samples */
 			to_dcell_batch(st, &lb, &db, target);
-			if (dcell_zero_grad(st->run, err) < 0 || forward(st, &db, 1, &loss, NULL, err) < 0 ||
+			if ((!st->sp && dcell_zero_grad(st->run, err) < 0) ||
+			    forward(st, &db, 1, &loss, NULL, err) < 0 ||
 			    backward(st, &db, err) < 0 ||
 			    dcell_adamw_step(st->run, ++st->step, e.lr, o->weight_decay, o->clip, NULL, err) < 0)
 				goto fail;

@@ -3,21 +3,27 @@
 #include "kernels_impl.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cblas.h>
 
 #define REAL float
 #define FN(name) name##_f32
+#define SQRT sqrtf
 #include "kernels_cpu_tmpl.h"
 #undef REAL
 #undef FN
+#undef SQRT
 #define REAL double
 #define FN(name) name##_f64
+#define SQRT sqrt
 #include "kernels_cpu_tmpl.h"
 #undef REAL
 #undef FN
+#undef SQRT
 
 /* ---- dispatch ---------------------------------------------------------- */
 
@@ -226,8 +232,65 @@ cp_backend *cp_backend_open(const char *name, cp_error *err)
 
 /* ---- CPU backend -------------------------------------------------------- */
 
+/*
+ * Elementwise work over long vectors (the optimiser, norms, zeroing) is
+ * split into fixed chunks spread over the backend's threads.  The chunks
+ * do not depend on the thread count, and partial sums are added in chunk
+ * order, so results are the same with any number of threads.
+ */
+#define CHUNK_ELEMENTS ((size_t)1 << 18)
+
+typedef struct cpu_state {
+	int threads;
+} cpu_state;
+
+typedef struct {
+	void (*fn)(size_t lo, size_t hi, size_t chunk, void *ctx);
+	void *ctx;
+	size_t n, chunks, next_chunk;
+	pthread_mutex_t lock;
+} chunk_job;
+
+static void *chunk_worker(void *arg)
+{
+	chunk_job *job = arg;
+
+	for (;;) {
+		size_t c;
+
+		pthread_mutex_lock(&job->lock);
+		c = job->next_chunk++;
+		pthread_mutex_unlock(&job->lock);
+		if (c >= job->chunks)
+			return NULL;
+		job->fn(c * CHUNK_ELEMENTS,
+			(c + 1) * CHUNK_ELEMENTS < job->n ? (c + 1) * CHUNK_ELEMENTS : job->n, c, job->ctx);
+	}
+}
+
+static void parallel_chunks(cp_backend *be, size_t n, void (*fn)(size_t, size_t, size_t, void *),
+			    void *ctx)
+{
+	cpu_state *st = be->impl;
+	int threads = st ? st->threads : 1;
+	chunk_job job = { fn, ctx, n, (n + CHUNK_ELEMENTS - 1) / CHUNK_ELEMENTS, 0,
+			  PTHREAD_MUTEX_INITIALIZER };
+	pthread_t tid[15];
+	int started = 0;
+
+	if (threads > 16)
+		threads = 16;
+	for (int i = 1; i < threads && (size_t)i < job.chunks; i++)
+		if (pthread_create(&tid[started], NULL, chunk_worker, &job) == 0)
+			started++;
+	chunk_worker(&job);
+	for (int i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+}
+
 static void cpu_destroy(cp_backend *be)
 {
+	free(be->impl);
 	free(be);
 }
 
@@ -251,11 +314,17 @@ static int cpu_copy(cp_backend *be, void *dst, const void *src, size_t bytes, cp
 	return 0;
 }
 
+static void zero_chunk(size_t lo, size_t hi, size_t c, void *ctx)
+{
+	(void)c;
+	memset((char *)ctx + lo, 0, hi - lo);
+}
+
 static int cpu_zero(cp_backend *be, void *p, size_t bytes, cp_error *err)
 {
-	(void)be, (void)err;
+	(void)err;
 	if (bytes)
-		memset(p, 0, bytes);
+		parallel_chunks(be, bytes, zero_chunk, p);
 	return 0;
 }
 
@@ -459,29 +528,92 @@ static int cpu_masked_mse(cp_backend *be, cp_precision prec, size_t rows, size_t
 			      : masked_mse_f32(rows, nseg, K, pred, target, scale, grad, loss, err);
 }
 
+typedef struct {
+	cp_precision prec;
+	const void *x;
+	double *partial;
+} sumsq_job;
+
+static void sumsq_chunk(size_t lo, size_t hi, size_t c, void *ctx)
+{
+	sumsq_job *j = ctx;
+
+	j->partial[c] = j->prec == CP_F64 ? sum_squares_f64(hi - lo, (const double *)j->x + lo)
+					  : sum_squares_f32(hi - lo, (const float *)j->x + lo);
+}
+
 static int cpu_sum_squares(cp_backend *be, cp_precision prec, size_t n, const void *x,
 			   double *out, cp_error *err)
 {
-	(void)be, (void)err;
-	*out = prec == CP_F64 ? sum_squares_f64(n, x) : sum_squares_f32(n, x);
+	size_t chunks = (n + CHUNK_ELEMENTS - 1) / CHUNK_ELEMENTS;
+	sumsq_job j = { prec, x, cp_calloc(chunks ? chunks : 1, sizeof(double), err) };
+
+	if (!j.partial)
+		return -1;
+	parallel_chunks(be, n, sumsq_chunk, &j);
+	*out = 0;
+	for (size_t c = 0; c < chunks; c++)
+		*out += j.partial[c];
+	free(j.partial);
 	return 0;
+}
+
+typedef struct {
+	cp_precision prec;
+	void *x;
+	double alpha;
+} scale_job;
+
+static void scale_chunk(size_t lo, size_t hi, size_t c, void *ctx)
+{
+	scale_job *j = ctx;
+
+	(void)c;
+	if (j->prec == CP_F64)
+		scale_f64(hi - lo, (double *)j->x + lo, j->alpha);
+	else
+		scale_f32(hi - lo, (float *)j->x + lo, j->alpha);
 }
 
 static int cpu_scale(cp_backend *be, cp_precision prec, size_t n, void *x, double alpha,
 		     cp_error *err)
 {
-	(void)be, (void)err;
-	CPU_DISPATCH(scale_f32(n, x, alpha), scale_f64(n, x, alpha));
+	scale_job j = { prec, x, alpha };
+
+	(void)err;
+	parallel_chunks(be, n, scale_chunk, &j);
 	return 0;
+}
+
+typedef struct {
+	cp_precision prec;
+	void *p, *m, *v;
+	const void *g;
+	double lr, beta1, beta2, eps, wd;
+	long t;
+} adamw_job;
+
+static void adamw_chunk(size_t lo, size_t hi, size_t c, void *ctx)
+{
+	adamw_job *j = ctx;
+
+	(void)c;
+	if (j->prec == CP_F64)
+		adamw_f64(hi - lo, (double *)j->p + lo, (const double *)j->g + lo, (double *)j->m + lo,
+			  (double *)j->v + lo, j->lr, j->beta1, j->beta2, j->eps, j->wd, j->t);
+	else
+		adamw_f32(hi - lo, (float *)j->p + lo, (const float *)j->g + lo, (float *)j->m + lo,
+			  (float *)j->v + lo, j->lr, j->beta1, j->beta2, j->eps, j->wd, j->t);
 }
 
 static int cpu_adamw(cp_backend *be, cp_precision prec, size_t n, void *p, const void *g, void *m,
 		     void *v, double lr, double beta1, double beta2, double eps, double wd, long t,
 		     cp_error *err)
 {
-	(void)be, (void)err;
-	CPU_DISPATCH(adamw_f32(n, p, g, m, v, lr, beta1, beta2, eps, wd, t),
-		     adamw_f64(n, p, g, m, v, lr, beta1, beta2, eps, wd, t));
+	adamw_job j = { prec, p, m, v, g, lr, beta1, beta2, eps, wd, t };
+
+	(void)err;
+	parallel_chunks(be, n, adamw_chunk, &j);
 	return 0;
 }
 
@@ -517,12 +649,18 @@ static const cp_backend_ops cpu_ops = {
 cp_backend *cp_backend_cpu(int threads, cp_error *err)
 {
 	cp_backend *be = calloc(1, sizeof *be);
+	cpu_state *st = calloc(1, sizeof *st);
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
 
-	if (!be) {
+	if (!be || !st) {
+		free(be);
+		free(st);
 		cp_error_set(err, "out of memory");
 		return NULL;
 	}
 	be->ops = &cpu_ops;
+	be->impl = st;
+	st->threads = threads > 0 ? threads : online > 0 ? (int)online : 1;
 	if (threads > 0)
 		openblas_set_num_threads(threads);
 	return be;

@@ -242,14 +242,18 @@ static void FN(scale)(size_t n, REAL *x, double alpha)
 static void FN(adamw)(size_t n, REAL *p, const REAL *g, REAL *m, REAL *v, double lr, double beta1,
 		      double beta2, double eps, double wd, long t)
 {
-	double c1 = 1.0 - pow(beta1, (double)t), c2 = 1.0 - pow(beta2, (double)t);
+	/* in the working precision, so the loop vectorises */
+	const REAL b1 = (REAL)beta1, b2 = (REAL)beta2, a1 = (REAL)(1.0 - beta1), a2 = (REAL)(1.0 - beta2);
+	const REAL ic1 = (REAL)(1.0 / (1.0 - pow(beta1, (double)t)));
+	const REAL ic2 = (REAL)(1.0 / (1.0 - pow(beta2, (double)t)));
+	const REAL step = (REAL)lr, decay = (REAL)(lr * wd), e = (REAL)eps;
 
 	for (size_t i = 0; i < n; i++) {
-		double mi = beta1 * m[i] + (1.0 - beta1) * g[i];
-		double vi = beta2 * v[i] + (1.0 - beta2) * (double)g[i] * g[i];
+		REAL mi = b1 * m[i] + a1 * g[i];
+		REAL vi = b2 * v[i] + a2 * g[i] * g[i];
 
-		m[i] = (REAL)mi;
-		v[i] = (REAL)vi;
-		p[i] = (REAL)(p[i] - lr * ((mi / c1) / (sqrt(vi / c2) + eps) + wd * p[i]));
+		m[i] = mi;
+		v[i] = vi;
+		p[i] = p[i] - step * (mi * ic1) / (SQRT(vi * ic2) + e) - decay * p[i];
 	}
 }
