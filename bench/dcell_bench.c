@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <cblas.h>
+
 #include "dcell.h"
 
 static double now(void)
@@ -118,6 +120,31 @@ int main(int argc, char **argv)
 	       argv[optind], direct ? "direct" : "contained", m.n_terms, m.n_strata, n_ann, max_w,
 	       m.n_params, prec == CP_F64 ? "f64" : "f32");
 	printf("dense forward: %.1f MFLOP per sample\n", dense_flops / 1e6);
+	/* the machine's practical peak: a large square SGEMM/DGEMM through OpenBLAS */
+	{
+		int N = 2048;
+		size_t es = prec == CP_F64 ? 8 : 4;
+		void *a = malloc((size_t)N * N * es), *bm = malloc((size_t)N * N * es);
+		void *cm = calloc((size_t)N * N, es);
+		double t0, best = 1e30;
+
+		memset(a, 0, (size_t)N * N * es);
+		memset(bm, 0, (size_t)N * N * es);
+		for (int rep = 0; rep < 3; rep++) {
+			t0 = now();
+			if (prec == CP_F64)
+				cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1, a, N, bm, N, 0,
+					    cm, N);
+			else
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1, a, N, bm, N, 0,
+					    cm, N);
+			if (now() - t0 < best)
+				best = now() - t0;
+		}
+		printf("machine peak (OpenBLAS %s %dx%dx%d): %.1f GFLOP/s\n", prec == CP_F64 ? "DGEMM" : "SGEMM",
+		       N, N, N, 2.0 * N * N * (double)N / best / 1e9);
+		free(a), free(bm), free(cm);
+	}
 
 	/* affected terms per sample, over a few batches */
 	{

@@ -762,10 +762,18 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 			p = cp_malloc(s->n ? s->n : 1, sizeof *p, err);
 			if (!t || !p)
 				goto out;
+			int splits_present = 0;
+
+			for (int row = 0; row < PERT_N_SPLITS; row++)
+				if (runs[i].has_split && select_split(s, row, t, p) > 0)
+					splits_present++;
 			for (int row = 0; row < N_SPLIT_ROWS; row++) {
 				size_t n;
 
 				if (row < PERT_N_SPLITS && !runs[i].has_split)
+					continue;
+				/* "all" repeats the only split there is */
+				if (row == PERT_N_SPLITS && splits_present == 1)
 					continue;
 				n = select_split(s, row, t, p);
 				if (row < PERT_N_SPLITS && n == 0)

@@ -2,16 +2,188 @@
 #
 #   make -f pipelines/dcell.mk [DATA=../shared/data] [OUT=out] [-j2]
 #
-# Every stage is a target with its inputs, flags and seeds in this file.
-# Stages so far: check-data (the inputs are the published bytes).
-# Coming: gaf2go -> graph-build -> pert-mask -> batch-pack -> fit -> predict -> report.
+# Every stage is a target with its inputs, flags and seeds here:
+#
+#   check-data   the inputs are the published bytes (data.mk)
+#   go           GO 2012 + SGD 2011 annotations -> the whole filtered DAG, and
+#                the DNA repair (GO:0006281) and telomere (GO:0000790)
+#                subsystems DCell's own examples train on        (gaf2go)
+#   cell         genome, physical (BioGRID+IntAct+MINT) and regulatory
+#                (YEASTRACT) relations, yeast-GEM metabolism     (graph-build)
+#   datasets     every phenotype table -> experiments TSVs     (datasets.mk)
+#   samples      experiments -> deletion masks against the wild type (pert-mask)
+#   batches      splits, standardized labels, batches           (batch-pack)
+#   models       DCell and the baselines on each experiment        (fit)
+#   predictions  each model on its experiment's held-out test set  (predict)
+#   report       metrics, plots and report.html                   (report)
+#
+# The experiments:
+#   gi6281        DCell's Costanzo 2016 GO:0006281 pairs, label epsilon
+#                 (gene_interaction): its training file (90/10 train/val)
+#                 against its testing file, on the GO:0006281 subsystem
+#   gi0790        DCell's GO:0000790 training pairs, 80/10/10, on GO:0000790
+#   kuzmin_random Kuzmin 2018 double and triple mutant fitness, a random
+#                 80/10/10 split, on the whole DAG
+#   kuzmin_gene   the same with genes held out (50/25/25 of the genes): no
+#                 test experiment shares a gene with training
+# Models: dcell, additive (per-gene ridge), mean; for fitness also
+# multiplicative (product of the Costanzo 2016 single-mutant fitness at 30C).
+#
+# `make -j2` runs independent stages side by side; a second run with nothing
+# changed does nothing.
 
 DATA ?= ../shared/data
 OUT ?= out
 BIN ?= bin
+SEED ?= 1
+PIPELINES := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 
-include $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))/data.mk
+EDGES := $(OUT)/edges
+DATASETS := $(OUT)/datasets
+include $(PIPELINES)/data.mk
+include $(PIPELINES)/edges.mk
+include $(PIPELINES)/datasets.mk
 
-.PHONY: all
-all: check-data
-	@echo "pipeline: done; outputs in $(OUT)/"
+GO_OBO := $(DATA)/go_2012-01-04.obo.gz
+GO_GAF := $(DATA)/sgd_gene_association_2011-12-24.gaf.gz
+GENOME := $(DATA)/SGD_features.tab
+GAF2GO_FLAGS := --exclude-evidence IGI --relations is_a --min-genes 4
+
+# DCell: the options of fit(1), per experiment where they differ
+DCELL_FLAGS := --seed $(SEED) --lr 0.001 --weight-decay 0.0001 --clip 5 --patience 6
+DCELL_gi6281 := --epochs 40 --batch-size 64
+DCELL_gi0790 := --epochs 40 --batch-size 64
+DCELL_kuzmin_random := --epochs 8 --batch-size 256
+DCELL_kuzmin_gene := --epochs 8 --batch-size 256
+RIDGE := 1
+
+EXPERIMENTS := gi6281 gi0790 kuzmin_random kuzmin_gene
+GO_gi6281 := GO_0006281
+GO_gi0790 := GO_0000790
+GO_kuzmin_random := all
+GO_kuzmin_gene := all
+LABEL_gi6281 := gene_interaction
+LABEL_gi0790 := gene_interaction
+LABEL_kuzmin_random := fitness
+LABEL_kuzmin_gene := fitness
+MODELS_gi6281 := dcell additive mean
+MODELS_gi0790 := dcell additive mean
+MODELS_kuzmin_random := dcell additive mean multiplicative
+MODELS_kuzmin_gene := dcell additive mean multiplicative
+
+TOOLS := $(addprefix $(BIN)/,gaf2go graph-build pert-mask batch-pack fit predict report)
+
+.PHONY: all go cell samples batches models predictions report
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+all: $(OUT)/data-checked datasets-check report
+	@echo "pipeline: done; the report is $(OUT)/report/report.html (metrics in $(OUT)/report/metrics.tsv)"
+
+$(TOOLS):
+	$(MAKE) $@
+
+# the published bytes, checked once (again when the data or manifest change)
+DATA_FILES := $(shell awk -F'\t' '!/^\#/ { print "$(DATA)/" $$1 }' $(DATA_MANIFEST))
+$(OUT)/data-checked: $(DATA_MANIFEST) $(DATA_FILES)
+	@mkdir -p $(@D)
+	$(MAKE) -s -f $(PIPELINES)/data.mk check-data DATA=$(DATA) > $@
+
+# ---- GO ---------------------------------------------------------------------
+GO_FILES := $(OUT)/go/all.cpz $(OUT)/go/GO_0006281.cpz $(OUT)/go/GO_0000790.cpz
+go: $(GO_FILES)
+$(OUT)/go/all.cpz: $(GO_OBO) $(GO_GAF) $(GENOME) | $(BIN)/gaf2go
+	@mkdir -p $(@D)
+	$(BIN)/gaf2go -q $(GAF2GO_FLAGS) --obo $(GO_OBO) --gaf $(GO_GAF) --genes $(GENOME) -o $@
+$(OUT)/go/GO_%.cpz: $(GO_OBO) $(GO_GAF) $(GENOME) | $(BIN)/gaf2go
+	@mkdir -p $(@D)
+	$(BIN)/gaf2go -q $(GAF2GO_FLAGS) --obo $(GO_OBO) --gaf $(GO_GAF) --genes $(GENOME) \
+		--subtree GO:$* -o $@
+
+# ---- the cell graph ---------------------------------------------------------
+cell: $(OUT)/cell.cpz
+$(OUT)/cell.cpz: $(GENOME) $(DATA)/ppi_BIM_biogrid_intact_mint.txt $(EDGES)/yeastract_both.tsv \
+		$(DATA)/yeastGEM_yeast-GEM.yml $(DATA)/yeastGEM_SGD_with_Uniprot.csv | $(BIN)/graph-build
+	$(BIN)/graph-build -q -g $(GENOME) -u $(DATA)/yeastGEM_SGD_with_Uniprot.csv \
+		-e physical=$(DATA)/ppi_BIM_biogrid_intact_mint.txt \
+		-e regulatory=$(EDGES)/yeastract_both.tsv -m $(DATA)/yeastGEM_yeast-GEM.yml -o $@
+
+# ---- samples ----------------------------------------------------------------
+# the single mutants the multiplicative baseline multiplies: Costanzo 2016, 30C
+$(DATASETS)/costanzo2016_smf_30C.tsv: $(DATASETS)/costanzo2016_smf.tsv
+	awk -F'\t' 'NR == 1 || $$2 == "30C"' $< > $@
+
+SAMPLES := $(OUT)/samples/gi6281_train.cpz $(OUT)/samples/gi6281_test.cpz \
+	$(OUT)/samples/gi0790.cpz $(OUT)/samples/kuzmin.cpz $(OUT)/samples/singles30.cpz
+samples: $(SAMPLES)
+$(OUT)/samples/gi6281_%.cpz: $(DATASETS)/dcell_GO_0006281_%.tsv $(OUT)/cell.cpz \
+		$(OUT)/go/GO_0006281.cpz | $(BIN)/pert-mask
+	@mkdir -p $(@D)
+	$(BIN)/pert-mask -q --graph $(OUT)/cell.cpz --go $(OUT)/go/GO_0006281.cpz $< -o $@
+$(OUT)/samples/gi0790.cpz: $(DATASETS)/dcell_GO_0000790_train.tsv $(OUT)/cell.cpz \
+		$(OUT)/go/GO_0000790.cpz | $(BIN)/pert-mask
+	@mkdir -p $(@D)
+	$(BIN)/pert-mask -q --graph $(OUT)/cell.cpz --go $(OUT)/go/GO_0000790.cpz $< -o $@
+$(OUT)/samples/kuzmin.cpz: $(DATASETS)/kuzmin2018_subset.tsv $(OUT)/cell.cpz $(OUT)/go/all.cpz \
+		| $(BIN)/pert-mask
+	@mkdir -p $(@D)
+	$(BIN)/pert-mask -q --graph $(OUT)/cell.cpz --go $(OUT)/go/all.cpz $< -o $@
+# 58 strains name ORFs retired from the R64-2-1 genome: skipped and counted
+$(OUT)/samples/singles30.cpz: $(DATASETS)/costanzo2016_smf_30C.tsv $(OUT)/cell.cpz | $(BIN)/pert-mask
+	@mkdir -p $(@D)
+	$(BIN)/pert-mask -q --skip-unknown --graph $(OUT)/cell.cpz $< -o $@
+
+# ---- batches ----------------------------------------------------------------
+BATCHES := $(EXPERIMENTS:%=$(OUT)/batches/%.cpz)
+batches: $(BATCHES)
+SAMPLES_gi6281 := $(OUT)/samples/gi6281_train.cpz
+SAMPLES_gi0790 := $(OUT)/samples/gi0790.cpz
+SAMPLES_kuzmin_random := $(OUT)/samples/kuzmin.cpz
+SAMPLES_kuzmin_gene := $(OUT)/samples/kuzmin.cpz
+SPLIT_gi6281 := -s random -f 0.9,0.1,0
+SPLIT_gi0790 := -s random -f 0.8,0.1,0.1
+SPLIT_kuzmin_random := -s random -f 0.8,0.1,0.1
+SPLIT_kuzmin_gene := -s gene -f 0.5,0.25,0.25
+# the held-out test set each model is judged on
+TEST_gi6281 := $(OUT)/samples/gi6281_test.cpz
+TEST_gi0790 := $(OUT)/batches/gi0790.cpz --split test
+TEST_kuzmin_random := $(OUT)/batches/kuzmin_random.cpz --split test
+TEST_kuzmin_gene := $(OUT)/batches/kuzmin_gene.cpz --split test
+
+# one experiment's batches, models and predictions
+define experiment
+$(OUT)/batches/$(1).cpz: $$(SAMPLES_$(1)) | $(BIN)/batch-pack
+	@mkdir -p $$(@D)
+	$(BIN)/batch-pack -q $$(SPLIT_$(1)) -S $(SEED) -b 256 --standardize -o $$@ $$<
+
+$(OUT)/models/$(1).dcell.cpz: $(OUT)/batches/$(1).cpz $(OUT)/go/$$(GO_$(1)).cpz | $(BIN)/fit
+	@mkdir -p $$(@D)
+	$(BIN)/fit --model dcell --go $(OUT)/go/$$(GO_$(1)).cpz --train $$< --label $$(LABEL_$(1)) \
+		$(DCELL_FLAGS) $$(DCELL_$(1)) -o $$@
+$(OUT)/models/$(1).additive.cpz: $(OUT)/batches/$(1).cpz | $(BIN)/fit
+	@mkdir -p $$(@D)
+	$(BIN)/fit -q --model additive --ridge $(RIDGE) --train $$< --label $$(LABEL_$(1)) -o $$@
+$(OUT)/models/$(1).mean.cpz: $(OUT)/batches/$(1).cpz | $(BIN)/fit
+	@mkdir -p $$(@D)
+	$(BIN)/fit -q --model mean --train $$< --label $$(LABEL_$(1)) -o $$@
+$(OUT)/models/$(1).multiplicative.cpz: $(OUT)/samples/singles30.cpz | $(BIN)/fit
+	@mkdir -p $$(@D)
+	$(BIN)/fit -q --model multiplicative --train $$< -o $$@
+
+$(OUT)/predictions/$(1).%.cpz: $(OUT)/models/$(1).%.cpz $$(firstword $$(TEST_$(1))) | $(BIN)/predict
+	@mkdir -p $$(@D)
+	$(BIN)/predict -q --model $$< $$(TEST_$(1)) -o $$@
+endef
+$(foreach e,$(EXPERIMENTS),$(eval $(call experiment,$(e))))
+
+MODEL_FILES := $(foreach e,$(EXPERIMENTS),$(foreach m,$(MODELS_$(e)),$(OUT)/models/$(e).$(m).cpz))
+PREDICTION_FILES := $(MODEL_FILES:$(OUT)/models/%=$(OUT)/predictions/%)
+DCELL_MODELS := $(EXPERIMENTS:%=$(OUT)/models/%.dcell.cpz)
+models: $(MODEL_FILES)
+predictions: $(PREDICTION_FILES)
+
+# ---- the report -------------------------------------------------------------
+report: $(OUT)/report/report.html
+$(OUT)/report/report.html: $(PREDICTION_FILES) $(DCELL_MODELS) | $(BIN)/report
+	$(BIN)/report -q -t "cellpipe: DCell and baselines on public yeast screens" -o $(OUT)/report \
+		$(PREDICTION_FILES) $(DCELL_MODELS)

@@ -1,0 +1,18 @@
+#!/bin/sh
+# DCell training and inference, dense and sparse, on the real 2012 GO DAG
+# (gaf2go) with random 2-gene deletions: samples/s, FLOPs per sample and the
+# share of the machine's practical peak (a large OpenBLAS GEMM).  Both width
+# rules: genes contained in a term (DCell's, the default) and direct genes.
+set -u
+W=$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-bench.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+if ! gaf2go -q --obo "$DATA/go_2012-01-04.obo.gz" --gaf "$DATA/sgd_gene_association_2011-12-24.gaf.gz" \
+	--genes "$DATA/SGD_features.tab" -o "$W/go.cpz"; then
+	echo "bench-dcell: no GO DAG (is DATA=$DATA right?)"
+	exit 1
+fi
+echo "== DCell, widths from contained genes (build/bench/dcell_bench go.cpz -b 256 -n 4)"
+"$O/bench/dcell_bench" "$W/go.cpz" -b 256 -n 4
+echo
+echo "== DCell, widths from direct genes (build/bench/dcell_bench go.cpz -b 256 -n 20 -d)"
+"$O/bench/dcell_bench" "$W/go.cpz" -b 256 -n 20 -d
