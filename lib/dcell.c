@@ -803,7 +803,7 @@ int dcell_adamw_step(dcell_run *r, long t, double lr, double weight_decay, doubl
 	const int64_t *ranges;
 	size_t nr = dcell_decay_ranges(m, &ranges);
 	int64_t pos = 0;
-	double norm;
+	double norm, gscale;
 
 	if (nr == 0)
 		return cp_error_set(err, "out of memory");
@@ -814,9 +814,8 @@ int dcell_adamw_step(dcell_run *r, long t, double lr, double weight_decay, doubl
 	if (!isfinite(norm))
 		return cp_error_set(err, "the gradient is not finite (norm %g): lower the learning rate",
 				    norm);
-	if (max_norm > 0 && norm > max_norm &&
-	    cp_scale(r->be, m->prec, m->n_params, r->grad, max_norm / norm, err) < 0)
-		return -1;
+	/* clipping scales the gradient inside the update */
+	gscale = max_norm > 0 && norm > max_norm ? max_norm / norm : 1.0;
 	/* alternate undecayed and decayed ranges, in layout order */
 	for (size_t i = 0; i <= nr; i++) {
 		int64_t start = i < nr ? ranges[2 * i] : (int64_t)m->n_params;
@@ -824,12 +823,12 @@ int dcell_adamw_step(dcell_run *r, long t, double lr, double weight_decay, doubl
 
 		if (start > pos &&
 		    cp_adamw(r->be, m->prec, (size_t)(start - pos), at(r, r->params, (size_t)pos),
-			     at(r, r->grad, (size_t)pos), at(r, r->adam_m, (size_t)pos),
+			     at(r, r->grad, (size_t)pos), gscale, at(r, r->adam_m, (size_t)pos),
 			     at(r, r->adam_v, (size_t)pos), lr, 0.9, 0.999, 1e-8, 0.0, t, err) < 0)
 			return -1;
 		if (end > start &&
 		    cp_adamw(r->be, m->prec, (size_t)(end - start), at(r, r->params, (size_t)start),
-			     at(r, r->grad, (size_t)start), at(r, r->adam_m, (size_t)start),
+			     at(r, r->grad, (size_t)start), gscale, at(r, r->adam_m, (size_t)start),
 			     at(r, r->adam_v, (size_t)start), lr, 0.9, 0.999, 1e-8, weight_decay, t,
 			     err) < 0)
 			return -1;

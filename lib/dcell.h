@@ -169,8 +169,9 @@ void dcell_sparse_free(dcell_sparse *s);
 int dcell_sparse_forward(dcell_sparse *s, const dcell_batch *b, int train, double *loss,
 			 double *pred, cp_error *err);
 int dcell_sparse_backward(dcell_sparse *s, const dcell_batch *b, cp_error *err);
-/* Work counters of the last sparse forward: multiply-adds done and the
- * number of (sample, term) pairs computed. */
+/* Work counters of the last sparse call: floating-point operations (a
+ * multiply-add counts 2) of that forward or backward, and the number of
+ * (sample, term) pairs the last forward computed. */
 void dcell_sparse_stats(const dcell_sparse *s, double *flops, double *pairs);
 
 /* ---- parameters, gradients, optimiser ------------------------------------- */

@@ -18,8 +18,12 @@
  *    term's output is ever needed (BatchNorm, tanh and the linear map are
  *    linear in it there), so each term carries that sum plus one gradient
  *    row per affected sample; the weight gradient is the shared rank-1
- *    part plus the sparse corrections.
- * The numerics are in dcell_sparse_tmpl.h, instantiated for float and double.
+ *    part plus the sparse corrections.  A term pulls the gradient at its
+ *    output from its parents (all in higher strata).
+ * Every term of a stratum writes only its own rows and columns, so the
+ * terms of a stratum run in parallel, with the same result for any number
+ * of threads.  The numerics are in dcell_sparse_tmpl.h, instantiated for
+ * float and double.
  */
 #define _GNU_SOURCE
 #include "dcell.h"
@@ -32,9 +36,25 @@
 
 #include <cblas.h>
 
+/* One thread's scratch. */
+typedef struct {
+	void *tmp;		/* the largest (samples x width) block */
+	size_t tmp_cap;
+	void *ish, *vec;	/* an input vector, a width vector */
+	int64_t *pos;		/* batch size */
+	size_t pos_cap;
+	double flops;
+} sparse_ws;
+
 struct dcell_sparse {
 	dcell_run *r;
 	const dcell *m;
+	sparse_ws *ws;
+	int n_ws;
+	/* parents: term t feeds par[k] at input column par_cin[k], k in [par_ptr[t], par_ptr[t+1]) */
+	int64_t *par_ptr, *par_cin;
+	int32_t *par;
+	double *term_loss;	/* per term, summed in order */
 	/* the batch's sets: samples affecting t are s_idx[s_ptr[t] .. s_ptr[t+1]) */
 	size_t n;
 	int64_t *s_ptr;
@@ -48,16 +68,12 @@ struct dcell_sparse {
 	void *rdy;		/* head gradients, s_ptr * K indexed */
 	size_t rdy_cap;
 	/* per term, over all terms' columns (act_off + col_off), REAL */
-	void *zsh, *ash, *xhsh, *osh, *gun, *mu, *is;
+	void *zsh, *ash, *xhsh, *osh, *gun, *mu, *is, *dzs;
 	uint8_t *constant;
 	void *ysh, *dyun;	/* T x K */
 	/* the wild type, for inference */
 	void *wz, *wa, *wo, *wy;
 	long wt_version;
-	/* scratch */
-	void *tmp, *ish, *vec;
-	size_t tmp_cap;
-	int64_t *pos;
 	int32_t *derived;
 	/* label totals of the batch: count, sum, sum of squares per output */
 	double tot_n[PERT_N_LABELS], tot_s[PERT_N_LABELS], tot_q[PERT_N_LABELS];
@@ -123,15 +139,59 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	sp->ysh = cp_calloc(T * K, es, err);
 	sp->dyun = cp_calloc(T * K, es, err);
 	sp->wy = cp_calloc(T * K, es, err);
-	sp->ish = cp_calloc(max_in, es, err);
-	sp->vec = cp_calloc(max_w, es, err);
+	sp->dzs = cp_calloc(TW, es, err);
+	sp->term_loss = cp_calloc(T, sizeof *sp->term_loss, err);
+	sp->n_ws = cp_backend_threads(r->be);
+	if (sp->n_ws > 16)
+		sp->n_ws = 16;
+	sp->ws = cp_calloc((size_t)sp->n_ws, sizeof *sp->ws, err);
 	if (!sp->s_ptr || !sp->e_off || !sp->mark || !sp->derived || !sp->constant || !sp->zsh ||
 	    !sp->ash || !sp->xhsh || !sp->osh || !sp->gun || !sp->mu || !sp->is || !sp->wz || !sp->wa ||
-	    !sp->wo || !sp->ysh || !sp->dyun || !sp->wy || !sp->ish || !sp->vec) {
-		dcell_sparse_free(sp);
-		return NULL;
+	    !sp->wo || !sp->ysh || !sp->dyun || !sp->wy || !sp->dzs || !sp->term_loss || !sp->ws)
+		goto fail;
+	for (int w = 0; w < sp->n_ws; w++) {
+		sp->ws[w].ish = cp_calloc(max_in ? max_in : 1, es, err);
+		sp->ws[w].vec = cp_calloc(max_w ? max_w : 1, es, err);
+		if (!sp->ws[w].ish || !sp->ws[w].vec)
+			goto fail;
+	}
+	/* the parents of each term, with the input column each feeds */
+	sp->par_ptr = cp_calloc(T + 1, sizeof *sp->par_ptr, err);
+	if (!sp->par_ptr)
+		goto fail;
+	for (size_t t = 0; t < T; t++)
+		for (int64_t k = m->child_ptr[t]; k < m->child_ptr[t + 1]; k++)
+			sp->par_ptr[m->child[k] + 1]++;
+	for (size_t t = 0; t < T; t++)
+		sp->par_ptr[t + 1] += sp->par_ptr[t];
+	{
+		size_t np = (size_t)sp->par_ptr[T];
+		int64_t *fill = cp_malloc(T ? T : 1, sizeof *fill, err);
+
+		sp->par = cp_malloc(np ? np : 1, sizeof *sp->par, err);
+		sp->par_cin = cp_malloc(np ? np : 1, sizeof *sp->par_cin, err);
+		if (!fill || !sp->par || !sp->par_cin) {
+			free(fill);
+			goto fail;
+		}
+		memcpy(fill, sp->par_ptr, T * sizeof *fill);
+		for (size_t t = 0; t < T; t++) {
+			int64_t cin = 0;
+
+			for (int64_t k = m->child_ptr[t]; k < m->child_ptr[t + 1]; k++) {
+				int32_t c = m->child[k];
+
+				sp->par[fill[c]] = (int32_t)t;
+				sp->par_cin[fill[c]++] = cin;
+				cin += m->width[c];
+			}
+		}
+		free(fill);
 	}
 	return sp;
+fail:
+	dcell_sparse_free(sp);
+	return NULL;
 }
 
 void dcell_sparse_free(dcell_sparse *sp)
@@ -143,7 +203,10 @@ void dcell_sparse_free(dcell_sparse *sp)
 	free(sp->zsh), free(sp->ash), free(sp->xhsh), free(sp->osh), free(sp->gun), free(sp->mu);
 	free(sp->is), free(sp->constant), free(sp->ysh), free(sp->dyun);
 	free(sp->wz), free(sp->wa), free(sp->wo), free(sp->wy);
-	free(sp->tmp), free(sp->ish), free(sp->vec), free(sp->pos);
+	free(sp->dzs), free(sp->term_loss), free(sp->par_ptr), free(sp->par), free(sp->par_cin);
+	for (int w = 0; sp->ws && w < sp->n_ws; w++)
+		free(sp->ws[w].tmp), free(sp->ws[w].ish), free(sp->ws[w].vec), free(sp->ws[w].pos);
+	free(sp->ws);
 	free(sp);
 }
 
@@ -247,11 +310,10 @@ static int build_sets(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 	}
 	if (grow(&sp->rdy, &sp->rdy_cap, (size_t)sp->s_ptr[T] * K, es, err) < 0)
 		return -1;
-	free(sp->pos);
-	sp->pos = cp_malloc(b->n, sizeof *sp->pos, err);
-	if (!sp->pos)
-		return -1;
-	/* scratch for the largest (samples x width) block */
+	/* each thread's scratch: positions, and the largest (samples x width) block */
+	for (int w = 0; w < sp->n_ws; w++)
+		if (grow((void **)&sp->ws[w].pos, &sp->ws[w].pos_cap, b->n, sizeof(int64_t), err) < 0)
+			return -1;
 	{
 		size_t need = 0;
 
@@ -264,8 +326,9 @@ static int build_sets(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 			if (nt * K > need)
 				need = nt * K;
 		}
-		if (grow(&sp->tmp, &sp->tmp_cap, need, es, err) < 0)
-			return -1;
+		for (int w = 0; w < sp->n_ws; w++)
+			if (grow(&sp->ws[w].tmp, &sp->ws[w].tmp_cap, need, es, err) < 0)
+				return -1;
 	}
 	return 0;
 }

@@ -31,7 +31,7 @@ static void FN(wild_type)(dcell_sparse *sp)
 {
 	const dcell *m = sp->m;
 	const REAL *P = sp->r->params, *Buf = sp->r->buffers;
-	REAL *wz = sp->wz, *wa = sp->wa, *wo = sp->wo, *wy = sp->wy, *ish = sp->ish;
+	REAL *wz = sp->wz, *wa = sp->wa, *wo = sp->wo, *wy = sp->wy, *ish = sp->ws[0].ish;
 	size_t K = (size_t)m->cfg.n_outputs;
 	double eps = m->cfg.bn_eps;
 
@@ -73,44 +73,41 @@ static void FN(wild_type)(dcell_sparse *sp)
 	sp->wt_version = sp->r->params_version;
 }
 
-static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train, double *loss,
-			      double *pred, cp_error *err)
+/* Label totals of the batch, then every term of each stratum (the terms of
+ * one stratum in parallel: each writes only its own rows and columns). */
+typedef struct {
+	dcell_sparse *sp;
+	const dcell_batch *b;
+	int train;
+	double *pred;
+	int32_t first;		/* the stratum's first term */
+} FN(term_job);
+
+static void FN(term_forward)(size_t item, int worker, void *ctx)
 {
+	FN(term_job) *job = ctx;
+	dcell_sparse *sp = job->sp;
+	const dcell_batch *b = job->b;
+	int train = job->train;
+	double *pred = job->pred;
+	int32_t t = job->first + (int32_t)item;
+	sparse_ws *ws = &sp->ws[worker];
 	const dcell *m = sp->m;
 	REAL *P = sp->r->params, *Buf = sp->r->buffers;
 	size_t K = (size_t)m->cfg.n_outputs, B = b->n;
 	REAL *zsh, *ash, *osh, *ysh;
-	REAL *xhsh = sp->xhsh, *mu = sp->mu, *is = sp->is, *ish = sp->ish, *tmp = sp->tmp;
+	REAL *xhsh = sp->xhsh, *mu = sp->mu, *is = sp->is, *ish = ws->ish, *tmp = ws->tmp;
 	REAL *rz = sp->rz, *ra = sp->ra, *rxh = sp->rxh, *rdo = sp->rdo, *rdy = sp->rdy;
 	REAL *dyun = sp->dyun;
 	double eps = m->cfg.bn_eps, mom = m->cfg.bn_momentum, total = 0;
 	REAL delta = m->cfg.gene_present ? (REAL)-1 : (REAL)1;
 
-	(void)err;
-	sp->flops = 0;
-	sp->pairs = 0;
 	if (train) {
 		zsh = sp->zsh, ash = sp->ash, osh = sp->osh, ysh = sp->ysh;
 	} else {
-		FN(wild_type)(sp);
 		zsh = sp->wz, ash = sp->wa, osh = sp->wo, ysh = sp->wy;
 	}
-	/* label totals of the batch */
-	for (size_t k = 0; k < K; k++) {
-		sp->tot_n[k] = sp->tot_s[k] = sp->tot_q[k] = 0;
-		if (!b->target)
-			continue;
-		for (size_t i = 0; i < B; i++) {
-			double y = b->target[i * K + k];
-
-			if (!isnan(y)) {
-				sp->tot_n[k]++;
-				sp->tot_s[k] += y;
-				sp->tot_q[k] += y * y;
-			}
-		}
-	}
-	for (int32_t t = 0; t < (int32_t)m->n_terms; t++) {
+	{
 		int32_t s = m->stratum[t];
 		int L = m->width[t], in = m->in_dim[t], ldw = in > 0 ? in : 1;
 		size_t col = TCOL(m, t), lc = (size_t)m->col_off[t];
@@ -125,13 +122,12 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 		REAL *Z = rz + sp->e_off[t], *A = ra + sp->e_off[t], *X = rxh + sp->e_off[t];
 		REAL *dO = rdo + sp->e_off[t];
 
-		sp->pairs += (double)nt;
 		/* 1. the shared pre-activation (training: this batch's; inference: wild type) */
 		if (train) {
 			FN(shared_input)(m, t, osh, ish);
 			memcpy(zsh + col, P + m->bias_off[s] + lc, (size_t)L * sizeof *zsh);
 			GEMV(CblasRowMajor, CblasNoTrans, L, in, 1, W, ldw, ish, 1, 1, zsh + col, 1);
-			sp->flops += 2.0 * L * in;
+			ws->flops += 2.0 * L * in;
 		}
 		/* 2. the affected samples' pre-activations */
 		if (nt > 0) {
@@ -144,14 +140,14 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 				if (nc > 0) {
 					GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nc, L, Lc, 1,
 					     rdo + sp->e_off[c], Lc, W + cin, in, 0, tmp, L);
-					positions(sp, c, t, sp->pos);
+					positions(sp, c, t, ws->pos);
 					for (int64_t i = 0; i < nc; i++) {
-						REAL *zr = Z + sp->pos[i] * L, *tr = tmp + i * L;
+						REAL *zr = Z + ws->pos[i] * L, *tr = tmp + i * L;
 
 						for (int j = 0; j < L; j++)
 							zr[j] += tr[j];
 					}
-					sp->flops += 2.0 * (double)nc * L * Lc;
+					ws->flops += 2.0 * (double)nc * L * Lc;
 				}
 				cin += Lc;
 			}
@@ -264,7 +260,7 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 			if (nt > 0) {
 				GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nt, (int)K, L, 1, dO, L, hw,
 				     (int)Ws, 0, tmp, (int)K);
-				sp->flops += 2.0 * (double)nt * L * (double)K;
+				ws->flops += 2.0 * (double)nt * L * (double)K;
 			}
 			for (size_t k = 0; k < K; k++) {
 				double y0 = ysh[(size_t)t * K + k], aff_n = 0, aff_s = 0, aff_q = 0, lk = 0;
@@ -305,165 +301,242 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 			}
 		}
 	}
+	sp->term_loss[t] = total;
+}
+
+static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train, double *loss,
+			      double *pred, cp_error *err)
+{
+	const dcell *m = sp->m;
+	size_t K = (size_t)m->cfg.n_outputs, B = b->n;
+	double total = 0;
+	FN(term_job) job = { sp, b, train, pred, 0 };
+
+	(void)err;
+	if (!train)
+		FN(wild_type)(sp);
+	/* label totals of the batch */
+	for (size_t k = 0; k < K; k++) {
+		sp->tot_n[k] = sp->tot_s[k] = sp->tot_q[k] = 0;
+		if (!b->target)
+			continue;
+		for (size_t i = 0; i < B; i++) {
+			double y = b->target[i * K + k];
+
+			if (!isnan(y)) {
+				sp->tot_n[k]++;
+				sp->tot_s[k] += y;
+				sp->tot_q[k] += y * y;
+			}
+		}
+	}
+	for (int w = 0; w < sp->n_ws; w++)
+		sp->ws[w].flops = 0;
+	for (size_t s = 0; s < m->n_strata; s++) {
+		job.first = (int32_t)m->stratum_ptr[s];
+		cp_parallel_for(sp->r->be, (size_t)(m->stratum_ptr[s + 1] - m->stratum_ptr[s]),
+				FN(term_forward), &job);
+	}
+	/* in term order, so the same with any number of threads */
+	for (size_t t = 0; t < m->n_terms; t++)
+		total += sp->term_loss[t];
+	sp->flops = 0;
+	for (int w = 0; w < sp->n_ws; w++)
+		sp->flops += sp->ws[w].flops;
+	sp->pairs = (double)sp->s_ptr[m->n_terms];
 	if (loss)
 		*loss = total;
 	return 0;
 }
 
-static int FN(sparse_backward)(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
+static void FN(term_backward)(size_t item, int worker, void *ctx)
 {
+	FN(term_job) *job = ctx;
+	dcell_sparse *sp = job->sp;
+	const dcell_batch *b = job->b;
+	int32_t t = job->first + (int32_t)item;
+	sparse_ws *ws = &sp->ws[worker];
 	const dcell *m = sp->m;
 	REAL *P = sp->r->params, *Gr = sp->r->grad;
 	size_t K = (size_t)m->cfg.n_outputs, B = b->n;
 	REAL *ash = sp->ash, *osh = sp->osh, *xhsh = sp->xhsh, *is = sp->is, *gun = sp->gun;
-	REAL *ish = sp->ish, *tmp = sp->tmp, *vec = sp->vec, *dyun = sp->dyun;
+	REAL *ish = ws->ish, *tmp = ws->tmp, *vec = sp->dzs, *vt = ws->vec, *dyun = sp->dyun;
 	REAL *ra = sp->ra, *rxh = sp->rxh, *rdo = sp->rdo, *rg = sp->rg, *rdy = sp->rdy;
 	REAL delta = m->cfg.gene_present ? (REAL)-1 : (REAL)1;
+	int32_t s = m->stratum[t];
+	int L = m->width[t], in = m->in_dim[t];
+	size_t col = TCOL(m, t), lc = (size_t)m->col_off[t], Ws = (size_t)m->stratum_width[s];
+	const REAL *gam = P + m->gamma_off[s] + lc;
+	const REAL *hw = P + m->head_w_off[s] + lc;
+	REAL *dW = Gr + m->w_off[t], *db = Gr + m->bias_off[s] + lc;
+	REAL *dgam = Gr + m->gamma_off[s] + lc, *dbet = Gr + m->beta_off[s] + lc;
+	REAL *dhw = Gr + m->head_w_off[s] + lc;
+	REAL *dhb = Gr + m->head_b_off[s] + (size_t)(t - m->stratum_ptr[s]) * K;
+	int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], cin = 0;
+	const int32_t *rows = sp->s_idx + sp->s_ptr[t];
+	REAL *A = ra + sp->e_off[t], *X = rxh + sp->e_off[t], *dO = rdo + sp->e_off[t];
+	REAL *G = rg + sp->e_off[t], *g0 = gun + col;
+	REAL *Y = rdy + (size_t)sp->s_ptr[t] * K;
+	double scale = head_scale(m, t);
 
-	(void)err;
-	memset(gun, 0, (size_t)m->total_width * sizeof *gun);
-	memset(rg, 0, (size_t)sp->e_off[m->n_terms] * sizeof *rg);
-	for (int32_t t = (int32_t)m->n_terms - 1; t >= 0; t--) {
-		int32_t s = m->stratum[t];
-		int L = m->width[t], in = m->in_dim[t];
-		size_t col = TCOL(m, t), lc = (size_t)m->col_off[t], Ws = (size_t)m->stratum_width[s];
-		const REAL *W = P + m->w_off[t], *gam = P + m->gamma_off[s] + lc;
-		const REAL *hw = P + m->head_w_off[s] + lc;
-		REAL *dW = Gr + m->w_off[t], *db = Gr + m->bias_off[s] + lc;
-		REAL *dgam = Gr + m->gamma_off[s] + lc, *dbet = Gr + m->beta_off[s] + lc;
-		REAL *dhw = Gr + m->head_w_off[s] + lc;
-		REAL *dhb = Gr + m->head_b_off[s] + (size_t)(t - m->stratum_ptr[s]) * K;
-		int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], cin = 0;
-		const int32_t *rows = sp->s_idx + sp->s_ptr[t];
-		REAL *A = ra + sp->e_off[t], *X = rxh + sp->e_off[t], *dO = rdo + sp->e_off[t];
-		REAL *G = rg + sp->e_off[t], *g0 = gun + col;
-		REAL *Y = rdy + (size_t)sp->s_ptr[t] * K;
-		double scale = head_scale(m, t);
+	vec += col;
+	/* 0. the gradient at t's output, from its parents (all in higher strata,
+	 * done): their dZ rows times the block of their weights t feeds */
+	memset(g0, 0, (size_t)L * sizeof *g0);
+	memset(G, 0, (size_t)(nt * L) * sizeof *G);
+	for (int64_t k = sp->par_ptr[t]; k < sp->par_ptr[t + 1]; k++) {
+		int32_t p = sp->par[k];
+		int Lp = m->width[p], inp = m->in_dim[p];
+		const REAL *Wp = P + m->w_off[p] + sp->par_cin[k], *Gp = rg + sp->e_off[p];
+		const REAL *vp = (const REAL *)sp->dzs + TCOL(m, p);
 
-		/* 1. the head: turn the stored predictions into gradients, then
-		 * propagate them to the term's output */
-		for (size_t k = 0; k < K; k++) {
-			double nk = sp->tot_n[k], dsum = dyun[(size_t)t * K + k];
-
-			for (int64_t r = 0; r < nt; r++) {
-				double target = b->target[(size_t)rows[r] * K + k];
-				double g = (isnan(target) || nk == 0)
-						   ? 0.0 : 2 * scale * ((double)Y[(size_t)r * K + k] - target) / nk;
-
-				Y[(size_t)r * K + k] = (REAL)g;
-				dsum += g;
-			}
-			dhb[k] = (REAL)dsum;
-			for (int j = 0; j < L; j++) {
-				dhw[k * Ws + (size_t)j] = (REAL)(dsum * osh[col + (size_t)j]);
-				g0[j] += dyun[(size_t)t * K + k] * hw[k * Ws + (size_t)j];
-			}
-		}
 		if (nt > 0) {
-			GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, L, (int)nt, 1, Y, (int)K, dO, L, 1,
-			     dhw, (int)Ws);
-			GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nt, L, (int)K, 1, Y, (int)K, hw,
-			     (int)Ws, 1, G, L);
-		}
-		/* 2. normalisation and activation backward: G rows become dZ rows,
-		 * g0 (the unaffected samples' sum) becomes their dZ sum */
-		for (int j = 0; j < L; j++) {
-			size_t cj = col + (size_t)j;
-			double sum_g, sum_gx, k, gu, un = (double)(B - (size_t)nt);
-
-			if (m->cfg.bn_before_tanh) {
-				/* O = tanh(u): to u first */
-				gu = (double)g0[j] * (1.0 - (double)osh[cj] * osh[cj]);
-				for (int64_t r = 0; r < nt; r++) {
-					size_t e = (size_t)(r * L + j);
-
-					G[e] = (REAL)((double)G[e] * (1.0 - (double)A[e] * A[e]));
-				}
-			} else {
-				gu = g0[j];
-			}
-			sum_g = gu;
-			sum_gx = (double)xhsh[cj] * gu;
-			for (int64_t r = 0; r < nt; r++) {
-				size_t e = (size_t)(r * L + j);
-
-				sum_g += G[e];
-				sum_gx += (double)G[e] * X[e];
-			}
-			dgam[j] = (REAL)sum_gx;
-			dbet[j] = (REAL)sum_g;
-			k = (double)gam[j] * is[cj] / (double)B;
-			{
-				double d_un = k * ((double)B * gu - un * (sum_g + xhsh[cj] * sum_gx));
-
-				if (!m->cfg.bn_before_tanh)
-					d_un *= 1.0 - (double)ash[cj] * ash[cj];
-				vec[j] = (REAL)d_un;
-			}
-			for (int64_t r = 0; r < nt; r++) {
-				size_t e = (size_t)(r * L + j);
-				double d = k * ((double)B * G[e] - sum_g - X[e] * sum_gx);
-
-				if (!m->cfg.bn_before_tanh)
-					d *= 1.0 - (double)A[e] * A[e];
-				G[e] = (REAL)d;
-			}
-		}
-		/* vec: the total dZ over the batch */
-		for (int64_t r = 0; r < nt; r++)
-			for (int j = 0; j < L; j++)
-				vec[j] += G[r * L + j];
-		for (int j = 0; j < L; j++)
-			db[j] = vec[j];
-		/* 3. weights: the shared rank-1 part, then the affected corrections;
-		 * and the children's gradients */
-		FN(shared_input)(m, t, osh, ish);
-		for (int i = 0; i < L; i++) {
-			REAL *row = dW + (size_t)i * (size_t)in, vi = vec[i];
-
-			for (int j = 0; j < in; j++)
-				row[j] = vi * ish[j];
-		}
-		sp->flops += (double)L * in;
-		for (int64_t kk = m->child_ptr[t]; kk < m->child_ptr[t + 1]; kk++) {
-			int32_t c = m->child[kk];
-			int Lc = m->width[c];
-			int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
-			size_t ccol = TCOL(m, c);
-
-			if (nc > 0) {
-				positions(sp, c, t, sp->pos);
-				for (int64_t i = 0; i < nc; i++)
-					memcpy(tmp + i * L, G + sp->pos[i] * L, (size_t)L * sizeof *tmp);
-				GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, L, Lc, (int)nc, 1, tmp, L,
-				     rdo + sp->e_off[c], Lc, 1, dW + cin, in);
-				GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nc, Lc, L, 1, tmp, L,
-				     W + cin, in, 1, rg + sp->e_off[c], Lc);
-				/* the child's unaffected samples: the total minus its affected rows */
-				for (int64_t i = 0; i < nc; i++)
-					for (int j = 0; j < L; j++)
-						tmp[j] = (i == 0 ? vec[j] : tmp[j]) - G[sp->pos[i] * L + j];
-				GEMV(CblasRowMajor, CblasTrans, L, Lc, 1, W + cin, in, tmp, 1, 1, gun + ccol, 1);
-				sp->flops += 4.0 * (double)nc * L * Lc + 2.0 * L * Lc;
-			} else {
-				GEMV(CblasRowMajor, CblasTrans, L, Lc, 1, W + cin, in, vec, 1, 1, gun + ccol, 1);
-				sp->flops += 2.0 * L * Lc;
-			}
-			cin += Lc;
-		}
-		for (int64_t r = 0; r < nt; r++) {
-			int32_t i = rows[r];
-
-			for (int64_t k = b->gene_ptr[i]; k < b->gene_ptr[i + 1]; k++) {
-				int64_t q = gene_column(m, t, b->gene[k], cin);
-
-				if (q < 0)
-					continue;
-				for (int j = 0; j < L; j++)
-					dW[(size_t)j * (size_t)in + (size_t)q] += delta * G[r * L + j];
-			}
+			positions(sp, t, p, ws->pos);
+			for (int64_t i = 0; i < nt; i++)
+				memcpy(tmp + i * Lp, Gp + ws->pos[i] * Lp, (size_t)Lp * sizeof *tmp);
+			GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nt, L, Lp, 1, tmp, Lp, Wp, inp, 1,
+			     G, L);
+			/* t's unaffected samples: the parent's total minus t's affected rows */
+			memcpy(vt, vp, (size_t)Lp * sizeof *vt);
+			for (int64_t i = 0; i < nt; i++)
+				for (int j = 0; j < Lp; j++)
+					vt[j] -= tmp[i * Lp + j];
+			GEMV(CblasRowMajor, CblasTrans, Lp, L, 1, Wp, inp, vt, 1, 1, g0, 1);
+			ws->flops += 2.0 * (double)nt * Lp * L + 2.0 * Lp * L;
+		} else {
+			GEMV(CblasRowMajor, CblasTrans, Lp, L, 1, Wp, inp, vp, 1, 1, g0, 1);
+			ws->flops += 2.0 * Lp * L;
 		}
 	}
+	/* 1. the head: turn the stored predictions into gradients, then
+	 * propagate them to the term's output */
+	for (size_t k = 0; k < K; k++) {
+		double nk = sp->tot_n[k], dsum = dyun[(size_t)t * K + k];
+
+		for (int64_t r = 0; r < nt; r++) {
+			double target = b->target[(size_t)rows[r] * K + k];
+			double g = (isnan(target) || nk == 0)
+					   ? 0.0 : 2 * scale * ((double)Y[(size_t)r * K + k] - target) / nk;
+
+			Y[(size_t)r * K + k] = (REAL)g;
+			dsum += g;
+		}
+		dhb[k] = (REAL)dsum;
+		for (int j = 0; j < L; j++) {
+			dhw[k * Ws + (size_t)j] = (REAL)(dsum * osh[col + (size_t)j]);
+			g0[j] += dyun[(size_t)t * K + k] * hw[k * Ws + (size_t)j];
+		}
+	}
+	if (nt > 0) {
+		GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, L, (int)nt, 1, Y, (int)K, dO, L, 1,
+		     dhw, (int)Ws);
+		GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nt, L, (int)K, 1, Y, (int)K, hw,
+		     (int)Ws, 1, G, L);
+	}
+	/* 2. normalisation and activation backward: G rows become dZ rows,
+	 * g0 (the unaffected samples' sum) becomes their dZ sum */
+	for (int j = 0; j < L; j++) {
+		size_t cj = col + (size_t)j;
+		double sum_g, sum_gx, k, gu, un = (double)(B - (size_t)nt);
+
+		if (m->cfg.bn_before_tanh) {
+			/* O = tanh(u): to u first */
+			gu = (double)g0[j] * (1.0 - (double)osh[cj] * osh[cj]);
+			for (int64_t r = 0; r < nt; r++) {
+				size_t e = (size_t)(r * L + j);
+
+				G[e] = (REAL)((double)G[e] * (1.0 - (double)A[e] * A[e]));
+			}
+		} else {
+			gu = g0[j];
+		}
+		sum_g = gu;
+		sum_gx = (double)xhsh[cj] * gu;
+		for (int64_t r = 0; r < nt; r++) {
+			size_t e = (size_t)(r * L + j);
+
+			sum_g += G[e];
+			sum_gx += (double)G[e] * X[e];
+		}
+		dgam[j] = (REAL)sum_gx;
+		dbet[j] = (REAL)sum_g;
+		k = (double)gam[j] * is[cj] / (double)B;
+		{
+			double d_un = k * ((double)B * gu - un * (sum_g + xhsh[cj] * sum_gx));
+
+			if (!m->cfg.bn_before_tanh)
+				d_un *= 1.0 - (double)ash[cj] * ash[cj];
+			vec[j] = (REAL)d_un;
+		}
+		for (int64_t r = 0; r < nt; r++) {
+			size_t e = (size_t)(r * L + j);
+			double d = k * ((double)B * G[e] - sum_g - X[e] * sum_gx);
+
+			if (!m->cfg.bn_before_tanh)
+				d *= 1.0 - (double)A[e] * A[e];
+			G[e] = (REAL)d;
+		}
+	}
+	/* vec: the total dZ over the batch (kept for the children's pull) */
+	for (int64_t r = 0; r < nt; r++)
+		for (int j = 0; j < L; j++)
+			vec[j] += G[r * L + j];
+	for (int j = 0; j < L; j++)
+		db[j] = vec[j];
+	/* 3. weights: the shared rank-1 part, then the affected corrections */
+	FN(shared_input)(m, t, osh, ish);
+	for (int i = 0; i < L; i++) {
+		REAL *row = dW + (size_t)i * (size_t)in, vi = vec[i];
+
+		for (int j = 0; j < in; j++)
+			row[j] = vi * ish[j];
+	}
+	ws->flops += (double)L * in;
+	for (int64_t kk = m->child_ptr[t]; kk < m->child_ptr[t + 1]; kk++) {
+		int32_t c = m->child[kk];
+		int Lc = m->width[c];
+		int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
+
+		if (nc > 0) {
+			positions(sp, c, t, ws->pos);
+			for (int64_t i = 0; i < nc; i++)
+				memcpy(tmp + i * L, G + ws->pos[i] * L, (size_t)L * sizeof *tmp);
+			GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, L, Lc, (int)nc, 1, tmp, L,
+			     rdo + sp->e_off[c], Lc, 1, dW + cin, in);
+			ws->flops += 2.0 * (double)nc * L * Lc;
+		}
+		cin += Lc;
+	}
+	for (int64_t r = 0; r < nt; r++) {
+		int32_t i = rows[r];
+
+		for (int64_t k = b->gene_ptr[i]; k < b->gene_ptr[i + 1]; k++) {
+			int64_t q = gene_column(m, t, b->gene[k], cin);
+
+			if (q < 0)
+				continue;
+			for (int j = 0; j < L; j++)
+				dW[(size_t)j * (size_t)in + (size_t)q] += delta * G[r * L + j];
+		}
+	}
+}
+
+static int FN(sparse_backward)(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
+{
+	const dcell *m = sp->m;
+	FN(term_job) job = { sp, b, 1, NULL, 0 };
+
+	(void)err;
+	for (int w = 0; w < sp->n_ws; w++)
+		sp->ws[w].flops = 0;
+	for (size_t s = m->n_strata; s-- > 0;) {
+		job.first = (int32_t)m->stratum_ptr[s];
+		cp_parallel_for(sp->r->be, (size_t)(m->stratum_ptr[s + 1] - m->stratum_ptr[s]),
+				FN(term_backward), &job);
+	}
+	sp->flops = 0;
+	for (int w = 0; w < sp->n_ws; w++)
+		sp->flops += sp->ws[w].flops;
 	return 0;
 }
 

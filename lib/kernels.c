@@ -201,12 +201,13 @@ int cp_scale(cp_backend *be, cp_precision prec, size_t n, void *x, double alpha,
 	return be->ops->scale(be, prec, n, x, alpha, err);
 }
 
-int cp_adamw(cp_backend *be, cp_precision prec, size_t n, void *p, const void *g, void *m, void *v,
-	     double lr, double beta1, double beta2, double eps, double wd, long t, cp_error *err)
+int cp_adamw(cp_backend *be, cp_precision prec, size_t n, void *p, const void *g, double gscale,
+	     void *m, void *v, double lr, double beta1, double beta2, double eps, double wd, long t,
+	     cp_error *err)
 {
 	if (t < 1)
 		return cp_error_set(err, "adamw: step %ld, counting starts at 1", t);
-	return be->ops->adamw(be, prec, n, p, g, m, v, lr, beta1, beta2, eps, wd, t, err);
+	return be->ops->adamw(be, prec, n, p, g, gscale, m, v, lr, beta1, beta2, eps, wd, t, err);
 }
 
 cp_backend *cp_backend_cuda(int device, cp_error *err)
@@ -242,6 +243,7 @@ cp_backend *cp_backend_open(const char *name, cp_error *err)
 
 typedef struct cpu_state {
 	int threads;
+	int blas_threads;	/* OpenBLAS's own count, restored after cp_parallel_for */
 } cpu_state;
 
 typedef struct {
@@ -286,6 +288,74 @@ static void parallel_chunks(cp_backend *be, size_t n, void (*fn)(size_t, size_t,
 	chunk_worker(&job);
 	for (int i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
+}
+
+int cp_backend_threads(const cp_backend *be)
+{
+	const cpu_state *st = be->ops->is_host ? be->impl : NULL;
+
+	return st ? st->threads : 1;
+}
+
+typedef struct {
+	void (*fn)(size_t item, int worker, void *ctx);
+	void *ctx;
+	size_t n, next;
+	pthread_mutex_t lock;
+} item_job;
+
+typedef struct {
+	item_job *job;
+	int worker;
+} item_worker_arg;
+
+static void *item_worker(void *arg)
+{
+	item_worker_arg *a = arg;
+	item_job *job = a->job;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&job->lock);
+		i = job->next++;
+		pthread_mutex_unlock(&job->lock);
+		if (i >= job->n)
+			return NULL;
+		job->fn(i, a->worker, job->ctx);
+	}
+}
+
+void cp_parallel_for(cp_backend *be, size_t n, void (*fn)(size_t item, int worker, void *ctx),
+		     void *ctx)
+{
+	cpu_state *st = be->ops->is_host ? be->impl : NULL;
+	int threads = st ? st->threads : 1;
+	item_job job = { fn, ctx, n, 0, PTHREAD_MUTEX_INITIALIZER };
+	item_worker_arg args[16];
+	pthread_t tid[16];
+	int started = 0;
+
+	if (threads > 16)
+		threads = 16;
+	if ((size_t)threads > n)
+		threads = (int)n;
+	if (threads <= 1) {
+		for (size_t i = 0; i < n; i++)
+			fn(i, 0, ctx);
+		return;
+	}
+	openblas_set_num_threads(1);
+	for (int w = 1; w < threads; w++) {
+		args[w] = (item_worker_arg){ &job, w };
+		if (pthread_create(&tid[started], NULL, item_worker, &args[w]) == 0)
+			started++;
+	}
+	args[0] = (item_worker_arg){ &job, 0 };
+	item_worker(&args[0]);
+	for (int i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	openblas_set_num_threads(st->blas_threads);
 }
 
 static void cpu_destroy(cp_backend *be)
@@ -589,7 +659,7 @@ typedef struct {
 	cp_precision prec;
 	void *p, *m, *v;
 	const void *g;
-	double lr, beta1, beta2, eps, wd;
+	double gscale, lr, beta1, beta2, eps, wd;
 	long t;
 } adamw_job;
 
@@ -599,18 +669,18 @@ static void adamw_chunk(size_t lo, size_t hi, size_t c, void *ctx)
 
 	(void)c;
 	if (j->prec == CP_F64)
-		adamw_f64(hi - lo, (double *)j->p + lo, (const double *)j->g + lo, (double *)j->m + lo,
-			  (double *)j->v + lo, j->lr, j->beta1, j->beta2, j->eps, j->wd, j->t);
+		adamw_f64(hi - lo, (double *)j->p + lo, (const double *)j->g + lo, j->gscale,
+			  (double *)j->m + lo, (double *)j->v + lo, j->lr, j->beta1, j->beta2, j->eps, j->wd, j->t);
 	else
-		adamw_f32(hi - lo, (float *)j->p + lo, (const float *)j->g + lo, (float *)j->m + lo,
-			  (float *)j->v + lo, j->lr, j->beta1, j->beta2, j->eps, j->wd, j->t);
+		adamw_f32(hi - lo, (float *)j->p + lo, (const float *)j->g + lo, j->gscale,
+			  (float *)j->m + lo, (float *)j->v + lo, j->lr, j->beta1, j->beta2, j->eps, j->wd, j->t);
 }
 
-static int cpu_adamw(cp_backend *be, cp_precision prec, size_t n, void *p, const void *g, void *m,
-		     void *v, double lr, double beta1, double beta2, double eps, double wd, long t,
-		     cp_error *err)
+static int cpu_adamw(cp_backend *be, cp_precision prec, size_t n, void *p, const void *g,
+		     double gscale, void *m, void *v, double lr, double beta1, double beta2, double eps,
+		     double wd, long t, cp_error *err)
 {
-	adamw_job j = { prec, p, m, v, g, lr, beta1, beta2, eps, wd, t };
+	adamw_job j = { prec, p, m, v, g, gscale, lr, beta1, beta2, eps, wd, t };
 
 	(void)err;
 	parallel_chunks(be, n, adamw_chunk, &j);
@@ -663,5 +733,6 @@ cp_backend *cp_backend_cpu(int threads, cp_error *err)
 	st->threads = threads > 0 ? threads : online > 0 ? (int)online : 1;
 	if (threads > 0)
 		openblas_set_num_threads(threads);
+	st->blas_threads = openblas_get_num_threads();
 	return be;
 }

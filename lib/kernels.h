@@ -41,6 +41,13 @@ void cp_backend_free(cp_backend *be);
 const char *cp_backend_name(const cp_backend *be);
 /* 1 when buffers live in host memory (pointers can be read directly). */
 int cp_backend_is_host(const cp_backend *be);
+/* The CPU backend's worker threads (1 for other backends). */
+int cp_backend_threads(const cp_backend *be);
+/* fn(item, worker, ctx) for every item in [0, n), handed out in order to
+ * up to the backend's threads (worker numbers 0 .. threads-1).  While more
+ * than one thread runs, OpenBLAS runs single-threaded inside them. */
+void cp_parallel_for(cp_backend *be, size_t n, void (*fn)(size_t item, int worker, void *ctx),
+		     void *ctx);
 
 /* Backend memory. */
 void *cp_buffer_alloc(cp_backend *be, size_t bytes, cp_error *err);
@@ -158,9 +165,11 @@ int cp_sum_squares(cp_backend *be, cp_precision prec, size_t n, const void *x, d
 /* x *= alpha. */
 int cp_scale(cp_backend *be, cp_precision prec, size_t n, void *x, double alpha, cp_error *err);
 /* AdamW step over n parameters with bias correction for step t >= 1 and
- * decoupled weight decay wd: p -= lr * (mhat / (sqrt(vhat) + eps) + wd * p). */
-int cp_adamw(cp_backend *be, cp_precision prec, size_t n, void *p, const void *g, void *m, void *v,
-	     double lr, double beta1, double beta2, double eps, double wd, long t, cp_error *err);
+ * decoupled weight decay wd: p -= lr * (mhat / (sqrt(vhat) + eps) + wd * p),
+ * on the gradient gscale * g (gradient clipping without a separate pass). */
+int cp_adamw(cp_backend *be, cp_precision prec, size_t n, void *p, const void *g, double gscale,
+	     void *m, void *v, double lr, double beta1, double beta2, double eps, double wd, long t,
+	     cp_error *err);
 
 #ifdef __cplusplus
 }

@@ -228,6 +228,8 @@ static double FN(sum_squares)(size_t n, const REAL *x)
 {
 	double s = 0;
 
+	/* a vector of partial sums: the order is fixed by the build, so repeatable */
+#pragma omp simd reduction(+ : s)
 	for (size_t i = 0; i < n; i++)
 		s += (double)x[i] * x[i];
 	return s;
@@ -235,19 +237,22 @@ static double FN(sum_squares)(size_t n, const REAL *x)
 
 static void FN(scale)(size_t n, REAL *x, double alpha)
 {
+#pragma omp simd
 	for (size_t i = 0; i < n; i++)
 		x[i] = (REAL)(x[i] * alpha);
 }
 
-static void FN(adamw)(size_t n, REAL *p, const REAL *g, REAL *m, REAL *v, double lr, double beta1,
-		      double beta2, double eps, double wd, long t)
+static void FN(adamw)(size_t n, REAL *p, const REAL *g, double gscale, REAL *m, REAL *v, double lr,
+		      double beta1, double beta2, double eps, double wd, long t)
 {
 	/* in the working precision, so the loop vectorises */
-	const REAL b1 = (REAL)beta1, b2 = (REAL)beta2, a1 = (REAL)(1.0 - beta1), a2 = (REAL)(1.0 - beta2);
+	const REAL b1 = (REAL)beta1, b2 = (REAL)beta2;
+	const REAL a1 = (REAL)((1.0 - beta1) * gscale), a2 = (REAL)((1.0 - beta2) * gscale * gscale);
 	const REAL ic1 = (REAL)(1.0 / (1.0 - pow(beta1, (double)t)));
 	const REAL ic2 = (REAL)(1.0 / (1.0 - pow(beta2, (double)t)));
 	const REAL step = (REAL)lr, decay = (REAL)(lr * wd), e = (REAL)eps;
 
+#pragma omp simd
 	for (size_t i = 0; i < n; i++) {
 		REAL mi = b1 * m[i] + a1 * g[i];
 		REAL vi = b2 * v[i] + a2 * g[i] * g[i];

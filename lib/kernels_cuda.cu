@@ -462,15 +462,16 @@ template <typename T> __global__ void scale_kernel(size_t n, T *x, double alpha)
 }
 
 template <typename T>
-__global__ void adamw_kernel(size_t n, T *p, const T *g, T *m, T *v, double lr, double beta1,
-			     double beta2, double eps, double wd, double c1, double c2)
+__global__ void adamw_kernel(size_t n, T *p, const T *g, double gscale, T *m, T *v, double lr,
+			     double beta1, double beta2, double eps, double wd, double c1, double c2)
 {
 	size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
 
 	if (i >= n)
 		return;
-	double mi = beta1 * m[i] + (1.0 - beta1) * g[i];
-	double vi = beta2 * v[i] + (1.0 - beta2) * (double)g[i] * g[i];
+	double gi = gscale * (double)g[i];
+	double mi = beta1 * m[i] + (1.0 - beta1) * gi;
+	double vi = beta2 * v[i] + (1.0 - beta2) * gi * gi;
 
 	m[i] = (T)mi;
 	v[i] = (T)vi;
@@ -810,9 +811,9 @@ static int cuda_scale(cp_backend *be, cp_precision prec, size_t n, void *x, doub
 	return launched(err, "scale");
 }
 
-static int cuda_adamw(cp_backend *be, cp_precision prec, size_t n, void *p, const void *g, void *m,
-		      void *v, double lr, double beta1, double beta2, double eps, double wd, long t,
-		      cp_error *err)
+static int cuda_adamw(cp_backend *be, cp_precision prec, size_t n, void *p, const void *g,
+		      double gscale, void *m, void *v, double lr, double beta1, double beta2, double eps,
+		      double wd, long t, cp_error *err)
 {
 	double c1 = 1.0 - pow(beta1, (double)t), c2 = 1.0 - pow(beta2, (double)t);
 
@@ -820,12 +821,12 @@ static int cuda_adamw(cp_backend *be, cp_precision prec, size_t n, void *p, cons
 		return 0;
 	if (prec == CP_F64)
 		adamw_kernel<double><<<grid(n), 256, 0, state(be)->stream>>>(
-			n, (double *)p, (const double *)g, (double *)m, (double *)v, lr, beta1, beta2,
-			eps, wd, c1, c2);
+			n, (double *)p, (const double *)g, gscale, (double *)m, (double *)v, lr, beta1,
+			beta2, eps, wd, c1, c2);
 	else
 		adamw_kernel<float><<<grid(n), 256, 0, state(be)->stream>>>(
-			n, (float *)p, (const float *)g, (float *)m, (float *)v, lr, beta1, beta2, eps,
-			wd, c1, c2);
+			n, (float *)p, (const float *)g, gscale, (float *)m, (float *)v, lr, beta1, beta2,
+			eps, wd, c1, c2);
 	return launched(err, "adamw");
 }
 

@@ -65,8 +65,8 @@ typedef struct cp_backend_ops {
 			   cp_error *err);
 	int (*scale)(cp_backend *be, cp_precision prec, size_t n, void *x, double alpha,
 		     cp_error *err);
-	int (*adamw)(cp_backend *be, cp_precision prec, size_t n, void *p, const void *g, void *m,
-		     void *v, double lr, double beta1, double beta2, double eps, double wd, long t,
+	int (*adamw)(cp_backend *be, cp_precision prec, size_t n, void *p, const void *g,
+		     double gscale, void *m, void *v, double lr, double beta1, double beta2, double eps, double wd, long t,
 		     cp_error *err);
 } cp_backend_ops;
 

@@ -492,6 +492,60 @@ static void test_training_steps(void **state)
 	cp_backend_free(be);
 }
 
+/* The sparse path with 1 and with 3 threads (terms of a stratum in
+ * parallel): the same loss, predictions and gradients, and so the same
+ * parameters after a few AdamW steps. */
+static void test_sparse_threads(void **state)
+{
+	test_dag td;
+	dcell_config cfg;
+	cp_error err;
+	double *grad[2], *params[2], loss[2], pred[2][64];
+	size_t np = 0;
+
+	(void)state;
+	dcell_config_default(&cfg);
+	random_dag(&td, 120, 90, 31);
+	for (int run = 0; run < 2; run++) {
+		cp_backend *be = cp_backend_cpu(run == 0 ? 1 : 3, &err);
+		dcell m;
+		dcell_run *r;
+		dcell_sparse *sp;
+		test_batch tb;
+
+		rng = 77;
+		assert_int_equal(cp_backend_threads(be), run == 0 ? 1 : 3);
+		assert_int_equal(dcell_init(&m, &td.dag, &cfg, CP_F64, 5, &err), 0);
+		randomise(&m, 0.4);
+		r = dcell_run_new(&m, be, 64, &err);
+		sp = dcell_sparse_new(r, &err);
+		assert_non_null(sp);
+		random_batch(&tb, 64, 120, 1, 4);
+		for (long step = 1; step <= 3; step++) {
+			assert_int_equal(dcell_sparse_forward(sp, &tb.b, 1, &loss[run], pred[run], &err), 0);
+			assert_int_equal(dcell_sparse_backward(sp, &tb.b, &err), 0);
+			if (step < 3)
+				assert_int_equal(dcell_adamw_step(r, step, 0.01, 0.01, 1.0, NULL, &err), 0);
+		}
+		np = m.n_params;
+		grad[run] = malloc(np * 8);
+		params[run] = malloc(np * 8);
+		memcpy(grad[run], dcell_run_grad(r, &err), np * 8);
+		memcpy(params[run], m.params, np * 8);
+		dcell_sparse_free(sp);
+		dcell_run_free(r);
+		dcell_free(&m);
+		cp_backend_free(be);
+	}
+	assert_true(loss[0] == loss[1]);
+	assert_memory_equal(pred[0], pred[1], sizeof pred[0]);
+	compare_arrays("gradients, 1 vs 3 threads", grad[0], grad[1], np, 1e-12);
+	compare_arrays("parameters, 1 vs 3 threads", params[0], params[1], np, 1e-12);
+	for (int run = 0; run < 2; run++)
+		free(grad[run]), free(params[run]);
+	go_dag_free(&td.dag);
+}
+
 static void test_model_record(void **state)
 {
 	test_dag td;
@@ -535,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_sparse_equals_dense_options),
 		cmocka_unit_test(test_gradient_check),
 		cmocka_unit_test(test_training_steps),
+		cmocka_unit_test(test_sparse_threads),
 		cmocka_unit_test(test_model_record),
 	};
 

@@ -236,11 +236,27 @@ static void test_adamw_and_reductions(void **state)
 	double r[2] = { 1, 1 }, val[2] = { 3, 5 };
 
 	(void)state;
-	assert_int_equal(cp_adamw(be, CP_F64, 2, p, g, m, v, 0.1, 0.9, 0.999, 1e-8, 0.01, 1, &err), 0);
+	assert_int_equal(cp_adamw(be, CP_F64, 2, p, g, 1.0, m, v, 0.1, 0.9, 0.999, 1e-8, 0.01, 1, &err), 0);
 	/* first step: mhat = g, vhat = g^2, so the step is lr * sign(g) (+ decay) */
 	assert_true(fabs(p[0] - (1.0 - 0.1 * (0.5 / (0.5 + 1e-8) + 0.01))) < 1e-12);
 	assert_true(fabs(p[1] - (-2.0 - 0.1 * 0.01 * -2.0)) < 1e-12);
-	assert_int_equal(cp_adamw(be, CP_F64, 2, p, g, m, v, 0.1, 0.9, 0.999, 1e-8, 0, 0, &err), -1);
+	assert_int_equal(cp_adamw(be, CP_F64, 2, p, g, 1.0, m, v, 0.1, 0.9, 0.999, 1e-8, 0, 0, &err), -1);
+	/* the gradient scale is the same as scaling the gradient first */
+	{
+		double p1[3] = { 1, 2, 3 }, p2[3] = { 1, 2, 3 }, m1[3] = { 0.1, 0, -0.2 }, m2[3] = { 0.1, 0, -0.2 };
+		double v1[3] = { 0.01, 0.02, 0.03 }, v2[3] = { 0.01, 0.02, 0.03 };
+		double g1[3] = { 0.4, -1.0, 2.0 }, g2[3] = { 0.1, -0.25, 0.5 };
+
+		assert_int_equal(cp_adamw(be, CP_F64, 3, p1, g1, 0.25, m1, v1, 0.1, 0.9, 0.999, 1e-8, 0.01, 3,
+					  &err), 0);
+		assert_int_equal(cp_adamw(be, CP_F64, 3, p2, g2, 1.0, m2, v2, 0.1, 0.9, 0.999, 1e-8, 0.01, 3,
+					  &err), 0);
+		for (int i = 0; i < 3; i++) {
+			assert_true(fabs(p1[i] - p2[i]) < 1e-14);
+			assert_true(fabs(m1[i] - m2[i]) < 1e-15 && fabs(v1[i] - v2[i]) < 1e-15);
+		}
+		assert_true(p1[0] != 1 && p1[2] != 3);
+	}
 	assert_int_equal(cp_sum_squares(be, CP_F64, 2, val, &s, &err), 0);
 	assert_true(s == 34);
 	assert_int_equal(cp_scale(be, CP_F64, 2, val, 0.5, &err), 0);
