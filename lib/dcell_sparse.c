@@ -51,6 +51,7 @@ struct dcell_sparse {
 	const dcell *m;
 	sparse_ws *ws;
 	int n_ws;
+	int32_t first;		/* the stratum the wild type is computing */
 	/* parents: term t feeds par[k] at input column par_cin[k], k in [par_ptr[t], par_ptr[t+1]) */
 	int64_t *par_ptr, *par_cin;
 	int32_t *par;

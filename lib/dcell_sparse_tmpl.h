@@ -24,51 +24,62 @@ static void FN(shared_input)(const dcell *m, int32_t t, const REAL *osh, REAL *i
 		ish[off++] = gene_state;
 }
 
-/* The wild type through the whole network in inference mode: every term's
- * pre-activation, activation, output and head outputs, cached until the
- * parameters change. */
+/* The wild type of one term in inference mode: its pre-activation,
+ * activation, output and head outputs (its children's are done). */
+static void FN(wild_type_term)(size_t item, int worker, void *ctx)
+{
+	dcell_sparse *sp = ctx;
+	const dcell *m = sp->m;
+	const REAL *P = sp->r->params, *Buf = sp->r->buffers;
+	REAL *wz = sp->wz, *wa = sp->wa, *wo = sp->wo, *wy = sp->wy, *ish = sp->ws[worker].ish;
+	size_t K = (size_t)m->cfg.n_outputs;
+	double eps = m->cfg.bn_eps;
+	int32_t t = sp->first + (int32_t)item;
+	int32_t s = m->stratum[t];
+	int L = m->width[t], in = m->in_dim[t], ldw = in > 0 ? in : 1;
+	size_t col = TCOL(m, t), lc = (size_t)m->col_off[t];
+	const REAL *W = P + m->w_off[t], *bias = P + m->bias_off[s] + lc;
+	const REAL *gam = P + m->gamma_off[s] + lc, *bet = P + m->beta_off[s] + lc;
+	const REAL *rm = Buf + m->rmean_off[s] + lc, *rv = Buf + m->rvar_off[s] + lc;
+	const REAL *hw = P + m->head_w_off[s] + lc, *hb;
+	size_t Ws = (size_t)m->stratum_width[s];
+
+	FN(shared_input)(m, t, wo, ish);
+	memcpy(wz + col, bias, (size_t)L * sizeof *wz);
+	GEMV(CblasRowMajor, CblasNoTrans, L, in, 1, W, ldw, ish, 1, 1, wz + col, 1);
+	for (int j = 0; j < L; j++) {
+		double z = wz[col + j], rinv = 1.0 / sqrt((double)rv[j] + eps);
+
+		if (m->cfg.bn_before_tanh) {
+			wa[col + j] = (REAL)(gam[j] * (z - rm[j]) * rinv + bet[j]);
+			wo[col + j] = TANH(wa[col + j]);
+		} else {
+			wa[col + j] = TANH((REAL)z);
+			wo[col + j] = (REAL)(gam[j] * (wa[col + j] - rm[j]) * rinv + bet[j]);
+		}
+	}
+	hb = P + m->head_b_off[s] + (size_t)(t - m->stratum_ptr[s]) * K;
+	for (size_t k = 0; k < K; k++) {
+		double y = hb[k];
+
+		for (int j = 0; j < L; j++)
+			y += (double)hw[k * Ws + (size_t)j] * wo[col + (size_t)j];
+		wy[(size_t)t * K + k] = (REAL)y;
+	}
+}
+
+/* The wild type through the whole network, cached until the parameters
+ * change. */
 static void FN(wild_type)(dcell_sparse *sp)
 {
 	const dcell *m = sp->m;
-	const REAL *P = sp->r->params, *Buf = sp->r->buffers;
-	REAL *wz = sp->wz, *wa = sp->wa, *wo = sp->wo, *wy = sp->wy, *ish = sp->ws[0].ish;
-	size_t K = (size_t)m->cfg.n_outputs;
-	double eps = m->cfg.bn_eps;
 
 	if (sp->wt_version == sp->r->params_version)
 		return;
-	for (int32_t t = 0; t < (int32_t)m->n_terms; t++) {
-		int32_t s = m->stratum[t];
-		int L = m->width[t], in = m->in_dim[t], ldw = in > 0 ? in : 1;
-		size_t col = TCOL(m, t), lc = (size_t)m->col_off[t];
-		const REAL *W = P + m->w_off[t], *bias = P + m->bias_off[s] + lc;
-		const REAL *gam = P + m->gamma_off[s] + lc, *bet = P + m->beta_off[s] + lc;
-		const REAL *rm = Buf + m->rmean_off[s] + lc, *rv = Buf + m->rvar_off[s] + lc;
-		const REAL *hw = P + m->head_w_off[s] + lc, *hb;
-		size_t Ws = (size_t)m->stratum_width[s];
-
-		FN(shared_input)(m, t, wo, ish);
-		memcpy(wz + col, bias, (size_t)L * sizeof *wz);
-		GEMV(CblasRowMajor, CblasNoTrans, L, in, 1, W, ldw, ish, 1, 1, wz + col, 1);
-		for (int j = 0; j < L; j++) {
-			double z = wz[col + j], rinv = 1.0 / sqrt((double)rv[j] + eps);
-
-			if (m->cfg.bn_before_tanh) {
-				wa[col + j] = (REAL)(gam[j] * (z - rm[j]) * rinv + bet[j]);
-				wo[col + j] = TANH(wa[col + j]);
-			} else {
-				wa[col + j] = TANH((REAL)z);
-				wo[col + j] = (REAL)(gam[j] * (wa[col + j] - rm[j]) * rinv + bet[j]);
-			}
-		}
-		hb = P + m->head_b_off[s] + (size_t)(t - m->stratum_ptr[s]) * K;
-		for (size_t k = 0; k < K; k++) {
-			double y = hb[k];
-
-			for (int j = 0; j < L; j++)
-				y += (double)hw[k * Ws + (size_t)j] * wo[col + (size_t)j];
-			wy[(size_t)t * K + k] = (REAL)y;
-		}
+	for (size_t s = 0; s < m->n_strata; s++) {
+		sp->first = (int32_t)m->stratum_ptr[s];
+		cp_parallel_for(sp->r->be, (size_t)(m->stratum_ptr[s + 1] - m->stratum_ptr[s]),
+				FN(wild_type_term), sp);
 	}
 	sp->wt_version = sp->r->params_version;
 }

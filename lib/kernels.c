@@ -340,12 +340,15 @@ void cp_parallel_for(cp_backend *be, size_t n, void (*fn)(size_t item, int worke
 		threads = 16;
 	if ((size_t)threads > n)
 		threads = (int)n;
+	int restore = st ? st->blas_threads : openblas_get_num_threads();
+
+	openblas_set_num_threads(1);
 	if (threads <= 1) {
 		for (size_t i = 0; i < n; i++)
 			fn(i, 0, ctx);
+		openblas_set_num_threads(restore);
 		return;
 	}
-	openblas_set_num_threads(1);
 	for (int w = 1; w < threads; w++) {
 		args[w] = (item_worker_arg){ &job, w };
 		if (pthread_create(&tid[started], NULL, item_worker, &args[w]) == 0)
@@ -355,7 +358,7 @@ void cp_parallel_for(cp_backend *be, size_t n, void (*fn)(size_t item, int worke
 	item_worker(&args[0]);
 	for (int i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
-	openblas_set_num_threads(st->blas_threads);
+	openblas_set_num_threads(restore);
 }
 
 static void cpu_destroy(cp_backend *be)

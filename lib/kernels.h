@@ -44,8 +44,9 @@ int cp_backend_is_host(const cp_backend *be);
 /* The CPU backend's worker threads (1 for other backends). */
 int cp_backend_threads(const cp_backend *be);
 /* fn(item, worker, ctx) for every item in [0, n), handed out in order to
- * up to the backend's threads (worker numbers 0 .. threads-1).  While more
- * than one thread runs, OpenBLAS runs single-threaded inside them. */
+ * up to the backend's threads (worker numbers 0 .. threads-1).  OpenBLAS
+ * runs single-threaded inside fn, so each item's result is the same for
+ * any thread count. */
 void cp_parallel_for(cp_backend *be, size_t n, void (*fn)(size_t item, int worker, void *ctx),
 		     void *ctx);
 

@@ -50,7 +50,7 @@ static void usage(FILE *fp, int status)
 		"      --path NAME          sparse (CPU, exact) or dense [sparse]\n"
 		"      --device NAME        cpu or cuda (dense path) [cpu]\n"
 		"      --precision NAME     f32 or f64 [f32]\n"
-		"      --threads N          OpenBLAS threads [its default]\n"
+		"      --threads N          threads: parallel terms, optimiser, OpenBLAS [cores]\n"
 		"      --ridge X            additive model: ridge penalty [%g]\n"
 		"\n"
 		"DCell:\n"

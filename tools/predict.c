@@ -22,7 +22,7 @@ static void usage(FILE *fp, int status)
 		"      --split NAME      of a batches stream, only train, val or test [all]\n"
 		"      --path NAME       DCell: sparse (exact, only what a deletion changes) or dense [sparse]\n"
 		"      --device NAME     cpu or cuda (dense path) [cpu]\n"
-		"      --threads N       OpenBLAS threads [its default]\n"
+		"      --threads N       threads [the online cores]\n"
 		"  -b, --batch-size N    experiments computed together [1024]\n"
 		"  -q, --quiet           no summary     -v, --verbose  also time and memory\n"
 		"  -h, --help            this help      -V, --version\n"

@@ -32,6 +32,17 @@ else
 	echo "not ok - fit: two runs of the same command differ"
 fi
 
+# the sparse path runs the terms of a stratum in parallel: any thread count
+# trains the same parameters
+(cd "$W/b" && rm -f model.cpz && $FIT --epochs 3 --threads 1 && mv model.cpz t1.cpz &&
+	$FIT --epochs 3 --threads 3 && mv model.cpz t3.cpz) 2> "$W/t.err"
+if [ -f "$W/b/t1.cpz" ] && [ -f "$W/b/t3.cpz" ] &&
+	[ "$(cpz dump "$W/b/t1.cpz" params | cksum)" = "$(cpz dump "$W/b/t3.cpz" params | cksum)" ]; then
+	echo "ok - fit --threads 1 and --threads 3 train the same parameters"
+else
+	echo "not ok - fit --threads 1 and 3 differ: $(cat "$W/t.err")"
+fi
+
 # kill -9 once a checkpoint of epoch 3 or later exists, then resume
 (cd "$W/c" && exec $FIT --precision f64) 2> /dev/null &
 pid=$!
