@@ -34,8 +34,9 @@ WARN += -Werror
 endif
 
 # -fopenmp-simd: the kernels' `omp simd` loops vectorise (no OpenMP runtime);
-# -fno-math-errno: sqrt vectorises (nothing reads errno after maths calls)
-BASE_CFLAGS := -std=c11 -MMD -MP -Ilib -fopenmp-simd -fno-math-errno $(WARN)
+# -fno-math-errno: sqrt vectorises (nothing reads errno after maths calls);
+# -fno-trapping-math: selections in such loops if-convert (no FP traps are used)
+BASE_CFLAGS := -std=c11 -MMD -MP -Ilib -fopenmp-simd -fno-math-errno -fno-trapping-math $(WARN)
 SAN :=
 ifeq ($(ASAN),1)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -28,6 +28,7 @@
 #define _GNU_SOURCE
 #include "dcell.h"
 #include "dcell_impl.h"
+#include "vmath.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -75,6 +76,16 @@ struct dcell_sparse {
 	/* the wild type, for inference */
 	void *wz, *wa, *wo, *wy;
 	long wt_version;
+	/* inference: each W_t transposed (in x L, at w_off[t]), so a changed
+	 * input column adds a contiguous row; the normalisation's scale */
+	void *wtr, *bsc;
+	/* inference work items: rows [r0, r1) of term t, and their losses */
+	struct infer_item {
+		int32_t t;
+		int32_t r0, r1;
+	} *items;
+	size_t items_cap;
+	double *item_loss;
 	int32_t *derived;
 	/* label totals of the batch: count, sum, sum of squares per output */
 	double tot_n[PERT_N_LABELS], tot_s[PERT_N_LABELS], tot_q[PERT_N_LABELS];
@@ -140,6 +151,7 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	sp->ysh = cp_calloc(T * K, es, err);
 	sp->dyun = cp_calloc(T * K, es, err);
 	sp->wy = cp_calloc(T * K, es, err);
+	sp->bsc = cp_calloc(TW, es, err);
 	sp->dzs = cp_calloc(TW, es, err);
 	sp->term_loss = cp_calloc(T, sizeof *sp->term_loss, err);
 	sp->n_ws = cp_backend_threads(r->be);
@@ -148,7 +160,7 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	sp->ws = cp_calloc((size_t)sp->n_ws, sizeof *sp->ws, err);
 	if (!sp->s_ptr || !sp->e_off || !sp->mark || !sp->derived || !sp->constant || !sp->zsh ||
 	    !sp->ash || !sp->xhsh || !sp->osh || !sp->gun || !sp->mu || !sp->is || !sp->wz || !sp->wa ||
-	    !sp->wo || !sp->ysh || !sp->dyun || !sp->wy || !sp->dzs || !sp->term_loss || !sp->ws)
+	    !sp->wo || !sp->bsc || !sp->ysh || !sp->dyun || !sp->wy || !sp->dzs || !sp->term_loss || !sp->ws)
 		goto fail;
 	for (int w = 0; w < sp->n_ws; w++) {
 		sp->ws[w].ish = cp_calloc(max_in ? max_in : 1, es, err);
@@ -203,7 +215,8 @@ void dcell_sparse_free(dcell_sparse *sp)
 	free(sp->rz), free(sp->ra), free(sp->rxh), free(sp->rdo), free(sp->rg), free(sp->rdy);
 	free(sp->zsh), free(sp->ash), free(sp->xhsh), free(sp->osh), free(sp->gun), free(sp->mu);
 	free(sp->is), free(sp->constant), free(sp->ysh), free(sp->dyun);
-	free(sp->wz), free(sp->wa), free(sp->wo), free(sp->wy);
+	free(sp->wz), free(sp->wa), free(sp->wo), free(sp->wy), free(sp->wtr), free(sp->bsc);
+	free(sp->items), free(sp->item_loss);
 	free(sp->dzs), free(sp->term_loss), free(sp->par_ptr), free(sp->par), free(sp->par_cin);
 	for (int w = 0; sp->ws && w < sp->n_ws; w++)
 		free(sp->ws[w].tmp), free(sp->ws[w].ish), free(sp->ws[w].vec), free(sp->ws[w].pos);
@@ -373,12 +386,18 @@ static double head_scale(const dcell *m, int32_t t)
 	return m->cfg.alpha_mean ? m->cfg.alpha / (double)(m->n_terms - 1) : m->cfg.alpha;
 }
 
+/* Inference splits a term's affected rows into items of about this many
+ * (rows x width) elements, so that one wide term does not hold up a
+ * stratum. */
+#define INFER_ITEM_WORK 4096
+
 #define REAL float
 #define FN(name) name##_f32
 #define GEMM cblas_sgemm
 #define GEMV cblas_sgemv
 #define GER cblas_sger
-#define TANH tanhf
+#define TANH cp_tanhf
+#define TANH_SIMD _Pragma("omp simd")
 #include "dcell_sparse_tmpl.h"
 #undef REAL
 #undef FN
@@ -386,12 +405,14 @@ static double head_scale(const dcell *m, int32_t t)
 #undef GEMV
 #undef GER
 #undef TANH
+#undef TANH_SIMD
 #define REAL double
 #define FN(name) name##_f64
 #define GEMM cblas_dgemm
 #define GEMV cblas_dgemv
 #define GER cblas_dger
 #define TANH tanh
+#define TANH_SIMD
 #include "dcell_sparse_tmpl.h"
 #undef REAL
 #undef FN
@@ -399,6 +420,7 @@ static double head_scale(const dcell *m, int32_t t)
 #undef GEMV
 #undef GER
 #undef TANH
+#undef TANH_SIMD
 
 int dcell_sparse_forward(dcell_sparse *sp, const dcell_batch *b, int train, double *loss,
 			 double *pred, cp_error *err)
@@ -408,6 +430,17 @@ int dcell_sparse_forward(dcell_sparse *sp, const dcell_batch *b, int train, doub
 	if (build_sets(sp, b, err) < 0)
 		return -1;
 	sp->train = train;
+	if (!train) {
+		/* the transposed weights, and room for a stratum's work items */
+		size_t need = sp->m->n_terms + (size_t)sp->s_ptr[sp->m->n_terms], cap = sp->items_cap;
+
+		if (!sp->wtr && !(sp->wtr = cp_malloc(sp->m->n_params ? sp->m->n_params : 1,
+						      cp_precision_size(sp->m->prec), err)))
+			return -1;
+		if (grow((void **)&sp->items, &sp->items_cap, need, sizeof *sp->items, err) < 0 ||
+		    grow((void **)&sp->item_loss, &cap, need, sizeof *sp->item_loss, err) < 0)
+			return -1;
+	}
 	return sp->m->prec == CP_F64 ? sparse_forward_f64(sp, b, train, loss, pred, err)
 				     : sparse_forward_f32(sp, b, train, loss, pred, err);
 }

@@ -1,7 +1,8 @@
 /*
  * dcell_sparse_tmpl.h - the sparse DCell numerics for one precision.
  * Private: included twice by dcell_sparse.c with REAL, FN(name), GEMM,
- * GEMV and GER defined.  See dcell_sparse.c for the method.
+ * GEMV, GER, TANH and TANH_SIMD (the pragma for loops over TANH)
+ * defined.  See dcell_sparse.c for the method.
  */
 
 /* Column index of term t in the per-term (all terms' columns) arrays. */
@@ -44,11 +45,21 @@ static void FN(wild_type_term)(size_t item, int worker, void *ctx)
 	const REAL *hw = P + m->head_w_off[s] + lc, *hb;
 	size_t Ws = (size_t)m->stratum_width[s];
 
+	REAL *Wt = (REAL *)sp->wtr + m->w_off[t], *sc = (REAL *)sp->bsc + col;
+
 	FN(shared_input)(m, t, wo, ish);
 	memcpy(wz + col, bias, (size_t)L * sizeof *wz);
 	GEMV(CblasRowMajor, CblasNoTrans, L, in, 1, W, ldw, ish, 1, 1, wz + col, 1);
+	/* W_t transposed, in blocks of 16 x 16 */
+	for (int j0 = 0; j0 < L; j0 += 16)
+		for (int k0 = 0; k0 < in; k0 += 16)
+			for (int j = j0; j < L && j < j0 + 16; j++)
+				for (int k = k0; k < in && k < k0 + 16; k++)
+					Wt[(size_t)k * (size_t)L + (size_t)j] = W[(size_t)j * (size_t)in + (size_t)k];
 	for (int j = 0; j < L; j++) {
 		double z = wz[col + j], rinv = 1.0 / sqrt((double)rv[j] + eps);
+
+		sc[j] = (REAL)(gam[j] * rinv);
 
 		if (m->cfg.bn_before_tanh) {
 			wa[col + j] = (REAL)(gam[j] * (z - rm[j]) * rinv + bet[j]);
@@ -92,6 +103,7 @@ typedef struct {
 	int train;
 	double *pred;
 	int32_t first;		/* the stratum's first term */
+	int need_loss;		/* inference: the auxiliary heads too */
 } FN(term_job);
 
 static void FN(term_forward)(size_t item, int worker, void *ctx)
@@ -315,13 +327,179 @@ static void FN(term_forward)(size_t item, int worker, void *ctx)
 	sp->term_loss[t] = total;
 }
 
+/* z += the changed input columns' contributions: d (Lc values) times the
+ * rows of the transposed weights wt (Lc x L), four input columns a pass
+ * (each z[j] in the same order whatever the vector width). */
+CP_INLINE void FN(add_columns)(REAL *restrict z, const REAL *restrict d, const REAL *restrict wt, int Lc,
+			    int L)
+{
+	int k = 0;
+
+	for (; k + 4 <= Lc; k += 4) {
+		REAL d0 = d[k], d1 = d[k + 1], d2 = d[k + 2], d3 = d[k + 3];
+		const REAL *w0 = wt + (size_t)k * (size_t)L, *w1 = w0 + L, *w2 = w1 + L, *w3 = w2 + L;
+
+#pragma omp simd
+		for (int j = 0; j < L; j++)
+			z[j] += ((d0 * w0[j] + d1 * w1[j]) + (d2 * w2[j] + d3 * w3[j]));
+	}
+	for (; k < Lc; k++) {
+		REAL dk = d[k];
+		const REAL *w = wt + (size_t)k * (size_t)L;
+
+#pragma omp simd
+		for (int j = 0; j < L; j++)
+			z[j] += dk * w[j];
+	}
+}
+
+/* Inference: a term's output and its change from the wild type for
+ * columns [j0, j1) of one row, from its pre-activation z. */
+CP_INLINE void FN(activate)(const dcell *m, const REAL *restrict z, REAL *restrict a, REAL *restrict d,
+			    const REAL *sc, const REAL *rmean, const REAL *bet, const REAL *aw,
+			    const REAL *ow, int j0, int j1)
+{
+	if (m->cfg.bn_before_tanh) {
+		TANH_SIMD
+		for (int j = j0; j < j1; j++) {
+			a[j] = TANH(sc[j] * (z[j] - rmean[j]) + bet[j]);	/* the output itself */
+			d[j] = a[j] - ow[j];
+		}
+	} else {
+		TANH_SIMD
+		for (int j = j0; j < j1; j++) {
+			a[j] = TANH(z[j]);
+			d[j] = sc[j] * (a[j] - aw[j]);
+		}
+	}
+}
+
+/* Inference, one work item: rows [r0, r1) of term t's affected samples,
+ * from the wild type and the changed children's output deltas.  Rows are
+ * independent here (BatchNorm uses its running statistics), so a wide
+ * term's rows are split over several items; each row is computed the same
+ * way in any split, on any thread. */
+CP_CLONES static void FN(infer_item)(size_t item, int worker, void *ctx)
+{
+	FN(term_job) *job = ctx;
+	dcell_sparse *sp = job->sp;
+	const dcell_batch *b = job->b;
+	const struct infer_item *it = &sp->items[item];
+	const dcell *m = sp->m;
+	const REAL *P = sp->r->params, *Buf = sp->r->buffers;
+	const REAL *wz = sp->wz, *wa = sp->wa, *wo = sp->wo, *wy = sp->wy;
+	int32_t t = it->t, s = m->stratum[t];
+	int64_t r0 = it->r0, r1 = it->r1, nt = sp->s_ptr[t + 1] - sp->s_ptr[t], cin = 0;
+	int L = m->width[t];
+	size_t K = (size_t)m->cfg.n_outputs, B = b->n, Ws = (size_t)m->stratum_width[s];
+	size_t col = TCOL(m, t), lc = (size_t)m->col_off[t];
+	const REAL *Wt = (const REAL *)sp->wtr + m->w_off[t], *sc = (const REAL *)sp->bsc + col;
+	const REAL *bet = P + m->beta_off[s] + lc, *rmean = Buf + m->rmean_off[s] + lc;
+	const REAL *hw = P + m->head_w_off[s] + lc;
+	const int32_t *rows = sp->s_idx + sp->s_ptr[t];
+	REAL *Z = (REAL *)sp->rz + sp->e_off[t], *A = (REAL *)sp->ra + sp->e_off[t];
+	REAL *dO = (REAL *)sp->rdo + sp->e_off[t];
+	REAL delta = m->cfg.gene_present ? (REAL)-1 : (REAL)1;
+	int64_t *at = sp->ws[worker].pos;	/* sample -> row, valid for this item's rows */
+	int root = (size_t)t + 1 == m->n_terms;
+	double total = 0;
+
+	for (int64_t r = r0; r < r1; r++) {
+		at[rows[r]] = r;
+		memset(Z + r * L, 0, (size_t)L * sizeof *Z);
+	}
+	/* 1. the changed children's columns, then the deleted direct genes' */
+	for (int64_t k = m->child_ptr[t]; k < m->child_ptr[t + 1]; k++) {
+		int32_t c = m->child[k];
+		int Lc = m->width[c];
+		const int32_t *cs = sp->s_idx + sp->s_ptr[c];
+		int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
+		const REAL *dc = (const REAL *)sp->rdo + sp->e_off[c];
+
+		for (int64_t i = 0; i < nc; i++) {
+			int64_t r = at[cs[i]];
+
+			if (r >= r0 && r < r1 && rows[r] == cs[i])
+				FN(add_columns)(Z + r * L, dc + i * Lc, Wt + (size_t)cin * (size_t)L, Lc, L);
+		}
+		sp->ws[worker].flops += 2.0 * (double)nc * Lc * L * (double)(r1 - r0) / (double)(nt ? nt : 1);
+		cin += Lc;
+	}
+	for (int64_t r = r0; r < r1; r++) {
+		int32_t i = rows[r];
+		REAL *z = Z + r * L;
+
+		for (int64_t k = b->gene_ptr[i]; k < b->gene_ptr[i + 1]; k++) {
+			int64_t q = gene_column(m, t, b->gene[k], cin);
+
+			if (q < 0)
+				continue;
+			const REAL *w = Wt + (size_t)q * (size_t)L;
+
+#pragma omp simd
+			for (int j = 0; j < L; j++)
+				z[j] += delta * w[j];
+		}
+		/* 2. activation and normalisation with the running statistics */
+		const REAL *zw = wz + col;
+		REAL *a = A + r * L, *d = dO + r * L;
+
+#pragma omp simd
+		for (int j = 0; j < L; j++)
+			z[j] += zw[j];
+		if (L < 8) {
+			FN(activate)(m, z, a, d, sc, rmean, bet, wa + col, wo + col, 0, L);
+		} else {
+			/* whole vectors, then the last 8 again (the same values): no scalar tail */
+			FN(activate)(m, z, a, d, sc, rmean, bet, wa + col, wo + col, 0, L & ~7);
+			if (L & 7)
+				FN(activate)(m, z, a, d, sc, rmean, bet, wa + col, wo + col, L - 8, L);
+		}
+	}
+	/* 3. heads: the root's always (the predictions), the others' for the loss */
+	if (root || job->need_loss) {
+		double scale = head_scale(m, t);
+
+		for (size_t k = 0; k < K; k++) {
+			const REAL *h = hw + k * Ws;
+			double y0 = wy[(size_t)t * K + k], nk = sp->tot_n[k], lk = 0;
+
+			for (int64_t r = r0; r < r1; r++) {
+				const REAL *d = dO + r * L;
+				double y = y0, target = b->target ? b->target[(size_t)rows[r] * K + k] : NAN;
+
+				for (int j = 0; j < L; j++)
+					y += (double)h[j] * d[j];
+				if (root && job->pred)
+					job->pred[(size_t)rows[r] * K + k] = y;
+				if (!isnan(target) && nk > 0)
+					lk += (y - target) * (y - target) - (y0 - target) * (y0 - target);
+			}
+			/* the first item of t: every sample at the wild type's value */
+			if (r0 == 0 && nk > 0)
+				lk += nk * y0 * y0 - 2 * y0 * sp->tot_s[k] + sp->tot_q[k];
+			if (nk > 0)
+				total += scale * lk / nk;
+			if (root && job->pred && r0 == 0)
+				for (size_t i = 0, r = 0; i < B; i++) {
+					if (r < (size_t)nt && rows[r] == (int32_t)i) {
+						r++;
+						continue;
+					}
+					job->pred[i * K + k] = y0;
+				}
+		}
+	}
+	sp->item_loss[item] = total;
+}
+
 static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train, double *loss,
 			      double *pred, cp_error *err)
 {
 	const dcell *m = sp->m;
 	size_t K = (size_t)m->cfg.n_outputs, B = b->n;
 	double total = 0;
-	FN(term_job) job = { sp, b, train, pred, 0 };
+	FN(term_job) job = { sp, b, train, pred, 0, 0 };
 
 	(void)err;
 	if (!train)
@@ -343,14 +521,39 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 	}
 	for (int w = 0; w < sp->n_ws; w++)
 		sp->ws[w].flops = 0;
+	job.need_loss = loss != NULL;
 	for (size_t s = 0; s < m->n_strata; s++) {
-		job.first = (int32_t)m->stratum_ptr[s];
-		cp_parallel_for(sp->r->be, (size_t)(m->stratum_ptr[s + 1] - m->stratum_ptr[s]),
-				FN(term_forward), &job);
+		if (train) {
+			job.first = (int32_t)m->stratum_ptr[s];
+			cp_parallel_for(sp->r->be, (size_t)(m->stratum_ptr[s + 1] - m->stratum_ptr[s]),
+					FN(term_forward), &job);
+			continue;
+		}
+		/* inference: the stratum's affected rows as items of similar work,
+		 * a split that depends on the batch only */
+		size_t n_items = 0;
+
+		for (int64_t t = m->stratum_ptr[s]; t < m->stratum_ptr[s + 1]; t++) {
+			int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], L = m->width[t];
+			int64_t per = nt * L > INFER_ITEM_WORK ? (INFER_ITEM_WORK + L - 1) / L : nt;
+
+			if (nt == 0) {
+				if ((size_t)t + 1 == m->n_terms || job.need_loss)
+					sp->items[n_items++] = (struct infer_item){ (int32_t)t, 0, 0 };
+				continue;
+			}
+			for (int64_t r0 = 0; r0 < nt; r0 += per)
+				sp->items[n_items++] = (struct infer_item){
+					(int32_t)t, (int32_t)r0, (int32_t)(r0 + per < nt ? r0 + per : nt) };
+		}
+		cp_parallel_for(sp->r->be, n_items, FN(infer_item), &job);
+		/* in item order, so the same with any number of threads */
+		for (size_t i = 0; i < n_items; i++)
+			total += sp->item_loss[i];
 	}
-	/* in term order, so the same with any number of threads */
-	for (size_t t = 0; t < m->n_terms; t++)
-		total += sp->term_loss[t];
+	if (train)
+		for (size_t t = 0; t < m->n_terms; t++)	/* in term order, likewise */
+			total += sp->term_loss[t];
 	sp->flops = 0;
 	for (int w = 0; w < sp->n_ws; w++)
 		sp->flops += sp->ws[w].flops;
@@ -535,7 +738,7 @@ static void FN(term_backward)(size_t item, int worker, void *ctx)
 static int FN(sparse_backward)(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 {
 	const dcell *m = sp->m;
-	FN(term_job) job = { sp, b, 1, NULL, 0 };
+	FN(term_job) job = { sp, b, 1, NULL, 0, 0 };
 
 	(void)err;
 	for (int w = 0; w < sp->n_ws; w++)

@@ -1,6 +1,7 @@
 /* kernels.c - backend dispatch and the CPU reference backend (OpenBLAS). */
 #define _GNU_SOURCE
 #include "kernels_impl.h"
+#include "vmath.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -243,7 +244,8 @@ cp_backend *cp_backend_open(const char *name, cp_error *err)
 
 typedef struct cpu_state {
 	int threads;
-	int blas_threads;	/* OpenBLAS's own count, restored after cp_parallel_for */
+	int blas_threads;	/* OpenBLAS's own count, for the grouped GEMMs */
+	int blas_now;		/* what OpenBLAS is set to now */
 } cpu_state;
 
 typedef struct {
@@ -288,6 +290,21 @@ static void parallel_chunks(cp_backend *be, size_t n, void (*fn)(size_t, size_t,
 	chunk_worker(&job);
 	for (int i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
+}
+
+/* Set OpenBLAS's thread count only when it changes: setting it wakes
+ * OpenBLAS's idle threads, which then spin for a while on the cores the
+ * work needs. */
+static void blas_use(cpu_state *st, int threads)
+{
+	if (!st) {
+		openblas_set_num_threads(threads);
+		return;
+	}
+	if (st->blas_now != threads) {
+		openblas_set_num_threads(threads);
+		st->blas_now = threads;
+	}
 }
 
 int cp_backend_threads(const cp_backend *be)
@@ -340,13 +357,10 @@ void cp_parallel_for(cp_backend *be, size_t n, void (*fn)(size_t item, int worke
 		threads = 16;
 	if ((size_t)threads > n)
 		threads = (int)n;
-	int restore = st ? st->blas_threads : openblas_get_num_threads();
-
-	openblas_set_num_threads(1);
+	blas_use(st, 1);
 	if (threads <= 1) {
 		for (size_t i = 0; i < n; i++)
 			fn(i, 0, ctx);
-		openblas_set_num_threads(restore);
 		return;
 	}
 	for (int w = 1; w < threads; w++) {
@@ -358,7 +372,6 @@ void cp_parallel_for(cp_backend *be, size_t n, void (*fn)(size_t item, int worke
 	item_worker(&args[0]);
 	for (int i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
-	openblas_set_num_threads(restore);
 }
 
 static void cpu_destroy(cp_backend *be)
@@ -410,7 +423,10 @@ static int cpu_sync(cp_backend *be, cp_error *err)
 static int cpu_gemm_grouped(cp_backend *be, cp_precision prec, size_t count, const cp_gemm *g,
 			    cp_error *err)
 {
-	(void)be, (void)err;
+	cpu_state *st = be->impl;
+
+	(void)err;
+	blas_use(st, st->blas_threads);
 	for (size_t i = 0; i < count; i++) {
 		const cp_gemm *p = &g[i];
 
@@ -459,8 +475,9 @@ static int cpu_tanh_forward(cp_backend *be, cp_precision prec, size_t n, const v
 		const float *xs = x;
 		float *ys = y;
 
+#pragma omp simd
 		for (size_t i = 0; i < n; i++)
-			ys[i] = tanhf(xs[i]);
+			ys[i] = cp_tanhf(xs[i]);
 	}
 	return 0;
 }
@@ -736,6 +753,6 @@ cp_backend *cp_backend_cpu(int threads, cp_error *err)
 	st->threads = threads > 0 ? threads : online > 0 ? (int)online : 1;
 	if (threads > 0)
 		openblas_set_num_threads(threads);
-	st->blas_threads = openblas_get_num_threads();
+	st->blas_threads = st->blas_now = openblas_get_num_threads();
 	return be;
 }

@@ -45,8 +45,8 @@ int cp_backend_is_host(const cp_backend *be);
 int cp_backend_threads(const cp_backend *be);
 /* fn(item, worker, ctx) for every item in [0, n), handed out in order to
  * up to the backend's threads (worker numbers 0 .. threads-1).  OpenBLAS
- * runs single-threaded inside fn, so each item's result is the same for
- * any thread count. */
+ * runs single-threaded inside fn (and stays so until the backend's next
+ * grouped GEMM), so each item's result is the same for any thread count. */
 void cp_parallel_for(cp_backend *be, size_t n, void (*fn)(size_t item, int worker, void *ctx),
 		     void *ctx);
 

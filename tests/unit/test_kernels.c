@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "vmath.h"
 
 static uint64_t rng = 88172645463325252ULL;
 
@@ -248,6 +249,34 @@ static void test_cpu_tanh(void **state)
 	cp_backend_free(be);
 }
 
+/* The vectorisable float tanh: within 1.6 ulp of tanh in double on every
+ * 61st float in [-20, 20] (about 18 million), odd, and NaN stays NaN. */
+static void test_tanhf_ulps(void **state)
+{
+	double worst = 0, at_x = 0;
+
+	(void)state;
+	for (uint32_t b = 0; b <= 0x41a00000u; b += 61) {
+		float x, r, t, up;
+		double ulps;
+
+		memcpy(&x, &b, sizeof x);
+		r = cp_tanhf(x);
+		t = (float)tanh((double)x);
+		if (cp_tanhf(-x) != -r)
+			fail_msg("cp_tanhf is not odd at %a", (double)x);
+		up = nextafterf(t, INFINITY) - t;
+		ulps = fabs((double)r - tanh((double)x)) / (up > 0 ? (double)up : 1e-45);
+		if (ulps > worst)
+			worst = ulps, at_x = x;
+	}
+	printf("# cp_tanhf: worst %.2f ulp at %a\n", worst, at_x);
+	assert_true(worst < 1.6);
+	assert_true(isnan(cp_tanhf(NAN)));
+	assert_true(cp_tanhf(INFINITY) == 1.0f && cp_tanhf(-INFINITY) == -1.0f);
+	assert_true(cp_tanhf(0.0f) == 0.0f && signbit(cp_tanhf(-0.0f)));
+}
+
 /* The CUDA backend gives what the CPU backend gives. */
 static void test_cuda_matches_cpu(void **state)
 {
@@ -287,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_gemm),
 		cmocka_unit_test(test_gemm_checks_arguments),
 		cmocka_unit_test(test_cpu_tanh),
+		cmocka_unit_test(test_tanhf_ulps),
 		cmocka_unit_test(test_open_by_name),
 		cmocka_unit_test(test_cuda_matches_cpu),
 	};
