@@ -3,6 +3,8 @@
 # (gaf2go) with random 2-gene deletions: samples/s, FLOPs per sample and the
 # share of the machine's practical peak (a large OpenBLAS GEMM).  Both width
 # rules: genes contained in a term (DCell's, the default) and direct genes.
+# Where the per-gene cache at least halves the work (predict's rule), a row
+# of cached inference too, after filling the cache for every gene.
 set -u
 W=$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT

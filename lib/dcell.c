@@ -655,6 +655,8 @@ int dcell_dense_forward(dcell_run *r, const dcell_batch *b, int train, double *l
 
 	if (dense_buffers(r, err) < 0 || upload_inputs(r, b, err) < 0)
 		return -1;
+	if (train)
+		r->params_version++;	/* the running statistics change */
 	for (size_t s = 0; s < m->n_strata; s++) {
 		dcell_stratum_run *sr = &r->strata[s];
 		size_t W = (size_t)m->stratum_width[s], IN = (size_t)m->stratum_in[s];

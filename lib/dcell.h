@@ -169,6 +169,22 @@ void dcell_sparse_free(dcell_sparse *s);
 int dcell_sparse_forward(dcell_sparse *s, const dcell_batch *b, int train, double *loss,
 			 double *pred, cp_error *err);
 int dcell_sparse_backward(dcell_sparse *s, const dcell_batch *b, cp_error *err);
+/* Inference with a per-gene cache (off by default): the first time a gene
+ * is seen, its single deletion's change at every term containing it is
+ * kept (pre-activation and output); a sample then computes only the terms
+ * containing two or more of its genes, each from its genes' cached changes
+ * plus its children that also contain two or more (the layer is linear in
+ * its children's outputs).  Exact up to rounding; the cache is dropped when
+ * the parameters change.  Not used for inference calls that ask for the
+ * loss.  Refused (-1) where the cache for every gene would exceed
+ * max_bytes. */
+int dcell_sparse_cache(dcell_sparse *s, int on, size_t max_bytes, cp_error *err);
+/* How many times less work inference does with the per-gene cache than
+ * without, estimated from the multiply-adds of 2,000 random pairs of
+ * annotated genes (a fixed seed): about 4.8 on the 2012 GO DAG with widths
+ * from direct genes, 1.8 with widths from contained genes, where the terms
+ * containing both genes hold most of the work. */
+double dcell_sparse_cache_gain(const dcell *m);
 /* Work counters of the last sparse call: floating-point operations (a
  * multiply-add counts 2) of that forward or backward, and the number of
  * (sample, term) pairs the last forward computed. */

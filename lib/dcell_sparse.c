@@ -61,7 +61,8 @@ struct dcell_sparse {
 	size_t n;
 	int64_t *s_ptr;
 	int32_t *s_idx;
-	size_t s_cap;
+	uint8_t *s_cnt;		/* how many of the sample's genes t contains (capped at 255) */
+	size_t s_cap, s_cnt_cap;
 	int64_t *e_off;		/* element offset of t's rows: sum of n_t * L_t before t */
 	int32_t *mark;
 	/* per (term, affected sample) rows, e_off indexed (REAL) */
@@ -86,6 +87,17 @@ struct dcell_sparse {
 	} *items;
 	size_t items_cap;
 	double *item_loss;
+	/* the per-gene cache: gene g's block at gc_off[g] (-1: not cached)
+	 * holds, for each term of cont_term[cont_ptr[g] ..], its change in
+	 * pre-activation then in output (2 L_t values, at 2 gc_loff[entry]
+	 * from the block's start); gc_y the root prediction, K per gene */
+	int gc_on, use_cache;
+	long gc_version;
+	int64_t *gc_off, *gc_loff;
+	void *gc, *gc_y;
+	size_t gc_used, gc_cap;
+	int32_t *gc_genes;	/* genes being added */
+	int64_t *gc_ptr;
 	int32_t *derived;
 	/* label totals of the batch: count, sum, sum of squares per output */
 	double tot_n[PERT_N_LABELS], tot_s[PERT_N_LABELS], tot_q[PERT_N_LABELS];
@@ -216,7 +228,9 @@ void dcell_sparse_free(dcell_sparse *sp)
 	free(sp->zsh), free(sp->ash), free(sp->xhsh), free(sp->osh), free(sp->gun), free(sp->mu);
 	free(sp->is), free(sp->constant), free(sp->ysh), free(sp->dyun);
 	free(sp->wz), free(sp->wa), free(sp->wo), free(sp->wy), free(sp->wtr), free(sp->bsc);
-	free(sp->items), free(sp->item_loss);
+	free(sp->items), free(sp->item_loss), free(sp->s_cnt);
+	free(sp->gc_off), free(sp->gc_loff), free(sp->gc), free(sp->gc_y), free(sp->gc_genes);
+	free(sp->gc_ptr);
 	free(sp->dzs), free(sp->term_loss), free(sp->par_ptr), free(sp->par), free(sp->par_cin);
 	for (int w = 0; sp->ws && w < sp->n_ws; w++)
 		free(sp->ws[w].tmp), free(sp->ws[w].ish), free(sp->ws[w].vec), free(sp->ws[w].pos);
@@ -282,7 +296,8 @@ static int build_sets(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 	}
 	for (size_t t = 0; t < T; t++)
 		sp->s_ptr[t + 1] += sp->s_ptr[t];
-	if (grow((void **)&sp->s_idx, &sp->s_cap, (size_t)sp->s_ptr[T], sizeof *sp->s_idx, err) < 0)
+	if (grow((void **)&sp->s_idx, &sp->s_cap, (size_t)sp->s_ptr[T], sizeof *sp->s_idx, err) < 0 ||
+	    grow((void **)&sp->s_cnt, &sp->s_cnt_cap, (size_t)sp->s_ptr[T], sizeof *sp->s_cnt, err) < 0)
 		return -1;
 	{
 		int64_t *fill = cp_malloc(T, sizeof *fill, err);
@@ -299,7 +314,10 @@ static int build_sets(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 
 					if (sp->mark[t] != (int32_t)i) {
 						sp->mark[t] = (int32_t)i;
+						sp->s_cnt[fill[t]] = 1;
 						sp->s_idx[fill[t]++] = (int32_t)i;
+					} else if (sp->s_cnt[fill[t] - 1] < 255) {
+						sp->s_cnt[fill[t] - 1]++;
 					}
 				}
 		free(fill);
@@ -386,6 +404,30 @@ static double head_scale(const dcell *m, int32_t t)
 	return m->cfg.alpha_mean ? m->cfg.alpha / (double)(m->n_terms - 1) : m->cfg.alpha;
 }
 
+/* Before an inference forward (after build_sets): the transposed weights,
+ * and room for a stratum's work items. */
+static int infer_prepare(dcell_sparse *sp, cp_error *err)
+{
+	size_t need = sp->m->n_terms + (size_t)sp->s_ptr[sp->m->n_terms], cap = sp->items_cap;
+
+	if (!sp->wtr && !(sp->wtr = cp_malloc(sp->m->n_params ? sp->m->n_params : 1,
+					      cp_precision_size(sp->m->prec), err)))
+		return -1;
+	if (grow((void **)&sp->items, &sp->items_cap, need, sizeof *sp->items, err) < 0 ||
+	    grow((void **)&sp->item_loss, &cap, need, sizeof *sp->item_loss, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Inference takes a child's block of the transposed weights larger than
+ * ADD_TILE values in tiles of ADD_KB input columns x ADD_JB units. */
+#define ADD_TILE 16384
+#define ADD_KB 64
+#define ADD_JB 512
+
+/* The per-gene cache adds new genes' single deletions this many at a time. */
+#define CACHE_CHUNK 256
+
 /* Inference splits a term's affected rows into items of about this many
  * (rows x width) elements, so that one wide term does not hold up a
  * stratum. */
@@ -422,27 +464,131 @@ static double head_scale(const dcell *m, int32_t t)
 #undef TANH
 #undef TANH_SIMD
 
+/* No sample names a gene twice (the cache adds each gene's change once). */
+static int distinct_genes(const dcell_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		for (int64_t k = b->gene_ptr[i]; k < b->gene_ptr[i + 1]; k++)
+			for (int64_t q = b->gene_ptr[i]; q < k; q++)
+				if (b->gene[q] == b->gene[k])
+					return 0;
+	return 1;
+}
+
 int dcell_sparse_forward(dcell_sparse *sp, const dcell_batch *b, int train, double *loss,
 			 double *pred, cp_error *err)
 {
+	int rc;
+
 	if (b->n == 0)
 		return cp_error_set(err, "dcell: an empty batch");
-	if (build_sets(sp, b, err) < 0)
+	sp->use_cache = 0;
+	if (!train && sp->gc_on && !loss && distinct_genes(b)) {
+		if (build_sets(sp, b, err) < 0)	/* checks the genes first */
+			return -1;
+		if ((sp->m->prec == CP_F64 ? cache_fill_f64(sp, b, err) : cache_fill_f32(sp, b, err)) < 0)
+			return -1;
+		sp->use_cache = 1;
+	}
+	if (build_sets(sp, b, err) < 0 || (!train && infer_prepare(sp, err) < 0))
 		return -1;
 	sp->train = train;
-	if (!train) {
-		/* the transposed weights, and room for a stratum's work items */
-		size_t need = sp->m->n_terms + (size_t)sp->s_ptr[sp->m->n_terms], cap = sp->items_cap;
+	if (train)
+		sp->r->params_version++;	/* the running statistics change */
+	rc = sp->m->prec == CP_F64 ? sparse_forward_f64(sp, b, train, loss, pred, err)
+				   : sparse_forward_f32(sp, b, train, loss, pred, err);
+	sp->use_cache = 0;
+	return rc;
+}
 
-		if (!sp->wtr && !(sp->wtr = cp_malloc(sp->m->n_params ? sp->m->n_params : 1,
-						      cp_precision_size(sp->m->prec), err)))
-			return -1;
-		if (grow((void **)&sp->items, &sp->items_cap, need, sizeof *sp->items, err) < 0 ||
-		    grow((void **)&sp->item_loss, &cap, need, sizeof *sp->item_loss, err) < 0)
-			return -1;
+double dcell_sparse_cache_gain(const dcell *m)
+{
+	size_t T = m->n_terms, n_ann = 0;
+	uint8_t *cnt = calloc(T ? T : 1, 1);
+	int32_t *ann = malloc((m->n_genes ? m->n_genes : 1) * sizeof *ann);
+	uint64_t state = 20121224;
+	double plain = 0, cached = 0;
+
+	if (!cnt || !ann) {
+		free(cnt), free(ann);
+		return 1.0;
 	}
-	return sp->m->prec == CP_F64 ? sparse_forward_f64(sp, b, train, loss, pred, err)
-				     : sparse_forward_f32(sp, b, train, loss, pred, err);
+	for (size_t g = 0; g < m->n_genes; g++)
+		if (m->cont_ptr[g + 1] > m->cont_ptr[g])
+			ann[n_ann++] = (int32_t)g;
+	for (int n = 0; n < 2000 && n_ann > 1; n++) {
+		int32_t pair[2];
+
+		pair[0] = ann[dcell_rng_next(&state) % n_ann];
+		do
+			pair[1] = ann[dcell_rng_next(&state) % n_ann];
+		while (pair[1] == pair[0]);
+		for (int q = 0; q < 2; q++)
+			for (int64_t c = m->cont_ptr[pair[q]]; c < m->cont_ptr[pair[q] + 1]; c++)
+				cnt[m->cont_term[c]]++;
+		for (size_t t = 0; t < T; t++) {
+			double in = 1, multi_in = 2;
+
+			if (!cnt[t])
+				continue;
+			for (int64_t k = m->child_ptr[t]; k < m->child_ptr[t + 1]; k++) {
+				int32_t c = m->child[k];
+
+				in += cnt[c] ? m->width[c] : 0;
+				multi_in += cnt[c] >= 2 ? m->width[c] : 0;
+			}
+			plain += in * m->width[t];
+			cached += cnt[t] >= 2 ? multi_in * m->width[t] : 0;
+		}
+		for (int q = 0; q < 2; q++)
+			for (int64_t c = m->cont_ptr[pair[q]]; c < m->cont_ptr[pair[q] + 1]; c++)
+				cnt[m->cont_term[c]] = 0;
+	}
+	free(cnt), free(ann);
+	return cached > 0 ? plain / cached : 1.0;
+}
+
+int dcell_sparse_cache(dcell_sparse *sp, int on, size_t max_bytes, cp_error *err)
+{
+	const dcell *m = sp->m;
+	size_t G = m->n_genes, K = (size_t)m->cfg.n_outputs, es = cp_precision_size(m->prec);
+	double bytes = (double)(G * K * es);
+
+	sp->gc_on = 0;
+	if (!on)
+		return 0;
+	if (!sp->gc_off) {
+		sp->gc_off = cp_malloc(G ? G : 1, sizeof *sp->gc_off, err);
+		sp->gc_loff = cp_malloc(m->cont_ptr[G] ? (size_t)m->cont_ptr[G] : 1, sizeof *sp->gc_loff, err);
+		sp->gc_y = cp_calloc(G * K > 0 ? G * K : 1, es, err);
+		sp->gc_genes = cp_malloc(G ? G : 1, sizeof *sp->gc_genes, err);
+		sp->gc_ptr = cp_malloc(CACHE_CHUNK + 1, sizeof *sp->gc_ptr, err);
+		if (!sp->gc_off || !sp->gc_loff || !sp->gc_y || !sp->gc_genes || !sp->gc_ptr)
+			return -1;
+		for (size_t i = 0; i <= CACHE_CHUNK; i++)
+			sp->gc_ptr[i] = (int64_t)i;
+		for (size_t g = 0; g < G; g++) {
+			int64_t acc = 0;
+
+			sp->gc_off[g] = -1;
+			for (int64_t c = m->cont_ptr[g]; c < m->cont_ptr[g + 1]; c++) {
+				sp->gc_loff[c] = acc;
+				acc += m->width[m->cont_term[c]];
+			}
+		}
+		sp->gc_version = -1;
+	}
+	for (size_t g = 0; g < G; g++)
+		if (m->cont_ptr[g + 1] > m->cont_ptr[g]) {
+			int64_t last = m->cont_ptr[g + 1] - 1;
+
+			bytes += 2.0 * (double)(sp->gc_loff[last] + m->width[m->cont_term[last]]) * (double)es;
+		}
+	if (bytes > (double)max_bytes)
+		return cp_error_set(err, "dcell: the per-gene cache would take %.0f MiB (limit %.0f MiB)",
+				    bytes / 1048576.0, (double)max_bytes / 1048576.0);
+	sp->gc_on = 1;
+	return 0;
 }
 
 int dcell_sparse_backward(dcell_sparse *sp, const dcell_batch *b, cp_error *err)

@@ -328,50 +328,73 @@ static void FN(term_forward)(size_t item, int worker, void *ctx)
 }
 
 /* z += the changed input columns' contributions: d (Lc values) times the
- * rows of the transposed weights wt (Lc x L), four input columns a pass
- * (each z[j] in the same order whatever the vector width). */
+ * rows of the transposed weights wt (Lc rows of n used values, ld apart),
+ * four input columns a pass (each z[j] in the same order whatever the
+ * vector width). */
 CP_INLINE void FN(add_columns)(REAL *restrict z, const REAL *restrict d, const REAL *restrict wt, int Lc,
-			    int L)
+			       int n, int ld)
 {
 	int k = 0;
 
 	for (; k + 4 <= Lc; k += 4) {
 		REAL d0 = d[k], d1 = d[k + 1], d2 = d[k + 2], d3 = d[k + 3];
-		const REAL *w0 = wt + (size_t)k * (size_t)L, *w1 = w0 + L, *w2 = w1 + L, *w3 = w2 + L;
+		const REAL *w0 = wt + (size_t)k * (size_t)ld, *w1 = w0 + ld, *w2 = w1 + ld, *w3 = w2 + ld;
 
 #pragma omp simd
-		for (int j = 0; j < L; j++)
+		for (int j = 0; j < n; j++)
 			z[j] += ((d0 * w0[j] + d1 * w1[j]) + (d2 * w2[j] + d3 * w3[j]));
 	}
 	for (; k < Lc; k++) {
 		REAL dk = d[k];
-		const REAL *w = wt + (size_t)k * (size_t)L;
+		const REAL *w = wt + (size_t)k * (size_t)ld;
 
 #pragma omp simd
-		for (int j = 0; j < L; j++)
+		for (int j = 0; j < n; j++)
 			z[j] += dk * w[j];
 	}
 }
 
 /* Inference: a term's output and its change from the wild type for
- * columns [j0, j1) of one row, from its pre-activation z. */
+ * columns [j0, j1) of one row, from its change in pre-activation z. */
 CP_INLINE void FN(activate)(const dcell *m, const REAL *restrict z, REAL *restrict a, REAL *restrict d,
-			    const REAL *sc, const REAL *rmean, const REAL *bet, const REAL *aw,
-			    const REAL *ow, int j0, int j1)
+			    const REAL *zw, const REAL *sc, const REAL *rmean, const REAL *bet,
+			    const REAL *aw, const REAL *ow, int j0, int j1)
 {
 	if (m->cfg.bn_before_tanh) {
 		TANH_SIMD
 		for (int j = j0; j < j1; j++) {
-			a[j] = TANH(sc[j] * (z[j] - rmean[j]) + bet[j]);	/* the output itself */
+			a[j] = TANH(sc[j] * ((zw[j] + z[j]) - rmean[j]) + bet[j]);	/* the output itself */
 			d[j] = a[j] - ow[j];
 		}
 	} else {
 		TANH_SIMD
 		for (int j = j0; j < j1; j++) {
-			a[j] = TANH(z[j]);
+			a[j] = TANH(zw[j] + z[j]);
 			d[j] = sc[j] * (a[j] - aw[j]);
 		}
 	}
+}
+
+/* One row of term t (wild type at column col): whole vectors, then the
+ * last 8 again (the same values), so there is no scalar tail. */
+CP_INLINE void FN(activate_row)(const dcell_sparse *sp, int32_t t, const REAL *z, REAL *a, REAL *d)
+{
+	const dcell *m = sp->m;
+	const REAL *P = sp->r->params, *Buf = sp->r->buffers;
+	int32_t s = m->stratum[t];
+	int L = m->width[t];
+	size_t col = TCOL(m, t), lc = (size_t)m->col_off[t];
+	const REAL *zw = (const REAL *)sp->wz + col, *aw = (const REAL *)sp->wa + col;
+	const REAL *ow = (const REAL *)sp->wo + col, *sc = (const REAL *)sp->bsc + col;
+	const REAL *bet = P + m->beta_off[s] + lc, *rmean = Buf + m->rmean_off[s] + lc;
+
+	if (L < 8) {
+		FN(activate)(m, z, a, d, zw, sc, rmean, bet, aw, ow, 0, L);
+		return;
+	}
+	FN(activate)(m, z, a, d, zw, sc, rmean, bet, aw, ow, 0, L & ~7);
+	if (L & 7)
+		FN(activate)(m, z, a, d, zw, sc, rmean, bet, aw, ow, L - 8, L);
 }
 
 /* Inference, one work item: rows [r0, r1) of term t's affected samples,
@@ -386,15 +409,13 @@ CP_CLONES static void FN(infer_item)(size_t item, int worker, void *ctx)
 	const dcell_batch *b = job->b;
 	const struct infer_item *it = &sp->items[item];
 	const dcell *m = sp->m;
-	const REAL *P = sp->r->params, *Buf = sp->r->buffers;
-	const REAL *wz = sp->wz, *wa = sp->wa, *wo = sp->wo, *wy = sp->wy;
+	const REAL *P = sp->r->params, *wy = sp->wy;
 	int32_t t = it->t, s = m->stratum[t];
 	int64_t r0 = it->r0, r1 = it->r1, nt = sp->s_ptr[t + 1] - sp->s_ptr[t], cin = 0;
 	int L = m->width[t];
 	size_t K = (size_t)m->cfg.n_outputs, B = b->n, Ws = (size_t)m->stratum_width[s];
-	size_t col = TCOL(m, t), lc = (size_t)m->col_off[t];
-	const REAL *Wt = (const REAL *)sp->wtr + m->w_off[t], *sc = (const REAL *)sp->bsc + col;
-	const REAL *bet = P + m->beta_off[s] + lc, *rmean = Buf + m->rmean_off[s] + lc;
+	size_t lc = (size_t)m->col_off[t];
+	const REAL *Wt = (const REAL *)sp->wtr + m->w_off[t];
 	const REAL *hw = P + m->head_w_off[s] + lc;
 	const int32_t *rows = sp->s_idx + sp->s_ptr[t];
 	REAL *Z = (REAL *)sp->rz + sp->e_off[t], *A = (REAL *)sp->ra + sp->e_off[t];
@@ -402,7 +423,7 @@ CP_CLONES static void FN(infer_item)(size_t item, int worker, void *ctx)
 	REAL delta = m->cfg.gene_present ? (REAL)-1 : (REAL)1;
 	int64_t *at = sp->ws[worker].pos;	/* sample -> row, valid for this item's rows */
 	int root = (size_t)t + 1 == m->n_terms;
-	double total = 0;
+	double total = 0, flops = 0;
 
 	for (int64_t r = r0; r < r1; r++) {
 		at[rows[r]] = r;
@@ -416,13 +437,26 @@ CP_CLONES static void FN(infer_item)(size_t item, int worker, void *ctx)
 		int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
 		const REAL *dc = (const REAL *)sp->rdo + sp->e_off[c];
 
-		for (int64_t i = 0; i < nc; i++) {
-			int64_t r = at[cs[i]];
+		/* a block of the weights larger than the cache is taken in tiles of
+		 * ADD_KB x ADD_JB, each used by all rows (the same sums in the same
+		 * order: ADD_KB is a multiple of 4) */
+		int kb = (size_t)Lc * (size_t)L > ADD_TILE ? ADD_KB : Lc;
+		int jb = (size_t)Lc * (size_t)L > ADD_TILE ? ADD_JB : L;
 
-			if (r >= r0 && r < r1 && rows[r] == cs[i])
-				FN(add_columns)(Z + r * L, dc + i * Lc, Wt + (size_t)cin * (size_t)L, Lc, L);
-		}
-		sp->ws[worker].flops += 2.0 * (double)nc * Lc * L * (double)(r1 - r0) / (double)(nt ? nt : 1);
+		for (int k0 = 0; k0 < Lc; k0 += kb)
+			for (int j0 = 0; j0 < L; j0 += jb) {
+				int nk = Lc - k0 < kb ? Lc - k0 : kb, nj = L - j0 < jb ? L - j0 : jb;
+				const REAL *wt = Wt + (size_t)(cin + k0) * (size_t)L + (size_t)j0;
+
+				for (int64_t i = 0; i < nc; i++) {
+					int64_t r = at[cs[i]];
+
+					if (r >= r0 && r < r1 && rows[r] == cs[i]) {
+						FN(add_columns)(Z + r * L + j0, dc + i * Lc + k0, wt, nk, nj, L);
+						flops += 2.0 * nk * nj;
+					}
+				}
+			}
 		cin += Lc;
 	}
 	for (int64_t r = r0; r < r1; r++) {
@@ -441,20 +475,7 @@ CP_CLONES static void FN(infer_item)(size_t item, int worker, void *ctx)
 				z[j] += delta * w[j];
 		}
 		/* 2. activation and normalisation with the running statistics */
-		const REAL *zw = wz + col;
-		REAL *a = A + r * L, *d = dO + r * L;
-
-#pragma omp simd
-		for (int j = 0; j < L; j++)
-			z[j] += zw[j];
-		if (L < 8) {
-			FN(activate)(m, z, a, d, sc, rmean, bet, wa + col, wo + col, 0, L);
-		} else {
-			/* whole vectors, then the last 8 again (the same values): no scalar tail */
-			FN(activate)(m, z, a, d, sc, rmean, bet, wa + col, wo + col, 0, L & ~7);
-			if (L & 7)
-				FN(activate)(m, z, a, d, sc, rmean, bet, wa + col, wo + col, L - 8, L);
-		}
+		FN(activate_row)(sp, t, z, A + r * L, dO + r * L);
 	}
 	/* 3. heads: the root's always (the predictions), the others' for the loss */
 	if (root || job->need_loss) {
@@ -491,6 +512,133 @@ CP_CLONES static void FN(infer_item)(size_t item, int worker, void *ctx)
 		}
 	}
 	sp->item_loss[item] = total;
+	sp->ws[worker].flops += flops;
+}
+
+/* The cached change of gene g's single deletion at term t: in
+ * pre-activation (out = 0) or output (out = 1); NULL if t lacks g. */
+static const REAL *FN(cached)(const dcell_sparse *sp, int32_t g, int32_t t, int out)
+{
+	const dcell *m = sp->m;
+	int64_t lo = m->cont_ptr[g], hi = m->cont_ptr[g + 1];
+
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+
+		if (m->cont_term[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == m->cont_ptr[g + 1] || m->cont_term[lo] != t)
+		return NULL;
+	return (const REAL *)sp->gc + sp->gc_off[g] + 2 * sp->gc_loff[lo] + (out ? m->width[t] : 0);
+}
+
+/* Inference with the per-gene cache, one work item: the rows in [r0, r1)
+ * of term t whose samples delete two or more of t's genes.  The change in
+ * pre-activation is the sum of those genes' cached changes, plus, for each
+ * child that also contains two or more, the child's weights times its
+ * output change less its genes' cached output changes. */
+CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
+{
+	FN(term_job) *job = ctx;
+	dcell_sparse *sp = job->sp;
+	const dcell_batch *b = job->b;
+	const struct infer_item *it = &sp->items[item];
+	const dcell *m = sp->m;
+	int32_t t = it->t;
+	int64_t r0 = it->r0, r1 = it->r1, cin = 0;
+	int L = m->width[t];
+	const REAL *Wt = (const REAL *)sp->wtr + m->w_off[t];
+	const int32_t *rows = sp->s_idx + sp->s_ptr[t];
+	const uint8_t *cnt = sp->s_cnt + sp->s_ptr[t];
+	REAL *Z = (REAL *)sp->rz + sp->e_off[t], *A = (REAL *)sp->ra + sp->e_off[t];
+	REAL *dO = (REAL *)sp->rdo + sp->e_off[t], *v = sp->ws[worker].vec;
+	int64_t *at = sp->ws[worker].pos;	/* sample -> row, valid for this item's rows */
+	double flops = 0;
+
+	for (int64_t r = r0; r < r1; r++) {
+		REAL *z = Z + r * L;
+
+		at[rows[r]] = r;
+		if (cnt[r] < 2)
+			continue;
+		memset(z, 0, (size_t)L * sizeof *z);
+		for (int64_t k = b->gene_ptr[rows[r]]; k < b->gene_ptr[rows[r] + 1]; k++) {
+			const REAL *dz = FN(cached)(sp, b->gene[k], t, 0);
+
+			if (dz) {
+#pragma omp simd
+				for (int j = 0; j < L; j++)
+					z[j] += dz[j];
+			}
+		}
+	}
+	for (int64_t k = m->child_ptr[t]; k < m->child_ptr[t + 1]; k++) {
+		int32_t c = m->child[k];
+		int Lc = m->width[c];
+		const int32_t *cs = sp->s_idx + sp->s_ptr[c];
+		const uint8_t *cc = sp->s_cnt + sp->s_ptr[c];
+		int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
+		const REAL *dc = (const REAL *)sp->rdo + sp->e_off[c];
+
+		for (int64_t i = 0; i < nc; i++) {
+			int64_t r = at[cs[i]];
+
+			if (cc[i] < 2 || r < r0 || r >= r1 || rows[r] != cs[i])
+				continue;
+			memcpy(v, dc + i * Lc, (size_t)Lc * sizeof *v);
+			for (int64_t q = b->gene_ptr[cs[i]]; q < b->gene_ptr[cs[i] + 1]; q++) {
+				const REAL *dg = FN(cached)(sp, b->gene[q], c, 1);
+
+				if (dg)
+					for (int j = 0; j < Lc; j++)
+						v[j] -= dg[j];
+			}
+			FN(add_columns)(Z + r * L, v, Wt + (size_t)cin * (size_t)L, Lc, L, L);
+			flops += 2.0 * Lc * L;
+		}
+		cin += Lc;
+	}
+	for (int64_t r = r0; r < r1; r++)
+		if (cnt[r] >= 2)
+			FN(activate_row)(sp, t, Z + r * L, A + r * L, dO + r * L);
+	sp->ws[worker].flops += flops;
+}
+
+/* Root predictions with the cache: two or more genes in the root from its
+ * computed row, one from that gene's cached prediction, none: wild type. */
+static void FN(cached_predictions)(dcell_sparse *sp, const dcell_batch *b, double *pred)
+{
+	const dcell *m = sp->m;
+	int32_t t = (int32_t)m->n_terms - 1, s = m->stratum[t];
+	size_t K = (size_t)m->cfg.n_outputs, Ws = (size_t)m->stratum_width[s];
+	const REAL *hw = (const REAL *)sp->r->params + m->head_w_off[s] + m->col_off[t];
+	const REAL *wy = sp->wy, *gy = sp->gc_y, *dO = (const REAL *)sp->rdo + sp->e_off[t];
+	const int32_t *rows = sp->s_idx + sp->s_ptr[t];
+	const uint8_t *cnt = sp->s_cnt + sp->s_ptr[t];
+	int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t];
+	int L = m->width[t];
+
+	for (size_t i = 0, r = 0; i < b->n; i++) {
+		int in_root = r < (size_t)nt && rows[r] == (int32_t)i;
+
+		for (size_t k = 0; k < K; k++) {
+			double y = wy[(size_t)t * K + k];
+
+			if (in_root && cnt[r] >= 2) {
+				for (int j = 0; j < L; j++)
+					y += (double)hw[k * Ws + (size_t)j] * dO[r * (size_t)L + (size_t)j];
+			} else if (in_root) {
+				for (int64_t q = b->gene_ptr[i]; q < b->gene_ptr[i + 1]; q++)
+					if (m->cont_ptr[b->gene[q] + 1] > m->cont_ptr[b->gene[q]])
+						y = gy[(size_t)b->gene[q] * K + k];
+			}
+			pred[i * K + k] = y;
+		}
+		r += (size_t)in_root;
+	}
 }
 
 static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train, double *loss,
@@ -533,9 +681,35 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 		 * a split that depends on the batch only */
 		size_t n_items = 0;
 
+		if (sp->use_cache) {
+			for (int64_t t = m->stratum_ptr[s]; t < m->stratum_ptr[s + 1]; t++) {
+				int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], L = m->width[t], multi = 0;
+				int64_t per;
+
+				for (int64_t r = 0; r < nt; r++)
+					multi += sp->s_cnt[sp->s_ptr[t] + r] >= 2;
+				if (multi == 0)
+					continue;
+				int64_t parts = (multi * L + INFER_ITEM_WORK - 1) / INFER_ITEM_WORK;
+
+				parts = parts < 4 * sp->n_ws ? parts : 4 * sp->n_ws;
+				per = parts > 1 ? (nt + parts - 1) / parts : nt;
+				for (int64_t r0 = 0; r0 < nt; r0 += per)
+					sp->items[n_items++] = (struct infer_item){
+						(int32_t)t, (int32_t)r0, (int32_t)(r0 + per < nt ? r0 + per : nt) };
+			}
+			cp_parallel_for(sp->r->be, n_items, FN(infer_cached_item), &job);
+			continue;
+		}
+
 		for (int64_t t = m->stratum_ptr[s]; t < m->stratum_ptr[s + 1]; t++) {
 			int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], L = m->width[t];
-			int64_t per = nt * L > INFER_ITEM_WORK ? (INFER_ITEM_WORK + L - 1) / L : nt;
+			int64_t parts = (nt * L + INFER_ITEM_WORK - 1) / INFER_ITEM_WORK, per;
+
+			/* rows are computed alike in any split: as many parts as keep
+			 * the threads busy, no more (each part reads the weights) */
+			parts = parts < 4 * sp->n_ws ? parts : 4 * sp->n_ws;
+			per = parts > 1 ? (nt + parts - 1) / parts : nt;
 
 			if (nt == 0) {
 				if ((size_t)t + 1 == m->n_terms || job.need_loss)
@@ -554,6 +728,8 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 	if (train)
 		for (size_t t = 0; t < m->n_terms; t++)	/* in term order, likewise */
 			total += sp->term_loss[t];
+	if (!train && sp->use_cache && pred)
+		FN(cached_predictions)(sp, b, pred);
 	sp->flops = 0;
 	for (int w = 0; w < sp->n_ws; w++)
 		sp->flops += sp->ws[w].flops;
@@ -752,6 +928,75 @@ static int FN(sparse_backward)(dcell_sparse *sp, const dcell_batch *b, cp_error 
 	for (int w = 0; w < sp->n_ws; w++)
 		sp->flops += sp->ws[w].flops;
 	return 0;
+}
+
+/* Add the batch's genes not yet cached: their single deletions, a chunk at
+ * a time, through the plain inference path. */
+static int FN(cache_fill)(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
+{
+	const dcell *m = sp->m;
+	size_t K = (size_t)m->cfg.n_outputs, n_new = 0;
+	double *pred = NULL;
+	int rc = -1;
+
+	if (sp->gc_version != sp->r->params_version) {
+		for (size_t g = 0; g < m->n_genes; g++)
+			sp->gc_off[g] = -1;
+		sp->gc_used = 0;
+		sp->gc_version = sp->r->params_version;
+	}
+	for (size_t k = 0; k < (size_t)b->gene_ptr[b->n]; k++) {
+		int32_t g = b->gene[k];
+
+		if (sp->gc_off[g] == -1 && m->cont_ptr[g + 1] > m->cont_ptr[g]) {
+			sp->gc_off[g] = -2;	/* queued */
+			sp->gc_genes[n_new++] = g;
+		}
+	}
+	if (n_new == 0)
+		return 0;
+	pred = cp_malloc(CACHE_CHUNK * K, sizeof *pred, err);
+	if (!pred)
+		return -1;
+	for (size_t c0 = 0; c0 < n_new; c0 += CACHE_CHUNK) {
+		size_t n = n_new - c0 < CACHE_CHUNK ? n_new - c0 : CACHE_CHUNK, need = sp->gc_used;
+		const int32_t *genes = sp->gc_genes + c0;
+		dcell_batch sb = { n, sp->gc_ptr, genes, NULL, NULL, NULL };
+
+		if (build_sets(sp, &sb, err) < 0 || infer_prepare(sp, err) < 0 ||
+		    FN(sparse_forward)(sp, &sb, 0, NULL, pred, err) < 0)
+			goto out;
+		for (size_t i = 0; i < n; i++) {
+			int32_t g = genes[i];
+			int64_t last = m->cont_ptr[g + 1] - 1;
+
+			sp->gc_off[g] = (int64_t)need;
+			need += 2 * (size_t)(sp->gc_loff[last] + m->width[m->cont_term[last]]);
+			for (size_t k = 0; k < K; k++)
+				((REAL *)sp->gc_y)[(size_t)g * K + k] = (REAL)pred[i * K + k];
+		}
+		if (grow(&sp->gc, &sp->gc_cap, need, sizeof(REAL), err) < 0)
+			goto out;
+		sp->gc_used = need;
+		for (size_t t = 0; t < m->n_terms; t++) {
+			int L = m->width[t];
+
+			for (int64_t r = 0; r < sp->s_ptr[t + 1] - sp->s_ptr[t]; r++) {
+				int32_t g = genes[sp->s_idx[sp->s_ptr[t] + r]];
+				REAL *dst = (REAL *)FN(cached)(sp, g, (int32_t)t, 0);
+				size_t e = (size_t)(sp->e_off[t] + r * L);
+
+				memcpy(dst, (const REAL *)sp->rz + e, (size_t)L * sizeof *dst);
+				memcpy(dst + L, (const REAL *)sp->rdo + e, (size_t)L * sizeof *dst);
+			}
+		}
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		sp->gc_version = -1;	/* start again next time */
+	free(pred);
+	return rc;
 }
 
 #undef TCOL

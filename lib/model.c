@@ -211,11 +211,12 @@ struct model_runner {
 	dcell_run *run;
 	dcell_sparse *sp;
 	size_t max_batch;
+	int cached;
 	double *z;
 };
 
 model_runner *model_runner_new(cp_model *m, const char *path, const char *device, int threads,
-			       size_t max_batch, cp_error *err)
+			       size_t max_batch, size_t cache_mb, cp_error *err)
 {
 	model_runner *r = calloc(1, sizeof *r);
 
@@ -237,9 +238,15 @@ model_runner *model_runner_new(cp_model *m, const char *path, const char *device
 	if (!r->run)
 		goto fail;
 	if (strcmp(path, "sparse") == 0) {
+		cp_error ignored;
+
 		r->sp = dcell_sparse_new(r->run, err);
 		if (!r->sp)
 			goto fail;
+		/* the cache where it at least halves the work; too large a cache
+		 * only means running without it */
+		r->cached = cache_mb > 0 && dcell_sparse_cache_gain(&m->net) >= 2.0 &&
+			    dcell_sparse_cache(r->sp, 1, cache_mb << 20, &ignored) == 0;
 	} else if (strcmp(path, "dense") != 0) {
 		cp_error_set(err, "unknown path '%s' (sparse or dense)", path);
 		goto fail;
@@ -248,6 +255,11 @@ model_runner *model_runner_new(cp_model *m, const char *path, const char *device
 fail:
 	model_runner_free(r);
 	return NULL;
+}
+
+int model_runner_cached(const model_runner *r)
+{
+	return r->cached;
 }
 
 void model_runner_free(model_runner *r)

@@ -59,9 +59,14 @@ void model_free(cp_model *m);
 
 typedef struct model_runner model_runner;
 
-/* path: "sparse" or "dense" (DCell); device "cpu" or "cuda". */
+/* path: "sparse" or "dense" (DCell); device "cpu" or "cuda".  The sparse
+ * path uses the per-gene cache (dcell_sparse_cache) where it at least
+ * halves the work (dcell_sparse_cache_gain) and the cache for every gene
+ * fits in cache_mb MiB (0: never). */
 model_runner *model_runner_new(cp_model *m, const char *path, const char *device, int threads,
-			       size_t max_batch, cp_error *err);
+			       size_t max_batch, size_t cache_mb, cp_error *err);
+/* Whether the runner uses the per-gene cache. */
+int model_runner_cached(const model_runner *r);
 void model_runner_free(model_runner *r);
 /* Predictions for a chunk (n x K, original label scale).  The chunk must
  * index the model's genome. */

@@ -21,6 +21,9 @@ static void usage(FILE *fp, int status)
 		"  -o, --output FILE     the predictions stream [-]\n"
 		"      --split NAME      of a batches stream, only train, val or test [all]\n"
 		"      --path NAME       DCell: sparse (exact, only what a deletion changes) or dense [sparse]\n"
+		"      --gene-cache MB   sparse path: keep each gene's single-deletion change and\n"
+		"                        compute only terms with two or more deleted genes, where\n"
+		"                        the cache for every gene fits in MB MiB; 0: off [1024]\n"
 		"      --device NAME     cpu or cuda (dense path) [cpu]\n"
 		"      --threads N       threads [the online cores]\n"
 		"  -b, --batch-size N    experiments computed together [1024]\n"
@@ -38,6 +41,7 @@ int main(int argc, char **argv)
 		{ "split", required_argument, NULL, 'S' },
 		{ "path", required_argument, NULL, 'P' },
 		{ "device", required_argument, NULL, 'D' },
+		{ "gene-cache", required_argument, NULL, 'C' },
 		{ "threads", required_argument, NULL, 'T' },
 		{ "batch-size", required_argument, NULL, 'b' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -48,6 +52,7 @@ int main(int argc, char **argv)
 	};
 	const char *model_path = NULL, *out = "-", *path = "sparse", *device = "cpu";
 	int c, threads = 0, only_split = -1, status = CLI_DATA_ERROR;
+	size_t cache_mb = 1024;
 	int64_t v;
 	size_t batch = 1024, done = 0;
 	cp_model model;
@@ -88,6 +93,13 @@ int main(int argc, char **argv)
 			path = optarg;
 			break;
 		case 'D': device = optarg; break;
+		case 'C':
+			if (cp_parse_i64(optarg, &v) < 0 || v < 0 || v > (1 << 24)) {
+				cli_error("--gene-cache: '%s' is not a size in MiB", optarg);
+				return CLI_USAGE_ERROR;
+			}
+			cache_mb = (size_t)v;
+			break;
 		case 'T':
 			if (cp_parse_i64(optarg, &v) < 0 || v < 1 || v > 1024) {
 				cli_error("--threads: '%s' is not a thread count", optarg);
@@ -131,7 +143,7 @@ int main(int argc, char **argv)
 			goto fail;
 		have_info = 1;
 	}
-	runner = model_runner_new(&model, path, device, threads, batch, &err);
+	runner = model_runner_new(&model, path, device, threads, batch, cache_mb, &err);
 	if (!runner)
 		goto fail;
 	w = cpz_writer_open(out, "predictions", cli_producer(), cli_command(), NULL, &err);
@@ -199,7 +211,8 @@ int main(int argc, char **argv)
 	}
 	w = NULL;
 	cli_progress_done();
-	cli_info(1, "%zu experiments predicted with the %s model", done, model.name);
+	cli_info(1, "%zu experiments predicted with the %s model%s", done, model.name,
+		 model_runner_cached(runner) ? " (per-gene cache)" : "");
 	cli_resources(2);
 	status = CLI_OK;
 	goto out;

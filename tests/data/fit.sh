@@ -71,9 +71,20 @@ if predict -q --model "$W/a/model.cpz" "$T/dcell_GO_0006281_test.cpz" -o "$W/dce
 	cpz dump "$W/dcell.cpz" pred > "$W/sparse.txt" && cpz dump "$W/dense.cpz" pred > "$W/dense.txt" &&
 	paste "$W/sparse.txt" "$W/dense.txt" | awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > m) m = d }
 		END { exit !(NR == 2868 && m < 1e-5) }'; then
-	echo "ok - predict: the sparse and dense paths agree on 2,868 test pairs"
+	echo "ok - predict: the sparse path (per-gene cache) and the dense path agree on 2,868 test pairs"
 else
 	echo "not ok - predict: sparse and dense predictions differ, or not 2,868 of them"
+fi
+if predict -v --model "$W/a/model.cpz" --gene-cache 0 "$T/dcell_GO_0006281_test.cpz" -o "$W/plain.cpz" \
+		2> "$W/plain.err" && ! grep -q "per-gene cache" "$W/plain.err" &&
+	predict -v --model "$W/a/model.cpz" "$T/dcell_GO_0006281_test.cpz" -o "$W/cached.cpz" 2> "$W/cached.err" &&
+	grep -q "per-gene cache" "$W/cached.err" &&
+	cpz dump "$W/plain.cpz" pred > "$W/plain.txt" &&
+	paste "$W/sparse.txt" "$W/plain.txt" | awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > m) m = d }
+		END { exit !(NR == 2868 && m < 1e-5) }'; then
+	echo "ok - predict: the sparse path agrees with and without the per-gene cache"
+else
+	echo "not ok - predict: the per-gene cache changes the predictions, or was not used"
 fi
 if fit -q --model additive --train "$T/gi6281.batches.cpz" --label gene_interaction -o "$W/additive.model.cpz" &&
 	fit -q --model mean --train "$T/gi6281.batches.cpz" --label gene_interaction -o "$W/mean.model.cpz" &&

@@ -306,6 +306,14 @@ static void dense_vs_sparse(const dcell_config *cfg, size_t G, size_t T, size_t 
 		fail_msg("%s", err.msg);
 	compare_arrays("inference predictions", p1, p2, n * K, 1e-10);
 	assert_true(rel(l1, l2) < 1e-10);
+	/* with the per-gene cache: cold, then warm, the same predictions */
+	assert_int_equal(dcell_sparse_cache(sp, 1, (size_t)1 << 30, &err), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		memset(p2, 0, sizeof p2);
+		if (dcell_sparse_forward(sp, &tb.b, 0, NULL, p2, &err) < 0)
+			fail_msg("%s", err.msg);
+		compare_arrays("cached inference predictions", p1, p2, n * K, 1e-10);
+	}
 
 	/* training: forward, backward */
 	assert_int_equal(dcell_zero_grad(r1, &err), 0);
@@ -345,6 +353,13 @@ static void dense_vs_sparse(const dcell_config *cfg, size_t G, size_t T, size_t 
 	assert_int_equal(dcell_run_download(r1, NULL, NULL, &err), 0);
 	assert_int_equal(dcell_run_download(r2, NULL, NULL, &err), 0);
 	compare_arrays("running statistics", m1.buffers, m2.buffers, m1.n_buffers, 1e-10);
+	/* the cache follows the changed running statistics */
+	if (dcell_dense_forward(r1, &tb.b, 0, NULL, p1, &err) < 0 ||
+	    dcell_sparse_forward(sp, &tb.b, 0, NULL, p2, &err) < 0)
+		fail_msg("%s", err.msg);
+	compare_arrays("cached inference after training", p1, p2, n * K, 1e-10);
+	assert_int_equal(dcell_sparse_cache(sp, 1, 1, &err), -1);	/* over the limit */
+	assert_non_null(strstr(err.msg, "per-gene cache"));
 	{
 		double f, pairs;
 
