@@ -32,6 +32,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,8 +43,8 @@ typedef struct {
 	void *tmp;		/* the largest (samples x width) block */
 	size_t tmp_cap;
 	void *ish, *vec;	/* an input vector, a width vector */
-	int64_t *pos;		/* batch size */
-	size_t pos_cap;
+	int64_t *pos, *sel;	/* batch size, twice that */
+	size_t pos_cap, sel_cap;
 	double flops;
 } sparse_ws;
 
@@ -77,9 +78,12 @@ struct dcell_sparse {
 	/* the wild type, for inference */
 	void *wz, *wa, *wo, *wy;
 	long wt_version;
-	/* inference: each W_t transposed (in x L, at w_off[t]), so a changed
-	 * input column adds a contiguous row; the normalisation's scale */
+	/* inference: each W_t in panels of PW units (64 bytes), each panel
+	 * in x PW with its input columns' values contiguous, at wp_off[t] (the
+	 * last panel padded with zeros), so the rows a changed input column adds
+	 * are streamed panel by panel; the normalisation's scale */
 	void *wtr, *bsc;
+	int64_t *wp_off;
 	/* inference work items: rows [r0, r1) of term t, and their losses */
 	struct infer_item {
 		int32_t t;
@@ -166,13 +170,21 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	sp->bsc = cp_calloc(TW, es, err);
 	sp->dzs = cp_calloc(TW, es, err);
 	sp->term_loss = cp_calloc(T, sizeof *sp->term_loss, err);
+	sp->wp_off = cp_malloc(T + 1, sizeof *sp->wp_off, err);
+	if (sp->wp_off) {
+		int64_t pw = (int64_t)(64 / es);
+
+		sp->wp_off[0] = 0;
+		for (size_t t = 0; t < T; t++)
+			sp->wp_off[t + 1] = sp->wp_off[t] + (int64_t)m->in_dim[t] * ((m->width[t] + pw - 1) / pw * pw);
+	}
 	sp->n_ws = cp_backend_threads(r->be);
 	if (sp->n_ws > 16)
 		sp->n_ws = 16;
 	sp->ws = cp_calloc((size_t)sp->n_ws, sizeof *sp->ws, err);
 	if (!sp->s_ptr || !sp->e_off || !sp->mark || !sp->derived || !sp->constant || !sp->zsh ||
 	    !sp->ash || !sp->xhsh || !sp->osh || !sp->gun || !sp->mu || !sp->is || !sp->wz || !sp->wa ||
-	    !sp->wo || !sp->bsc || !sp->ysh || !sp->dyun || !sp->wy || !sp->dzs || !sp->term_loss || !sp->ws)
+	    !sp->wo || !sp->bsc || !sp->ysh || !sp->dyun || !sp->wy || !sp->dzs || !sp->term_loss || !sp->wp_off || !sp->ws)
 		goto fail;
 	for (int w = 0; w < sp->n_ws; w++) {
 		sp->ws[w].ish = cp_calloc(max_in ? max_in : 1, es, err);
@@ -228,12 +240,14 @@ void dcell_sparse_free(dcell_sparse *sp)
 	free(sp->zsh), free(sp->ash), free(sp->xhsh), free(sp->osh), free(sp->gun), free(sp->mu);
 	free(sp->is), free(sp->constant), free(sp->ysh), free(sp->dyun);
 	free(sp->wz), free(sp->wa), free(sp->wo), free(sp->wy), free(sp->wtr), free(sp->bsc);
+	free(sp->wp_off);
 	free(sp->items), free(sp->item_loss), free(sp->s_cnt);
 	free(sp->gc_off), free(sp->gc_loff), free(sp->gc), free(sp->gc_y), free(sp->gc_genes);
 	free(sp->gc_ptr);
 	free(sp->dzs), free(sp->term_loss), free(sp->par_ptr), free(sp->par), free(sp->par_cin);
 	for (int w = 0; sp->ws && w < sp->n_ws; w++)
-		free(sp->ws[w].tmp), free(sp->ws[w].ish), free(sp->ws[w].vec), free(sp->ws[w].pos);
+		free(sp->ws[w].tmp), free(sp->ws[w].ish), free(sp->ws[w].vec), free(sp->ws[w].pos),
+			free(sp->ws[w].sel);
 	free(sp->ws);
 	free(sp);
 }
@@ -344,7 +358,8 @@ static int build_sets(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 		return -1;
 	/* each thread's scratch: positions, and the largest (samples x width) block */
 	for (int w = 0; w < sp->n_ws; w++)
-		if (grow((void **)&sp->ws[w].pos, &sp->ws[w].pos_cap, b->n, sizeof(int64_t), err) < 0)
+		if (grow((void **)&sp->ws[w].pos, &sp->ws[w].pos_cap, b->n, sizeof(int64_t), err) < 0 ||
+		    grow((void **)&sp->ws[w].sel, &sp->ws[w].sel_cap, 2 * b->n, sizeof(int64_t), err) < 0)
 			return -1;
 	{
 		size_t need = 0;
@@ -409,9 +424,9 @@ static double head_scale(const dcell *m, int32_t t)
 static int infer_prepare(dcell_sparse *sp, cp_error *err)
 {
 	size_t need = sp->m->n_terms + (size_t)sp->s_ptr[sp->m->n_terms], cap = sp->items_cap;
+	size_t np = (size_t)sp->wp_off[sp->m->n_terms];
 
-	if (!sp->wtr && !(sp->wtr = cp_malloc(sp->m->n_params ? sp->m->n_params : 1,
-					      cp_precision_size(sp->m->prec), err)))
+	if (!sp->wtr && !(sp->wtr = cp_calloc(np ? np : 1, cp_precision_size(sp->m->prec), err)))
 		return -1;
 	if (grow((void **)&sp->items, &sp->items_cap, need, sizeof *sp->items, err) < 0 ||
 	    grow((void **)&sp->item_loss, &cap, need, sizeof *sp->item_loss, err) < 0)
@@ -419,11 +434,8 @@ static int infer_prepare(dcell_sparse *sp, cp_error *err)
 	return 0;
 }
 
-/* Inference takes a child's block of the transposed weights larger than
- * ADD_TILE values in tiles of ADD_KB input columns x ADD_JB units. */
-#define ADD_TILE 16384
-#define ADD_KB 64
-#define ADD_JB 512
+/* Cached inference asks for a row's cached changes this many rows ahead. */
+#define PREFETCH_ROWS 4
 
 /* The per-gene cache adds new genes' single deletions this many at a time. */
 #define CACHE_CHUNK 256

@@ -5,6 +5,16 @@
  * defined.  See dcell_sparse.c for the method.
  */
 
+/* Vectors of 32 bytes (GCC and Clang's vector extension: AVX2 registers in
+ * the AVX2 clones), NV values each; a panel of the inference weights is two
+ * (PW units, 64 bytes). */
+typedef REAL FN(vec) __attribute__((vector_size(32)));
+typedef REAL FN(uvec) __attribute__((vector_size(32), aligned(sizeof(REAL)), may_alias));
+#define NV ((int)(sizeof(FN(vec)) / sizeof(REAL)))
+#define PW (2 * NV)
+#define VLOAD(p) (*(const FN(uvec) *)(p))
+#define VSTORE(p, v) (*(FN(uvec) *)(p) = (v))
+
 /* Column index of term t in the per-term (all terms' columns) arrays. */
 #define TCOL(m, t) ((size_t)((m)->act_off[(m)->stratum[t]] + (m)->col_off[t]))
 
@@ -45,17 +55,19 @@ static void FN(wild_type_term)(size_t item, int worker, void *ctx)
 	const REAL *hw = P + m->head_w_off[s] + lc, *hb;
 	size_t Ws = (size_t)m->stratum_width[s];
 
-	REAL *Wt = (REAL *)sp->wtr + m->w_off[t], *sc = (REAL *)sp->bsc + col;
+	REAL *Wp = (REAL *)sp->wtr + sp->wp_off[t], *sc = (REAL *)sp->bsc + col;
 
 	FN(shared_input)(m, t, wo, ish);
 	memcpy(wz + col, bias, (size_t)L * sizeof *wz);
 	GEMV(CblasRowMajor, CblasNoTrans, L, in, 1, W, ldw, ish, 1, 1, wz + col, 1);
-	/* W_t transposed, in blocks of 16 x 16 */
-	for (int j0 = 0; j0 < L; j0 += 16)
-		for (int k0 = 0; k0 < in; k0 += 16)
-			for (int j = j0; j < L && j < j0 + 16; j++)
-				for (int k = k0; k < in && k < k0 + 16; k++)
-					Wt[(size_t)k * (size_t)L + (size_t)j] = W[(size_t)j * (size_t)in + (size_t)k];
+	/* W_t in panels of PW units (the padding stays zero) */
+	for (int j0 = 0; j0 < L; j0 += PW) {
+		REAL *panel = Wp + (size_t)(j0 / PW) * (size_t)in * PW;
+
+		for (int j = j0; j < L && j < j0 + PW; j++)
+			for (int k = 0; k < in; k++)
+				panel[(size_t)k * PW + (size_t)(j - j0)] = W[(size_t)j * (size_t)in + (size_t)k];
+	}
 	for (int j = 0; j < L; j++) {
 		double z = wz[col + j], rinv = 1.0 / sqrt((double)rv[j] + eps);
 
@@ -327,30 +339,64 @@ static void FN(term_forward)(size_t item, int worker, void *ctx)
 	sp->term_loss[t] = total;
 }
 
-/* z += the changed input columns' contributions: d (Lc values) times the
- * rows of the transposed weights wt (Lc rows of n used values, ld apart),
- * four input columns a pass (each z[j] in the same order whatever the
- * vector width). */
-CP_INLINE void FN(add_columns)(REAL *restrict z, const REAL *restrict d, const REAL *restrict wt, int Lc,
-			       int n, int ld)
+/* Z's rows zr[0 .. n) (ldz apart) += V's rows vr[0 .. n) (Lc values each)
+ * times the panels of weights wp (Lc rows of PW values each, panels pst
+ * apart), columns [j0, j1) (j0 a multiple of PW).  Each z[j] adds its Lc
+ * products in input order, one multiply and one add each, so a row's
+ * result depends neither on the other rows nor on the split of the
+ * columns; four rows share each load of the weights. */
+CP_INLINE void FN(add_rows)(REAL *restrict Z, int ldz, const int64_t *zr, const int64_t *vr, int n,
+			    const REAL *restrict V, const REAL *restrict wp, size_t pst, int Lc, int j0, int j1)
 {
-	int k = 0;
+	for (int j = j0; j < j1; j += PW) {
+		const REAL *w = wp + (size_t)(j / PW) * pst;
+		int i = 0;
 
-	for (; k + 4 <= Lc; k += 4) {
-		REAL d0 = d[k], d1 = d[k + 1], d2 = d[k + 2], d3 = d[k + 3];
-		const REAL *w0 = wt + (size_t)k * (size_t)ld, *w1 = w0 + ld, *w2 = w1 + ld, *w3 = w2 + ld;
+		for (; j + PW <= j1 && i + 4 <= n; i += 4) {
+			REAL *z0 = Z + zr[i] * ldz + j, *z1 = Z + zr[i + 1] * ldz + j;
+			REAL *z2 = Z + zr[i + 2] * ldz + j, *z3 = Z + zr[i + 3] * ldz + j;
+			const REAL *d0 = V + vr[i] * Lc, *d1 = V + vr[i + 1] * Lc;
+			const REAL *d2 = V + vr[i + 2] * Lc, *d3 = V + vr[i + 3] * Lc;
+			FN(vec) a0 = VLOAD(z0), b0 = VLOAD(z0 + NV), a1 = VLOAD(z1), b1 = VLOAD(z1 + NV);
+			FN(vec) a2 = VLOAD(z2), b2 = VLOAD(z2 + NV), a3 = VLOAD(z3), b3 = VLOAD(z3 + NV);
 
-#pragma omp simd
-		for (int j = 0; j < n; j++)
-			z[j] += ((d0 * w0[j] + d1 * w1[j]) + (d2 * w2[j] + d3 * w3[j]));
+			for (int k = 0; k < Lc; k++) {
+				FN(vec) w0 = VLOAD(w + (size_t)k * PW), w1 = VLOAD(w + (size_t)k * PW + NV);
+
+				a0 += d0[k] * w0, b0 += d0[k] * w1;
+				a1 += d1[k] * w0, b1 += d1[k] * w1;
+				a2 += d2[k] * w0, b2 += d2[k] * w1;
+				a3 += d3[k] * w0, b3 += d3[k] * w1;
+			}
+			VSTORE(z0, a0), VSTORE(z0 + NV, b0), VSTORE(z1, a1), VSTORE(z1 + NV, b1);
+			VSTORE(z2, a2), VSTORE(z2 + NV, b2), VSTORE(z3, a3), VSTORE(z3 + NV, b3);
+		}
+		for (; i < n; i++) {	/* one row; a last panel's used columns only */
+			REAL *z0 = Z + zr[i] * ldz + j, zb[PW];
+			const REAL *d0 = V + vr[i] * Lc;
+			int nj = j1 - j < PW ? j1 - j : PW;
+			FN(vec) a0, b0;
+
+			memcpy(zb, z0, (size_t)nj * sizeof *zb);
+			a0 = VLOAD(zb), b0 = VLOAD(zb + NV);
+			for (int k = 0; k < Lc; k++)
+				a0 += d0[k] * VLOAD(w + (size_t)k * PW), b0 += d0[k] * VLOAD(w + (size_t)k * PW + NV);
+			VSTORE(zb, a0), VSTORE(zb + NV, b0);
+			memcpy(z0, zb, (size_t)nj * sizeof *zb);
+		}
 	}
-	for (; k < Lc; k++) {
-		REAL dk = d[k];
-		const REAL *w = wt + (size_t)k * (size_t)ld;
+}
+
+/* z[0 .. L) += x times input column q of the panels wp (pst apart). */
+CP_INLINE void FN(add_input)(REAL *restrict z, REAL x, const REAL *restrict wp, size_t pst, int q, int L)
+{
+	for (int j0 = 0; j0 < L; j0 += PW) {
+		const REAL *w = wp + (size_t)(j0 / PW) * pst + (size_t)q * PW;
+		int nj = L - j0 < PW ? L - j0 : PW;
 
 #pragma omp simd
-		for (int j = 0; j < n; j++)
-			z[j] += dk * w[j];
+		for (int j = 0; j < nj; j++)
+			z[j0 + j] += x * w[j];
 	}
 }
 
@@ -375,26 +421,34 @@ CP_INLINE void FN(activate)(const dcell *m, const REAL *restrict z, REAL *restri
 	}
 }
 
-/* One row of term t (wild type at column col): whole vectors, then the
- * last 8 again (the same values), so there is no scalar tail. */
-CP_INLINE void FN(activate_row)(const dcell_sparse *sp, int32_t t, const REAL *z, REAL *a, REAL *d)
+/* Columns [j0, j1) of one row of term t (wild type at column col). */
+CP_INLINE void FN(activate_cols)(const dcell_sparse *sp, int32_t t, const REAL *z, REAL *a, REAL *d, int j0,
+				 int j1)
 {
 	const dcell *m = sp->m;
 	const REAL *P = sp->r->params, *Buf = sp->r->buffers;
 	int32_t s = m->stratum[t];
-	int L = m->width[t];
 	size_t col = TCOL(m, t), lc = (size_t)m->col_off[t];
 	const REAL *zw = (const REAL *)sp->wz + col, *aw = (const REAL *)sp->wa + col;
 	const REAL *ow = (const REAL *)sp->wo + col, *sc = (const REAL *)sp->bsc + col;
 	const REAL *bet = P + m->beta_off[s] + lc, *rmean = Buf + m->rmean_off[s] + lc;
 
+	FN(activate)(m, z, a, d, zw, sc, rmean, bet, aw, ow, j0, j1);
+}
+
+/* One row of term t: whole vectors, then the last 8 again (the same
+ * values), so there is no scalar tail. */
+CP_INLINE void FN(activate_row)(const dcell_sparse *sp, int32_t t, const REAL *z, REAL *a, REAL *d)
+{
+	int L = sp->m->width[t];
+
 	if (L < 8) {
-		FN(activate)(m, z, a, d, zw, sc, rmean, bet, aw, ow, 0, L);
+		FN(activate_cols)(sp, t, z, a, d, 0, L);
 		return;
 	}
-	FN(activate)(m, z, a, d, zw, sc, rmean, bet, aw, ow, 0, L & ~7);
+	FN(activate_cols)(sp, t, z, a, d, 0, L & ~7);
 	if (L & 7)
-		FN(activate)(m, z, a, d, zw, sc, rmean, bet, aw, ow, L - 8, L);
+		FN(activate_cols)(sp, t, z, a, d, L - 8, L);
 }
 
 /* Inference, one work item: rows [r0, r1) of term t's affected samples,
@@ -415,13 +469,15 @@ CP_CLONES static void FN(infer_item)(size_t item, int worker, void *ctx)
 	int L = m->width[t];
 	size_t K = (size_t)m->cfg.n_outputs, B = b->n, Ws = (size_t)m->stratum_width[s];
 	size_t lc = (size_t)m->col_off[t];
-	const REAL *Wt = (const REAL *)sp->wtr + m->w_off[t];
+	const REAL *Wp = (const REAL *)sp->wtr + sp->wp_off[t];
+	size_t pst = (size_t)m->in_dim[t] * PW;	/* panel to panel */
 	const REAL *hw = P + m->head_w_off[s] + lc;
 	const int32_t *rows = sp->s_idx + sp->s_ptr[t];
 	REAL *Z = (REAL *)sp->rz + sp->e_off[t], *A = (REAL *)sp->ra + sp->e_off[t];
 	REAL *dO = (REAL *)sp->rdo + sp->e_off[t];
 	REAL delta = m->cfg.gene_present ? (REAL)-1 : (REAL)1;
 	int64_t *at = sp->ws[worker].pos;	/* sample -> row, valid for this item's rows */
+	int64_t *zr = sp->ws[worker].sel, *vr = zr + B;	/* rows a child adds to, and its rows */
 	int root = (size_t)t + 1 == m->n_terms;
 	double total = 0, flops = 0;
 
@@ -432,31 +488,21 @@ CP_CLONES static void FN(infer_item)(size_t item, int worker, void *ctx)
 	/* 1. the changed children's columns, then the deleted direct genes' */
 	for (int64_t k = m->child_ptr[t]; k < m->child_ptr[t + 1]; k++) {
 		int32_t c = m->child[k];
-		int Lc = m->width[c];
+		int Lc = m->width[c], n = 0;
 		const int32_t *cs = sp->s_idx + sp->s_ptr[c];
 		int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
-		const REAL *dc = (const REAL *)sp->rdo + sp->e_off[c];
 
-		/* a block of the weights larger than the cache is taken in tiles of
-		 * ADD_KB x ADD_JB, each used by all rows (the same sums in the same
-		 * order: ADD_KB is a multiple of 4) */
-		int kb = (size_t)Lc * (size_t)L > ADD_TILE ? ADD_KB : Lc;
-		int jb = (size_t)Lc * (size_t)L > ADD_TILE ? ADD_JB : L;
+		for (int64_t i = 0; i < nc; i++) {
+			int64_t r = at[cs[i]];
 
-		for (int k0 = 0; k0 < Lc; k0 += kb)
-			for (int j0 = 0; j0 < L; j0 += jb) {
-				int nk = Lc - k0 < kb ? Lc - k0 : kb, nj = L - j0 < jb ? L - j0 : jb;
-				const REAL *wt = Wt + (size_t)(cin + k0) * (size_t)L + (size_t)j0;
-
-				for (int64_t i = 0; i < nc; i++) {
-					int64_t r = at[cs[i]];
-
-					if (r >= r0 && r < r1 && rows[r] == cs[i]) {
-						FN(add_columns)(Z + r * L + j0, dc + i * Lc + k0, wt, nk, nj, L);
-						flops += 2.0 * nk * nj;
-					}
-				}
+			if (r >= r0 && r < r1 && rows[r] == cs[i]) {
+				zr[n] = r;
+				vr[n++] = i;
 			}
+		}
+		FN(add_rows)(Z, L, zr, vr, n, (const REAL *)sp->rdo + sp->e_off[c], Wp + (size_t)cin * PW, pst,
+			     Lc, 0, L);
+		flops += 2.0 * Lc * L * n;
 		cin += Lc;
 	}
 	for (int64_t r = r0; r < r1; r++) {
@@ -466,13 +512,8 @@ CP_CLONES static void FN(infer_item)(size_t item, int worker, void *ctx)
 		for (int64_t k = b->gene_ptr[i]; k < b->gene_ptr[i + 1]; k++) {
 			int64_t q = gene_column(m, t, b->gene[k], cin);
 
-			if (q < 0)
-				continue;
-			const REAL *w = Wt + (size_t)q * (size_t)L;
-
-#pragma omp simd
-			for (int j = 0; j < L; j++)
-				z[j] += delta * w[j];
+			if (q >= 0)
+				FN(add_input)(z, delta, Wp, pst, (int)q, L);
 		}
 		/* 2. activation and normalisation with the running statistics */
 		FN(activate_row)(sp, t, z, A + r * L, dO + r * L);
@@ -535,11 +576,13 @@ static const REAL *FN(cached)(const dcell_sparse *sp, int32_t g, int32_t t, int 
 	return (const REAL *)sp->gc + sp->gc_off[g] + 2 * sp->gc_loff[lo] + (out ? m->width[t] : 0);
 }
 
-/* Inference with the per-gene cache, one work item: the rows in [r0, r1)
- * of term t whose samples delete two or more of t's genes.  The change in
- * pre-activation is the sum of those genes' cached changes, plus, for each
- * child that also contains two or more, the child's weights times its
- * output change less its genes' cached output changes. */
+/* Inference with the per-gene cache, one work item: columns [r0, r1) of
+ * term t for the rows whose samples delete two or more of t's genes.  The
+ * change in pre-activation is the sum of those genes' cached changes, plus,
+ * for each child that also contains two or more, the child's weights times
+ * its output change less its genes' cached output changes (which the child
+ * leaves in rg, unused in inference).  Wide terms are
+ * split by columns, so each item reads only its part of the weights. */
 CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 {
 	FN(term_job) *job = ctx;
@@ -548,62 +591,98 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 	const struct infer_item *it = &sp->items[item];
 	const dcell *m = sp->m;
 	int32_t t = it->t;
-	int64_t r0 = it->r0, r1 = it->r1, cin = 0;
+	int j0 = it->r0, j1 = it->r1, nj = j1 - j0;
+	int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], cin = 0;
 	int L = m->width[t];
-	const REAL *Wt = (const REAL *)sp->wtr + m->w_off[t];
+	const REAL *Wp = (const REAL *)sp->wtr + sp->wp_off[t];
+	size_t pst = (size_t)m->in_dim[t] * PW;	/* panel to panel */
 	const int32_t *rows = sp->s_idx + sp->s_ptr[t];
 	const uint8_t *cnt = sp->s_cnt + sp->s_ptr[t];
 	REAL *Z = (REAL *)sp->rz + sp->e_off[t], *A = (REAL *)sp->ra + sp->e_off[t];
-	REAL *dO = (REAL *)sp->rdo + sp->e_off[t], *v = sp->ws[worker].vec;
-	int64_t *at = sp->ws[worker].pos;	/* sample -> row, valid for this item's rows */
+	REAL *dO = (REAL *)sp->rdo + sp->e_off[t], *dC = (REAL *)sp->rg + sp->e_off[t];
+	int64_t *at = sp->ws[worker].pos;	/* sample -> row, valid for t's rows */
+	int64_t *zr = sp->ws[worker].sel, *vr = zr + b->n;	/* rows a child adds to, and its rows */
 	double flops = 0;
 
-	for (int64_t r = r0; r < r1; r++) {
-		REAL *z = Z + r * L;
+	for (int64_t r = 0; r < nt; r++) {
+		REAL *z = Z + r * L + j0;
 
 		at[rows[r]] = r;
+		/* the cached changes are scattered over memory: ask for those of
+		 * the row PREFETCH_ROWS ahead (pre-activation and output) */
+		if (r + PREFETCH_ROWS < nt && cnt[r + PREFETCH_ROWS] >= 2) {
+			int32_t i = rows[r + PREFETCH_ROWS];
+
+			for (int64_t k = b->gene_ptr[i]; k < b->gene_ptr[i + 1]; k++) {
+				const REAL *dz = FN(cached)(sp, b->gene[k], t, 0);
+
+				for (int j = j0; dz && j < j1; j += 64 / (int)sizeof(REAL)) {
+					__builtin_prefetch(dz + j, 0, 2);
+					__builtin_prefetch(dz + L + j, 0, 2);
+				}
+			}
+		}
 		if (cnt[r] < 2)
 			continue;
-		memset(z, 0, (size_t)L * sizeof *z);
+		memset(z, 0, (size_t)nj * sizeof *z);
 		for (int64_t k = b->gene_ptr[rows[r]]; k < b->gene_ptr[rows[r] + 1]; k++) {
 			const REAL *dz = FN(cached)(sp, b->gene[k], t, 0);
 
 			if (dz) {
+				dz += j0;
 #pragma omp simd
-				for (int j = 0; j < L; j++)
+				for (int j = 0; j < nj; j++)
 					z[j] += dz[j];
 			}
 		}
 	}
 	for (int64_t k = m->child_ptr[t]; k < m->child_ptr[t + 1]; k++) {
 		int32_t c = m->child[k];
-		int Lc = m->width[c];
+		int Lc = m->width[c], n = 0;
 		const int32_t *cs = sp->s_idx + sp->s_ptr[c];
 		const uint8_t *cc = sp->s_cnt + sp->s_ptr[c];
 		int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
-		const REAL *dc = (const REAL *)sp->rdo + sp->e_off[c];
 
 		for (int64_t i = 0; i < nc; i++) {
 			int64_t r = at[cs[i]];
 
-			if (cc[i] < 2 || r < r0 || r >= r1 || rows[r] != cs[i])
+			if (cc[i] < 2 || r < 0 || r >= nt || rows[r] != cs[i])
 				continue;
-			memcpy(v, dc + i * Lc, (size_t)Lc * sizeof *v);
-			for (int64_t q = b->gene_ptr[cs[i]]; q < b->gene_ptr[cs[i] + 1]; q++) {
-				const REAL *dg = FN(cached)(sp, b->gene[q], c, 1);
-
-				if (dg)
-					for (int j = 0; j < Lc; j++)
-						v[j] -= dg[j];
-			}
-			FN(add_columns)(Z + r * L, v, Wt + (size_t)cin * (size_t)L, Lc, L, L);
-			flops += 2.0 * Lc * L;
+			zr[n] = r;
+			vr[n++] = i;
 		}
+		FN(add_rows)(Z, L, zr, vr, n, (const REAL *)sp->rg + sp->e_off[c], Wp + (size_t)cin * PW, pst,
+			     Lc, j0, j1);
+		flops += 2.0 * Lc * nj * n;
 		cin += Lc;
 	}
-	for (int64_t r = r0; r < r1; r++)
-		if (cnt[r] >= 2)
+	for (int64_t r = 0; r < nt; r++) {
+		if (cnt[r] < 2)
+			continue;
+		if (nj < 8) {
 			FN(activate_row)(sp, t, Z + r * L, A + r * L, dO + r * L);
+		} else {
+			/* whole vectors, then the last 8 again (the same values) */
+			FN(activate_cols)(sp, t, Z + r * L, A + r * L, dO + r * L, j0, j0 + (nj & ~7));
+			if (nj & 7)
+				FN(activate_cols)(sp, t, Z + r * L, A + r * L, dO + r * L, j1 - 8, j1);
+		}
+		/* what the parents add: the change less the genes' cached changes */
+		if ((size_t)t + 1 == m->n_terms)
+			continue;
+		REAL *restrict v = dC + r * L;
+
+		memcpy(v + j0, dO + r * L + j0, (size_t)nj * sizeof *v);
+		for (int64_t q = b->gene_ptr[rows[r]]; q < b->gene_ptr[rows[r] + 1]; q++) {
+			const REAL *restrict dg = FN(cached)(sp, b->gene[q], t, 1);
+
+			if (dg) {
+#pragma omp simd
+				for (int j = j0; j < j1; j++)
+					v[j] -= dg[j];
+			}
+		}
+	}
 	sp->ws[worker].flops += flops;
 }
 
@@ -692,11 +771,14 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 					continue;
 				int64_t parts = (multi * L + INFER_ITEM_WORK - 1) / INFER_ITEM_WORK;
 
+				/* by columns, in multiples of 16 */
 				parts = parts < 4 * sp->n_ws ? parts : 4 * sp->n_ws;
-				per = parts > 1 ? (nt + parts - 1) / parts : nt;
-				for (int64_t r0 = 0; r0 < nt; r0 += per)
-					sp->items[n_items++] = (struct infer_item){
-						(int32_t)t, (int32_t)r0, (int32_t)(r0 + per < nt ? r0 + per : nt) };
+				per = parts > 1 ? ((L + parts - 1) / parts + 15) / 16 * 16 : L;
+				for (int64_t j0 = 0, j1; j0 < L; j0 = j1) {
+					j1 = L - (j0 + per) < 16 ? L : j0 + per;	/* no part under 16 */
+					sp->items[n_items++] = (struct infer_item){ (int32_t)t, (int32_t)j0,
+										    (int32_t)j1 };
+				}
 			}
 			cp_parallel_for(sp->r->be, n_items, FN(infer_cached_item), &job);
 			continue;
@@ -1000,3 +1082,7 @@ out:
 }
 
 #undef TCOL
+#undef NV
+#undef PW
+#undef VLOAD
+#undef VSTORE

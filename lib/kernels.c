@@ -242,31 +242,148 @@ cp_backend *cp_backend_open(const char *name, cp_error *err)
  */
 #define CHUNK_ELEMENTS ((size_t)1 << 18)
 
+/* The CPU backend's threads: started on the first parallel call and kept,
+ * so a parallel call costs a wake-up, not a thread start.  Workers spin a
+ * little after a job (the sparse DCell makes one call per stratum, back to
+ * back), then sleep.  A job's items are handed out through one counter;
+ * the caller is worker 0 and works too.  Not reentrant: a job must not
+ * start another. */
+#define POOL_SPIN 20000
+#if defined(__x86_64__) || defined(__i386__)
+#define POOL_PAUSE() __builtin_ia32_pause()
+#else
+#define POOL_PAUSE() ((void)0)
+#endif
+
+typedef struct {
+	pthread_t tid[15];
+	int n;			/* workers besides the caller */
+	pthread_mutex_t lock;
+	pthread_cond_t wake, done;
+	unsigned long gen;	/* bumped for each job */
+	int open;		/* the job still takes workers */
+	int in_job;		/* workers inside it */
+	int stop;
+	void (*run)(void *job, int worker);
+	void *job;
+} cpu_pool;
+
+typedef struct {
+	cpu_pool *pool;
+	int worker;
+} pool_arg;
+
 typedef struct cpu_state {
 	int threads;
 	int blas_threads;	/* OpenBLAS's own count, for the grouped GEMMs */
 	int blas_now;		/* what OpenBLAS is set to now */
+	cpu_pool *pool;
+	pool_arg args[15];
 } cpu_state;
+
+static void *pool_worker(void *arg)
+{
+	pool_arg *a = arg;
+	cpu_pool *p = a->pool;
+	unsigned long seen = 0;
+
+	for (;;) {
+		void (*run)(void *, int);
+		void *job;
+
+		for (int i = 0; i < POOL_SPIN && __atomic_load_n(&p->gen, __ATOMIC_ACQUIRE) == seen; i++)
+			POOL_PAUSE();
+		pthread_mutex_lock(&p->lock);
+		while (p->gen == seen && !p->stop)
+			pthread_cond_wait(&p->wake, &p->lock);
+		if (p->stop) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		seen = p->gen;
+		if (!p->open) {	/* woke after the job was done */
+			pthread_mutex_unlock(&p->lock);
+			continue;
+		}
+		p->in_job++;
+		run = p->run, job = p->job;
+		pthread_mutex_unlock(&p->lock);
+		run(job, a->worker);
+		pthread_mutex_lock(&p->lock);
+		if (--p->in_job == 0 && !p->open)
+			pthread_cond_signal(&p->done);
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+/* Runs run(job, worker) on the caller (worker 0) and the pool's workers
+ * (1 .. threads-1) that join in time; returns when all that joined are
+ * done.  run takes work from the job until there is none. */
+static void pool_run(cpu_state *st, int threads, void (*run)(void *, int), void *job)
+{
+	cpu_pool *p = st ? st->pool : NULL;
+
+	if (st && threads > 1 && !p && (p = calloc(1, sizeof *p))) {
+		pthread_mutex_init(&p->lock, NULL);
+		pthread_cond_init(&p->wake, NULL);
+		pthread_cond_init(&p->done, NULL);
+		for (int w = 1; w < threads && w <= 15; w++) {
+			st->args[p->n] = (pool_arg){ p, w };
+			if (pthread_create(&p->tid[p->n], NULL, pool_worker, &st->args[p->n]) != 0)
+				break;
+			p->n++;
+		}
+		st->pool = p;
+	}
+	if (!p || p->n == 0 || threads <= 1) {
+		run(job, 0);
+		return;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->run = run, p->job = job, p->open = 1;
+	__atomic_store_n(&p->gen, p->gen + 1, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	run(job, 0);
+	pthread_mutex_lock(&p->lock);
+	p->open = 0;
+	while (p->in_job > 0)
+		pthread_cond_wait(&p->done, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void pool_free(cpu_pool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	for (int i = 0; i < p->n; i++)
+		pthread_join(p->tid[i], NULL);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->wake);
+	pthread_cond_destroy(&p->done);
+	free(p);
+}
 
 typedef struct {
 	void (*fn)(size_t lo, size_t hi, size_t chunk, void *ctx);
 	void *ctx;
 	size_t n, chunks, next_chunk;
-	pthread_mutex_t lock;
 } chunk_job;
 
-static void *chunk_worker(void *arg)
+static void chunk_run(void *arg, int worker)
 {
 	chunk_job *job = arg;
 
+	(void)worker;
 	for (;;) {
-		size_t c;
+		size_t c = __atomic_fetch_add(&job->next_chunk, 1, __ATOMIC_RELAXED);
 
-		pthread_mutex_lock(&job->lock);
-		c = job->next_chunk++;
-		pthread_mutex_unlock(&job->lock);
 		if (c >= job->chunks)
-			return NULL;
+			return;
 		job->fn(c * CHUNK_ELEMENTS,
 			(c + 1) * CHUNK_ELEMENTS < job->n ? (c + 1) * CHUNK_ELEMENTS : job->n, c, job->ctx);
 	}
@@ -276,20 +393,10 @@ static void parallel_chunks(cp_backend *be, size_t n, void (*fn)(size_t, size_t,
 			    void *ctx)
 {
 	cpu_state *st = be->impl;
+	chunk_job job = { fn, ctx, n, (n + CHUNK_ELEMENTS - 1) / CHUNK_ELEMENTS, 0 };
 	int threads = st ? st->threads : 1;
-	chunk_job job = { fn, ctx, n, (n + CHUNK_ELEMENTS - 1) / CHUNK_ELEMENTS, 0,
-			  PTHREAD_MUTEX_INITIALIZER };
-	pthread_t tid[15];
-	int started = 0;
 
-	if (threads > 16)
-		threads = 16;
-	for (int i = 1; i < threads && (size_t)i < job.chunks; i++)
-		if (pthread_create(&tid[started], NULL, chunk_worker, &job) == 0)
-			started++;
-	chunk_worker(&job);
-	for (int i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
+	pool_run(st, (size_t)threads < job.chunks ? threads : (int)job.chunks, chunk_run, &job);
 }
 
 /* Set OpenBLAS's thread count only when it changes: setting it wakes
@@ -318,28 +425,18 @@ typedef struct {
 	void (*fn)(size_t item, int worker, void *ctx);
 	void *ctx;
 	size_t n, next;
-	pthread_mutex_t lock;
 } item_job;
 
-typedef struct {
-	item_job *job;
-	int worker;
-} item_worker_arg;
-
-static void *item_worker(void *arg)
+static void item_run(void *arg, int worker)
 {
-	item_worker_arg *a = arg;
-	item_job *job = a->job;
+	item_job *job = arg;
 
 	for (;;) {
-		size_t i;
+		size_t i = __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED);
 
-		pthread_mutex_lock(&job->lock);
-		i = job->next++;
-		pthread_mutex_unlock(&job->lock);
 		if (i >= job->n)
-			return NULL;
-		job->fn(i, a->worker, job->ctx);
+			return;
+		job->fn(i, worker, job->ctx);
 	}
 }
 
@@ -348,10 +445,7 @@ void cp_parallel_for(cp_backend *be, size_t n, void (*fn)(size_t item, int worke
 {
 	cpu_state *st = be->ops->is_host ? be->impl : NULL;
 	int threads = st ? st->threads : 1;
-	item_job job = { fn, ctx, n, 0, PTHREAD_MUTEX_INITIALIZER };
-	item_worker_arg args[16];
-	pthread_t tid[16];
-	int started = 0;
+	item_job job = { fn, ctx, n, 0 };
 
 	if (threads > 16)
 		threads = 16;
@@ -363,19 +457,14 @@ void cp_parallel_for(cp_backend *be, size_t n, void (*fn)(size_t item, int worke
 			fn(i, 0, ctx);
 		return;
 	}
-	for (int w = 1; w < threads; w++) {
-		args[w] = (item_worker_arg){ &job, w };
-		if (pthread_create(&tid[started], NULL, item_worker, &args[w]) == 0)
-			started++;
-	}
-	args[0] = (item_worker_arg){ &job, 0 };
-	item_worker(&args[0]);
-	for (int i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
+	pool_run(st, threads, item_run, &job);
 }
 
 static void cpu_destroy(cp_backend *be)
 {
+	cpu_state *st = be->impl;
+
+	pool_free(st->pool);
 	free(be->impl);
 	free(be);
 }

@@ -561,6 +561,70 @@ static void test_sparse_threads(void **state)
 	go_dag_free(&td.dag);
 }
 
+/* Sparse inference, plain and with the per-gene cache, in both precisions:
+ * the same bits with 1 and 3 threads (wide terms are split into several
+ * work items, by rows or by columns), and the dense path's values. */
+static void test_sparse_inference_threads(void **state)
+{
+	test_dag td;
+	dcell_config cfg;
+	cp_error err;
+	size_t n = 200;
+	double pred[2][3][256], dense[256];
+
+	(void)state;
+	dcell_config_default(&cfg);
+	cfg.width_min = 21;	/* not a whole number of vectors */
+	cfg.width_frac = 0.7;
+	random_dag(&td, 300, 80, 41);
+	memset(pred, 0, sizeof pred);
+	for (int prec = 0; prec < 2; prec++) {
+		for (int run = 0; run < 2; run++) {
+			cp_backend *be = cp_backend_cpu(run == 0 ? 1 : 3, &err);
+			dcell m;
+			dcell_run *r;
+			dcell_sparse *sp;
+			test_batch tb;
+
+			rng = 91;
+			assert_int_equal(dcell_init(&m, &td.dag, &cfg, CP_F64, 5, &err), 0);
+			randomise(&m, 0.4);
+			if (prec == 1) {	/* the same model in float */
+				dcell m32;
+
+				assert_int_equal(dcell_init(&m32, &td.dag, &cfg, CP_F32, 5, &err), 0);
+				for (size_t i = 0; i < m.n_params; i++)
+					((float *)m32.params)[i] = (float)((double *)m.params)[i];
+				for (size_t i = 0; i < m.n_buffers; i++)
+					((float *)m32.buffers)[i] = (float)((double *)m.buffers)[i];
+				dcell_free(&m);
+				m = m32;
+			}
+			r = dcell_run_new(&m, be, n, &err);
+			sp = dcell_sparse_new(r, &err);
+			assert_non_null(sp);
+			random_batch(&tb, n, 300, 1, 0);
+			if (run == 0 && dcell_dense_forward(r, &tb.b, 0, NULL, dense, &err) < 0)
+				fail_msg("%s", err.msg);
+			if (dcell_sparse_forward(sp, &tb.b, 0, NULL, pred[run][0], &err) < 0)
+				fail_msg("%s", err.msg);
+			assert_int_equal(dcell_sparse_cache(sp, 1, (size_t)1 << 30, &err), 0);
+			for (int pass = 1; pass < 3; pass++)	/* filling the cache, then from it */
+				if (dcell_sparse_forward(sp, &tb.b, 0, NULL, pred[run][pass], &err) < 0)
+					fail_msg("%s", err.msg);
+			for (int k = 0; k < 3; k++)
+				compare_arrays(k ? "cached inference vs dense" : "sparse inference vs dense", dense,
+					       pred[run][k], n, prec ? 1e-5 : 1e-10);
+			dcell_sparse_free(sp);
+			dcell_run_free(r);
+			dcell_free(&m);
+			cp_backend_free(be);
+		}
+		assert_memory_equal(pred[0], pred[1], sizeof pred[0]);
+	}
+	go_dag_free(&td.dag);
+}
+
 static void test_model_record(void **state)
 {
 	test_dag td;
@@ -605,6 +669,7 @@ int main(void)
 		cmocka_unit_test(test_gradient_check),
 		cmocka_unit_test(test_training_steps),
 		cmocka_unit_test(test_sparse_threads),
+		cmocka_unit_test(test_sparse_inference_threads),
 		cmocka_unit_test(test_model_record),
 	};
 
