@@ -602,37 +602,42 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 	REAL *dO = (REAL *)sp->rdo + sp->e_off[t], *dC = (REAL *)sp->rg + sp->e_off[t];
 	int64_t *at = sp->ws[worker].pos;	/* sample -> row, valid for t's rows */
 	int64_t *zr = sp->ws[worker].sel, *vr = zr + b->n;	/* rows a child adds to, and its rows */
+	const REAL **gp = (const REAL **)sp->ws[worker].gp;	/* per gene of the batch: its cached block at t */
 	double flops = 0;
 
+	/* the genes' cached changes, scattered over memory: found and asked for
+	 * all at once (pre-activation and output, this item's columns), then
+	 * summed: z the pre-activation's, dC less the output's */
 	for (int64_t r = 0; r < nt; r++) {
-		REAL *z = Z + r * L + j0;
-
 		at[rows[r]] = r;
-		/* the cached changes are scattered over memory: ask for those of
-		 * the row PREFETCH_ROWS ahead (pre-activation and output) */
-		if (r + PREFETCH_ROWS < nt && cnt[r + PREFETCH_ROWS] >= 2) {
-			int32_t i = rows[r + PREFETCH_ROWS];
+		if (cnt[r] < 2)
+			continue;
+		for (int64_t k = b->gene_ptr[rows[r]]; k < b->gene_ptr[rows[r] + 1]; k++) {
+			const REAL *dz = gp[k] = FN(cached)(sp, b->gene[k], t, 0);
 
-			for (int64_t k = b->gene_ptr[i]; k < b->gene_ptr[i + 1]; k++) {
-				const REAL *dz = FN(cached)(sp, b->gene[k], t, 0);
-
-				for (int j = j0; dz && j < j1; j += 64 / (int)sizeof(REAL)) {
-					__builtin_prefetch(dz + j, 0, 2);
-					__builtin_prefetch(dz + L + j, 0, 2);
-				}
+			for (int j = j0; dz && j < j1; j += 64 / (int)sizeof(REAL)) {
+				__builtin_prefetch(dz + j, 0, 3);
+				__builtin_prefetch(dz + L + j, 0, 3);
 			}
 		}
+	}
+	for (int64_t r = 0; r < nt; r++) {
+		REAL *restrict z = Z + r * L + j0, *restrict v = dC + r * L + j0;
+
 		if (cnt[r] < 2)
 			continue;
 		memset(z, 0, (size_t)nj * sizeof *z);
+		memset(v, 0, (size_t)nj * sizeof *v);
 		for (int64_t k = b->gene_ptr[rows[r]]; k < b->gene_ptr[rows[r] + 1]; k++) {
-			const REAL *dz = FN(cached)(sp, b->gene[k], t, 0);
+			const REAL *restrict dz, *restrict dg;
 
-			if (dz) {
-				dz += j0;
+			if (!gp[k])
+				continue;
+			dz = gp[k] + j0, dg = gp[k] + L + j0;
 #pragma omp simd
-				for (int j = 0; j < nj; j++)
-					z[j] += dz[j];
+			for (int j = 0; j < nj; j++) {
+				z[j] += dz[j];
+				v[j] -= dg[j];
 			}
 		}
 	}
@@ -668,20 +673,12 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 				FN(activate_cols)(sp, t, Z + r * L, A + r * L, dO + r * L, j1 - 8, j1);
 		}
 		/* what the parents add: the change less the genes' cached changes */
-		if ((size_t)t + 1 == m->n_terms)
-			continue;
 		REAL *restrict v = dC + r * L;
+		const REAL *restrict o = dO + r * L;
 
-		memcpy(v + j0, dO + r * L + j0, (size_t)nj * sizeof *v);
-		for (int64_t q = b->gene_ptr[rows[r]]; q < b->gene_ptr[rows[r] + 1]; q++) {
-			const REAL *restrict dg = FN(cached)(sp, b->gene[q], t, 1);
-
-			if (dg) {
 #pragma omp simd
-				for (int j = j0; j < j1; j++)
-					v[j] -= dg[j];
-			}
-		}
+		for (int j = j0; j < j1; j++)
+			v[j] += o[j];
 	}
 	sp->ws[worker].flops += flops;
 }
