@@ -490,7 +490,7 @@ static int distinct_genes(const dcell_batch *b)
 int dcell_sparse_forward(dcell_sparse *sp, const dcell_batch *b, int train, double *loss,
 			 double *pred, cp_error *err)
 {
-	int rc;
+	int rc, sets = 0;	/* sets: the batch's sets are built */
 
 	if (b->n == 0)
 		return cp_error_set(err, "dcell: an empty batch");
@@ -498,11 +498,14 @@ int dcell_sparse_forward(dcell_sparse *sp, const dcell_batch *b, int train, doub
 	if (!train && sp->gc_on && !loss && distinct_genes(b)) {
 		if (build_sets(sp, b, err) < 0)	/* checks the genes first */
 			return -1;
-		if ((sp->m->prec == CP_F64 ? cache_fill_f64(sp, b, err) : cache_fill_f32(sp, b, err)) < 0)
+		/* 1: new genes were computed, with sets of their own */
+		rc = sp->m->prec == CP_F64 ? cache_fill_f64(sp, b, err) : cache_fill_f32(sp, b, err);
+		if (rc < 0)
 			return -1;
+		sets = rc == 0;
 		sp->use_cache = 1;
 	}
-	if (build_sets(sp, b, err) < 0 || (!train && infer_prepare(sp, err) < 0))
+	if ((!sets && build_sets(sp, b, err) < 0) || (!train && infer_prepare(sp, err) < 0))
 		return -1;
 	sp->train = train;
 	if (train)

@@ -345,44 +345,107 @@ static void FN(term_forward)(size_t item, int worker, void *ctx)
  * products in input order, one multiply and one add each, so a row's
  * result depends neither on the other rows nor on the split of the
  * columns; four rows share each load of the weights. */
+/* R rows (1 to 4; a constant once inlined) of one panel: z[q] (nv
+ * vectors) += d[q][k] times the panel's row k, for k in input order.
+ * Named accumulators, so that they stay in registers. */
+CP_INLINE void FN(panel_rows)(REAL *const *z, const REAL *const *d, int R, int nv, const REAL *restrict w, int Lc)
+{
+	const REAL *d0 = d[0], *d1 = R > 1 ? d[1] : d0, *d2 = R > 2 ? d[2] : d0, *d3 = R > 3 ? d[3] : d0;
+	FN(vec) a0 = VLOAD(z[0]), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+
+	if (R > 1)
+		a1 = VLOAD(z[1]);
+	if (R > 2)
+		a2 = VLOAD(z[2]);
+	if (R > 3)
+		a3 = VLOAD(z[3]);
+	if (nv == 2) {
+		c0 = VLOAD(z[0] + NV);
+		if (R > 1)
+			c1 = VLOAD(z[1] + NV);
+		if (R > 2)
+			c2 = VLOAD(z[2] + NV);
+		if (R > 3)
+			c3 = VLOAD(z[3] + NV);
+	}
+	for (int k = 0; k < Lc; k++) {
+		FN(vec) w0 = VLOAD(w + (size_t)k * PW), w1 = w0;
+
+		a0 += d0[k] * w0;
+		if (R > 1)
+			a1 += d1[k] * w0;
+		if (R > 2)
+			a2 += d2[k] * w0;
+		if (R > 3)
+			a3 += d3[k] * w0;
+		if (nv == 2) {
+			w1 = VLOAD(w + (size_t)k * PW + NV);
+			c0 += d0[k] * w1;
+			if (R > 1)
+				c1 += d1[k] * w1;
+			if (R > 2)
+				c2 += d2[k] * w1;
+			if (R > 3)
+				c3 += d3[k] * w1;
+		}
+	}
+	VSTORE(z[0], a0);
+	if (R > 1)
+		VSTORE(z[1], a1);
+	if (R > 2)
+		VSTORE(z[2], a2);
+	if (R > 3)
+		VSTORE(z[3], a3);
+	if (nv == 2) {
+		VSTORE(z[0] + NV, c0);
+		if (R > 1)
+			VSTORE(z[1] + NV, c1);
+		if (R > 2)
+			VSTORE(z[2] + NV, c2);
+		if (R > 3)
+			VSTORE(z[3] + NV, c3);
+	}
+}
+
 CP_INLINE void FN(add_rows)(REAL *restrict Z, int ldz, const int64_t *zr, const int64_t *vr, int n,
 			    const REAL *restrict V, const REAL *restrict wp, size_t pst, int Lc, int j0, int j1)
 {
 	for (int j = j0; j < j1; j += PW) {
 		const REAL *w = wp + (size_t)(j / PW) * pst;
-		int i = 0;
+		int nj = j1 - j < PW ? j1 - j : PW, nv = nj > NV ? 2 : 1;
+		REAL zb[4][PW];	/* a last panel's rows, nj used */
 
-		for (; j + PW <= j1 && i + 4 <= n; i += 4) {
-			REAL *z0 = Z + zr[i] * ldz + j, *z1 = Z + zr[i + 1] * ldz + j;
-			REAL *z2 = Z + zr[i + 2] * ldz + j, *z3 = Z + zr[i + 3] * ldz + j;
-			const REAL *d0 = V + vr[i] * Lc, *d1 = V + vr[i + 1] * Lc;
-			const REAL *d2 = V + vr[i + 2] * Lc, *d3 = V + vr[i + 3] * Lc;
-			FN(vec) a0 = VLOAD(z0), b0 = VLOAD(z0 + NV), a1 = VLOAD(z1), b1 = VLOAD(z1 + NV);
-			FN(vec) a2 = VLOAD(z2), b2 = VLOAD(z2 + NV), a3 = VLOAD(z3), b3 = VLOAD(z3 + NV);
+		for (int i = 0; i < n; i += 4) {
+			int R = n - i < 4 ? n - i : 4;
+			REAL *z[4];
+			const REAL *d[4];
 
-			for (int k = 0; k < Lc; k++) {
-				FN(vec) w0 = VLOAD(w + (size_t)k * PW), w1 = VLOAD(w + (size_t)k * PW + NV);
-
-				a0 += d0[k] * w0, b0 += d0[k] * w1;
-				a1 += d1[k] * w0, b1 += d1[k] * w1;
-				a2 += d2[k] * w0, b2 += d2[k] * w1;
-				a3 += d3[k] * w0, b3 += d3[k] * w1;
+			for (int q = 0; q < R; q++) {
+				z[q] = Z + zr[i + q] * ldz + j;
+				d[q] = V + vr[i + q] * Lc;
+				if (nj < PW) {
+					memcpy(zb[q], z[q], (size_t)nj * sizeof **zb);
+					z[q] = zb[q];
+				}
 			}
-			VSTORE(z0, a0), VSTORE(z0 + NV, b0), VSTORE(z1, a1), VSTORE(z1 + NV, b1);
-			VSTORE(z2, a2), VSTORE(z2 + NV, b2), VSTORE(z3, a3), VSTORE(z3 + NV, b3);
-		}
-		for (; i < n; i++) {	/* one row; a last panel's used columns only */
-			REAL *z0 = Z + zr[i] * ldz + j, zb[PW];
-			const REAL *d0 = V + vr[i] * Lc;
-			int nj = j1 - j < PW ? j1 - j : PW;
-			FN(vec) a0, b0;
-
-			memcpy(zb, z0, (size_t)nj * sizeof *zb);
-			a0 = VLOAD(zb), b0 = VLOAD(zb + NV);
-			for (int k = 0; k < Lc; k++)
-				a0 += d0[k] * VLOAD(w + (size_t)k * PW), b0 += d0[k] * VLOAD(w + (size_t)k * PW + NV);
-			VSTORE(zb, a0), VSTORE(zb + NV, b0);
-			memcpy(z0, zb, (size_t)nj * sizeof *zb);
+			if (nv == 2) {
+				switch (R) {
+				case 4: FN(panel_rows)(z, d, 4, 2, w, Lc); break;
+				case 3: FN(panel_rows)(z, d, 3, 2, w, Lc); break;
+				case 2: FN(panel_rows)(z, d, 2, 2, w, Lc); break;
+				default: FN(panel_rows)(z, d, 1, 2, w, Lc); break;
+				}
+			} else {
+				switch (R) {
+				case 4: FN(panel_rows)(z, d, 4, 1, w, Lc); break;
+				case 3: FN(panel_rows)(z, d, 3, 1, w, Lc); break;
+				case 2: FN(panel_rows)(z, d, 2, 1, w, Lc); break;
+				default: FN(panel_rows)(z, d, 1, 1, w, Lc); break;
+				}
+			}
+			if (nj < PW)
+				for (int q = 0; q < R; q++)
+					memcpy(Z + zr[i + q] * ldz + j, zb[q], (size_t)nj * sizeof **zb);
 		}
 	}
 }
@@ -1010,7 +1073,8 @@ static int FN(sparse_backward)(dcell_sparse *sp, const dcell_batch *b, cp_error 
 }
 
 /* Add the batch's genes not yet cached: their single deletions, a chunk at
- * a time, through the plain inference path. */
+ * a time, through the plain inference path.  1 if it computed any (the
+ * sets are then the last chunk's), 0 if all were cached, -1 on error. */
 static int FN(cache_fill)(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 {
 	const dcell *m = sp->m;
@@ -1033,7 +1097,7 @@ static int FN(cache_fill)(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 		}
 	}
 	if (n_new == 0)
-		return 0;
+		return 0;	/* the batch's sets stand */
 	pred = cp_malloc(CACHE_CHUNK * K, sizeof *pred, err);
 	if (!pred)
 		return -1;
@@ -1070,7 +1134,7 @@ static int FN(cache_fill)(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 			}
 		}
 	}
-	rc = 0;
+	rc = 1;	/* the sets are the last chunk's */
 out:
 	if (rc < 0)
 		sp->gc_version = -1;	/* start again next time */
