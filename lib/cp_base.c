@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -135,6 +136,26 @@ void *cp_aligned_alloc(size_t align, size_t size, cp_error *err)
 		cp_error_set(err, "out of memory allocating %zu bytes", size);
 		return NULL;
 	}
+	return p;
+}
+
+void *cp_big_alloc(size_t n, size_t size, int zero, cp_error *err)
+{
+	size_t bytes, huge = (size_t)2 << 20;
+	void *p;
+
+	if (cp_mul_size(n, size, &bytes) < 0 || cp_add_size(bytes, huge - 1, &bytes) < 0) {
+		cp_error_set(err, "size overflow allocating %zu x %zu bytes", n, size);
+		return NULL;
+	}
+	bytes = bytes / huge * huge;
+	if (!(p = cp_aligned_alloc(huge, bytes ? bytes : huge, err)))
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, bytes, MADV_HUGEPAGE);	/* advice only */
+#endif
+	if (zero)
+		memset(p, 0, bytes);
 	return p;
 }
 

@@ -56,6 +56,10 @@ char *cp_strdup(const char *s, cp_error *err);
 /* Aligned allocation (align a power of two >= sizeof(void *)); free with
  * free(). */
 void *cp_aligned_alloc(size_t align, size_t size, cp_error *err);
+/* n x size bytes for a large table read at random places: aligned to 2 MiB
+ * and, where the system offers them, in huge pages (fewer TLB misses);
+ * zeroed if zero is set; free with free(). */
+void *cp_big_alloc(size_t n, size_t size, int zero, cp_error *err);
 
 /* 64-bit XXH64 hash (Yann Collet's published algorithm), streaming.  Used
  * for the stream checksum and for genome-list fingerprints. */

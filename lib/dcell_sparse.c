@@ -429,7 +429,7 @@ static int infer_prepare(dcell_sparse *sp, cp_error *err)
 	size_t need = sp->m->n_terms + (size_t)sp->s_ptr[sp->m->n_terms], cap = sp->items_cap;
 	size_t np = (size_t)sp->wp_off[sp->m->n_terms];
 
-	if (!sp->wtr && !(sp->wtr = cp_calloc(np ? np : 1, cp_precision_size(sp->m->prec), err)))
+	if (!sp->wtr && !(sp->wtr = cp_big_alloc(np ? np : 1, cp_precision_size(sp->m->prec), 1, err)))
 		return -1;
 	if (grow((void **)&sp->items, &sp->items_cap, need, sizeof *sp->items, err) < 0 ||
 	    grow((void **)&sp->item_loss, &cap, need, sizeof *sp->item_loss, err) < 0)
@@ -566,7 +566,7 @@ double dcell_sparse_cache_gain(const dcell *m)
 int dcell_sparse_cache(dcell_sparse *sp, int on, size_t max_bytes, cp_error *err)
 {
 	const dcell *m = sp->m;
-	size_t G = m->n_genes, K = (size_t)m->cfg.n_outputs, es = cp_precision_size(m->prec);
+	size_t G = m->n_genes, K = (size_t)m->cfg.n_outputs, es = cp_precision_size(m->prec), values = 0;
 	double bytes = (double)(G * K * es);
 
 	sp->gc_on = 0;
@@ -597,11 +597,22 @@ int dcell_sparse_cache(dcell_sparse *sp, int on, size_t max_bytes, cp_error *err
 		if (m->cont_ptr[g + 1] > m->cont_ptr[g]) {
 			int64_t last = m->cont_ptr[g + 1] - 1;
 
-			bytes += 2.0 * (double)(sp->gc_loff[last] + m->width[m->cont_term[last]]) * (double)es;
+			values += 2 * (size_t)(sp->gc_loff[last] + m->width[m->cont_term[last]]);
 		}
+	bytes += (double)values * (double)es;
 	if (bytes > (double)max_bytes)
 		return cp_error_set(err, "dcell: the per-gene cache would take %.0f MiB (limit %.0f MiB)",
 				    bytes / 1048576.0, (double)max_bytes / 1048576.0);
+	/* room for every gene at once, in huge pages where offered (its blocks
+	 * are read at random); pages are only taken as genes are added */
+	if (!sp->gc || sp->gc_cap < values) {
+		free(sp->gc);
+		sp->gc_cap = 0;
+		if (!(sp->gc = cp_big_alloc(values ? values : 1, es, 0, err)))
+			return -1;
+		sp->gc_cap = values ? values : 1;
+		sp->gc_version = -1;
+	}
 	sp->gc_on = 1;
 	return 0;
 }

@@ -679,8 +679,8 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 			const REAL *dz = gp[k] = FN(cached)(sp, b->gene[k], t, 0);
 
 			for (int j = j0; dz && j < j1; j += 64 / (int)sizeof(REAL)) {
-				__builtin_prefetch(dz + j, 0, 3);
-				__builtin_prefetch(dz + L + j, 0, 3);
+				__builtin_prefetch(dz + j, 0, 1);
+				__builtin_prefetch(dz + L + j, 0, 1);
 			}
 		}
 	}
