@@ -43,6 +43,7 @@ typedef struct {
 	void *tmp;		/* the largest (samples x width) block */
 	size_t tmp_cap;
 	void *ish, *vec;	/* an input vector, a width vector */
+	double *acc;		/* four width vectors */
 	int64_t *pos, *sel;	/* batch size, twice that */
 	size_t pos_cap, sel_cap;
 	void *gp;		/* a pointer per gene of the batch */
@@ -191,7 +192,8 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	for (int w = 0; w < sp->n_ws; w++) {
 		sp->ws[w].ish = cp_calloc(max_in ? max_in : 1, es, err);
 		sp->ws[w].vec = cp_calloc(max_w ? max_w : 1, es, err);
-		if (!sp->ws[w].ish || !sp->ws[w].vec)
+		sp->ws[w].acc = cp_calloc(max_w ? 4 * max_w : 1, sizeof(double), err);
+		if (!sp->ws[w].ish || !sp->ws[w].vec || !sp->ws[w].acc)
 			goto fail;
 	}
 	/* the parents of each term, with the input column each feeds */
@@ -249,7 +251,7 @@ void dcell_sparse_free(dcell_sparse *sp)
 	free(sp->dzs), free(sp->term_loss), free(sp->par_ptr), free(sp->par), free(sp->par_cin);
 	for (int w = 0; sp->ws && w < sp->n_ws; w++)
 		free(sp->ws[w].tmp), free(sp->ws[w].ish), free(sp->ws[w].vec), free(sp->ws[w].pos),
-			free(sp->ws[w].sel), free(sp->ws[w].gp);
+			free(sp->ws[w].sel), free(sp->ws[w].gp), free(sp->ws[w].acc);
 	free(sp->ws);
 	free(sp);
 }

@@ -118,6 +118,107 @@ typedef struct {
 	int need_loss;		/* inference: the auxiliary heads too */
 } FN(term_job);
 
+/* Training, step 3 of a term: its activation and the batch's BatchNorm
+ * statistics, formed from the shared value (the B - nt unaffected
+ * samples) and the nt affected rows; a column constant over the batch
+ * normalises to exactly zero.  Row by row, the columns side by side (each
+ * column's sums still add its rows in order). */
+CP_CLONES static void FN(train_normalise)(dcell_sparse *sp, sparse_ws *ws, int32_t t, size_t B, int64_t nt,
+					  const REAL *restrict Z, REAL *restrict A, REAL *restrict X,
+					  REAL *restrict dO)
+{
+	const dcell *m = sp->m;
+	REAL *P = sp->r->params, *Buf = sp->r->buffers;
+	int32_t s = m->stratum[t];
+	int L = m->width[t], before = m->cfg.bn_before_tanh;
+	size_t col = TCOL(m, t), lc = (size_t)m->col_off[t];
+	const REAL *gam = P + m->gamma_off[s] + lc, *bet = P + m->beta_off[s] + lc, *zsh = sp->zsh;
+	REAL *rmean = Buf + m->rmean_off[s] + lc, *rvar = Buf + m->rvar_off[s] + lc;
+	REAL *ash = sp->ash, *osh = sp->osh, *xhsh = sp->xhsh, *mu = sp->mu, *is = sp->is;
+	REAL *vs = ws->vec;	/* the shared value of v, the normalised quantity */
+	double *sum = ws->acc, *sq = sum + L, eps = m->cfg.bn_eps, mom = m->cfg.bn_momentum;
+	uint8_t *constant = sp->constant + col;
+
+	if (before) {
+		for (int j = 0; j < L; j++)
+			vs[j] = zsh[col + j];
+	} else {
+		TANH_SIMD
+		for (int j = 0; j < L; j++)
+			vs[j] = TANH(zsh[col + j]);
+		memcpy(ash + col, vs, (size_t)L * sizeof *vs);
+	}
+	for (int j = 0; j < L; j++) {
+		sum[j] = (double)(B - (size_t)nt) * (double)vs[j];
+		constant[j] = 1;
+	}
+	for (int64_t r = 0; r < nt; r++) {
+		const REAL *z = Z + r * L;
+		REAL *a = A + r * L;
+
+		if (!before) {
+			TANH_SIMD
+			for (int j = 0; j < L; j++)
+				a[j] = TANH(z[j]);
+		}
+		const REAL *v = before ? z : a;
+
+		for (int j = 0; j < L; j++) {
+			constant[j] &= v[j] == vs[j];
+			sum[j] += v[j];
+		}
+	}
+	for (int j = 0; j < L; j++) {
+		double m_j = constant[j] ? (double)vs[j] : sum[j] / (double)B, d = (double)vs[j] - m_j;
+
+		mu[col + j] = (REAL)m_j;
+		sum[j] = m_j;
+		sq[j] = constant[j] ? 0 : (double)(B - (size_t)nt) * d * d;
+	}
+	for (int64_t r = 0; r < nt; r++) {
+		const REAL *v = before ? Z + r * L : A + r * L;
+
+		for (int j = 0; j < L; j++) {
+			double d = (double)v[j] - sum[j];
+
+			sq[j] += constant[j] ? 0 : d * d;
+		}
+	}
+	for (int j = 0; j < L; j++) {
+		size_t cj = col + (size_t)j;
+		double var = constant[j] ? 0.0 : sq[j] / (double)B;
+
+		is[cj] = (REAL)(1.0 / sqrt(var + eps));
+		xhsh[cj] = constant[j] ? (REAL)0 : (REAL)(((double)vs[j] - sum[j]) * (double)is[cj]);
+		if (before) {
+			ash[cj] = (REAL)(gam[j] * xhsh[cj] + bet[j]);	/* u, before tanh */
+			osh[cj] = TANH(ash[cj]);
+		} else {
+			osh[cj] = gam[j] * xhsh[cj] + bet[j];
+		}
+		rmean[j] = (REAL)((1.0 - mom) * rmean[j] + mom * (double)mu[cj]);
+		rvar[j] = (REAL)((1.0 - mom) * rvar[j] +
+				 mom * (B > 1 ? (double)B / (double)(B - 1) : 1.0) * (double)(REAL)var);
+	}
+	for (int64_t r = 0; r < nt; r++) {
+		const REAL *v = before ? Z + r * L : A + r * L;
+		REAL *x = X + r * L, *d = dO + r * L, *a = A + r * L;
+
+		for (int j = 0; j < L; j++)
+			x[j] = constant[j] ? (REAL)0 : (REAL)(((double)v[j] - sum[j]) * (double)is[col + j]);
+		if (before) {
+			TANH_SIMD
+			for (int j = 0; j < L; j++) {
+				a[j] = TANH((gam[j] * x[j] + bet[j]));
+				d[j] = a[j] - osh[col + j];
+			}
+		} else {
+			for (int j = 0; j < L; j++)
+				d[j] = gam[j] * (x[j] - xhsh[col + j]);
+		}
+	}
+}
+
 static void FN(term_forward)(size_t item, int worker, void *ctx)
 {
 	FN(term_job) *job = ctx;
@@ -128,36 +229,28 @@ static void FN(term_forward)(size_t item, int worker, void *ctx)
 	int32_t t = job->first + (int32_t)item;
 	sparse_ws *ws = &sp->ws[worker];
 	const dcell *m = sp->m;
-	REAL *P = sp->r->params, *Buf = sp->r->buffers;
+	REAL *P = sp->r->params;
 	size_t K = (size_t)m->cfg.n_outputs, B = b->n;
-	REAL *zsh, *ash, *osh, *ysh;
-	REAL *xhsh = sp->xhsh, *mu = sp->mu, *is = sp->is, *ish = ws->ish, *tmp = ws->tmp;
+	REAL *zsh = sp->zsh, *osh = sp->osh, *ysh = sp->ysh, *ish = ws->ish, *tmp = ws->tmp;
 	REAL *rz = sp->rz, *ra = sp->ra, *rxh = sp->rxh, *rdo = sp->rdo, *rdy = sp->rdy;
 	REAL *dyun = sp->dyun;
-	double eps = m->cfg.bn_eps, mom = m->cfg.bn_momentum, total = 0;
+	double total = 0;
 	REAL delta = m->cfg.gene_present ? (REAL)-1 : (REAL)1;
 
-	if (train) {
-		zsh = sp->zsh, ash = sp->ash, osh = sp->osh, ysh = sp->ysh;
-	} else {
-		zsh = sp->wz, ash = sp->wa, osh = sp->wo, ysh = sp->wy;
-	}
 	{
 		int32_t s = m->stratum[t];
 		int L = m->width[t], in = m->in_dim[t], ldw = in > 0 ? in : 1;
 		size_t col = TCOL(m, t), lc = (size_t)m->col_off[t];
 		size_t Ws = (size_t)m->stratum_width[s];
 		const REAL *W = P + m->w_off[t];
-		const REAL *gam = P + m->gamma_off[s] + lc, *bet = P + m->beta_off[s] + lc;
 		const REAL *hw = P + m->head_w_off[s] + lc;
 		const REAL *hb = P + m->head_b_off[s] + (size_t)(t - m->stratum_ptr[s]) * K;
-		REAL *rmean = Buf + m->rmean_off[s] + lc, *rvar = Buf + m->rvar_off[s] + lc;
 		int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], cin = 0;
 		const int32_t *rows = sp->s_idx + sp->s_ptr[t];
 		REAL *Z = rz + sp->e_off[t], *A = ra + sp->e_off[t], *X = rxh + sp->e_off[t];
 		REAL *dO = rdo + sp->e_off[t];
 
-		/* 1. the shared pre-activation (training: this batch's; inference: wild type) */
+		/* 1. the shared pre-activation, this batch's */
 		if (train) {
 			FN(shared_input)(m, t, osh, ish);
 			memcpy(zsh + col, P + m->bias_off[s] + lc, (size_t)L * sizeof *zsh);
@@ -202,83 +295,8 @@ static void FN(term_forward)(size_t item, int worker, void *ctx)
 			}
 		}
 		/* 3. activation and normalisation */
-		for (int j = 0; j < L; j++) {
-			size_t cj = col + (size_t)j;
-
-			if (!train) {
-				double rinv = 1.0 / sqrt((double)rvar[j] + eps);
-
-				for (int64_t r = 0; r < nt; r++) {
-					size_t e = (size_t)(r * L + j);
-
-					if (m->cfg.bn_before_tanh) {
-						REAL u = (REAL)(gam[j] * (Z[e] - rmean[j]) * rinv + bet[j]);
-
-						A[e] = TANH(u);	/* the output itself */
-						dO[e] = A[e] - osh[cj];
-					} else {
-						A[e] = TANH(Z[e]);
-						dO[e] = (REAL)(gam[j] * ((double)A[e] - ash[cj]) * rinv);
-					}
-				}
-				continue;
-			}
-			/* training: the batch's statistics of the normalised quantity v */
-			double vsh = m->cfg.bn_before_tanh ? (double)zsh[cj] : (double)TANH(zsh[cj]);
-			double sum = (double)(B - (size_t)nt) * vsh, sq = 0, m_j, var;
-			int constant = 1;
-
-			if (!m->cfg.bn_before_tanh)
-				ash[cj] = (REAL)vsh;
-			for (int64_t r = 0; r < nt; r++) {
-				size_t e = (size_t)(r * L + j);
-				REAL v = m->cfg.bn_before_tanh ? Z[e] : TANH(Z[e]);
-
-				if (!m->cfg.bn_before_tanh)
-					A[e] = v;
-				if (v != (REAL)vsh)
-					constant = 0;
-				sum += v;
-			}
-			m_j = constant ? vsh : sum / (double)B;
-			if (!constant) {
-				double d = vsh - m_j;
-
-				sq = (double)(B - (size_t)nt) * d * d;
-				for (int64_t r = 0; r < nt; r++) {
-					size_t e = (size_t)(r * L + j);
-					double v = m->cfg.bn_before_tanh ? (double)Z[e] : (double)A[e];
-
-					sq += (v - m_j) * (v - m_j);
-				}
-			}
-			var = constant ? 0.0 : sq / (double)B;
-			sp->constant[cj] = (uint8_t)constant;
-			mu[cj] = (REAL)m_j;
-			is[cj] = (REAL)(1.0 / sqrt(var + eps));
-			xhsh[cj] = constant ? (REAL)0 : (REAL)((vsh - m_j) * (double)is[cj]);
-			if (m->cfg.bn_before_tanh) {
-				ash[cj] = (REAL)(gam[j] * xhsh[cj] + bet[j]);	/* u, before tanh */
-				osh[cj] = TANH(ash[cj]);
-			} else {
-				osh[cj] = gam[j] * xhsh[cj] + bet[j];
-			}
-			for (int64_t r = 0; r < nt; r++) {
-				size_t e = (size_t)(r * L + j);
-				double v = m->cfg.bn_before_tanh ? (double)Z[e] : (double)A[e];
-
-				X[e] = constant ? (REAL)0 : (REAL)((v - m_j) * (double)is[cj]);
-				if (m->cfg.bn_before_tanh) {
-					A[e] = TANH((gam[j] * X[e] + bet[j]));
-					dO[e] = A[e] - osh[cj];
-				} else {
-					dO[e] = gam[j] * (X[e] - xhsh[cj]);
-				}
-			}
-			rmean[j] = (REAL)((1.0 - mom) * rmean[j] + mom * (double)mu[cj]);
-			rvar[j] = (REAL)((1.0 - mom) * rvar[j] +
-					 mom * (B > 1 ? (double)B / (double)(B - 1) : 1.0) * (double)(REAL)var);
-		}
+		if (train)
+			FN(train_normalise)(sp, ws, t, B, nt, Z, A, X, dO);
 		/* 4. heads: the shared output, then the affected rows' deltas */
 		if (train)
 			for (size_t k = 0; k < K; k++) {
@@ -966,47 +984,55 @@ static void FN(term_backward)(size_t item, int worker, void *ctx)
 		     (int)Ws, 1, G, L);
 	}
 	/* 2. normalisation and activation backward: G rows become dZ rows,
-	 * g0 (the unaffected samples' sum) becomes their dZ sum */
-	for (int j = 0; j < L; j++) {
-		size_t cj = col + (size_t)j;
-		double sum_g, sum_gx, k, gu, un = (double)(B - (size_t)nt);
+	 * g0 (the unaffected samples' sum) becomes their dZ sum.  Row by row,
+	 * the columns side by side (each column's sums add its rows in order). */
+	{
+		double *gu = ws->acc, *sg = gu + L, *sgx = sg + L, *kj = sgx + L, un = (double)(B - (size_t)nt);
+		int before = m->cfg.bn_before_tanh;
 
-		if (m->cfg.bn_before_tanh) {
-			/* O = tanh(u): to u first */
-			gu = (double)g0[j] * (1.0 - (double)osh[cj] * osh[cj]);
-			for (int64_t r = 0; r < nt; r++) {
-				size_t e = (size_t)(r * L + j);
+		for (int j = 0; j < L; j++) {
+			size_t cj = col + (size_t)j;
 
-				G[e] = (REAL)((double)G[e] * (1.0 - (double)A[e] * A[e]));
-			}
-		} else {
-			gu = g0[j];
+			/* before: O = tanh(u), to u first */
+			gu[j] = before ? (double)g0[j] * (1.0 - (double)osh[cj] * osh[cj]) : (double)g0[j];
+			sg[j] = gu[j];
+			sgx[j] = (double)xhsh[cj] * gu[j];
 		}
-		sum_g = gu;
-		sum_gx = (double)xhsh[cj] * gu;
 		for (int64_t r = 0; r < nt; r++) {
-			size_t e = (size_t)(r * L + j);
+			REAL *g = G + r * L;
+			const REAL *a = A + r * L, *x = X + r * L;
 
-			sum_g += G[e];
-			sum_gx += (double)G[e] * X[e];
+			if (before)
+				for (int j = 0; j < L; j++)
+					g[j] = (REAL)((double)g[j] * (1.0 - (double)a[j] * a[j]));
+			for (int j = 0; j < L; j++) {
+				sg[j] += g[j];
+				sgx[j] += (double)g[j] * x[j];
+			}
 		}
-		dgam[j] = (REAL)sum_gx;
-		dbet[j] = (REAL)sum_g;
-		k = (double)gam[j] * is[cj] / (double)B;
-		{
-			double d_un = k * ((double)B * gu - un * (sum_g + xhsh[cj] * sum_gx));
+		for (int j = 0; j < L; j++) {
+			size_t cj = col + (size_t)j;
+			double d_un;
 
-			if (!m->cfg.bn_before_tanh)
+			dgam[j] = (REAL)sgx[j];
+			dbet[j] = (REAL)sg[j];
+			kj[j] = (double)gam[j] * is[cj] / (double)B;
+			d_un = kj[j] * ((double)B * gu[j] - un * (sg[j] + xhsh[cj] * sgx[j]));
+			if (!before)
 				d_un *= 1.0 - (double)ash[cj] * ash[cj];
 			vec[j] = (REAL)d_un;
 		}
 		for (int64_t r = 0; r < nt; r++) {
-			size_t e = (size_t)(r * L + j);
-			double d = k * ((double)B * G[e] - sum_g - X[e] * sum_gx);
+			REAL *g = G + r * L;
+			const REAL *a = A + r * L, *x = X + r * L;
 
-			if (!m->cfg.bn_before_tanh)
-				d *= 1.0 - (double)A[e] * A[e];
-			G[e] = (REAL)d;
+			for (int j = 0; j < L; j++) {
+				double d = kj[j] * ((double)B * g[j] - sg[j] - x[j] * sgx[j]);
+
+				if (!before)
+					d *= 1.0 - (double)a[j] * a[j];
+				g[j] = (REAL)d;
+			}
 		}
 	}
 	/* vec: the total dZ over the batch (kept for the children's pull) */
