@@ -219,7 +219,7 @@ int main(int argc, char **argv)
 			t0 = now();
 			for (size_t k = 0; k < nb; k++) {
 				make_batch(&m, annotated, n_ann, B, ptr, genes, target);
-				if (train)
+				if (train && path == 0)	/* the sparse backward writes every gradient (as in fit) */
 					dcell_zero_grad(run, &err);
 				if (path == 0) {
 					if (dcell_dense_forward(run, &b, train, &loss, pred, &err) < 0 ||

@@ -242,7 +242,7 @@ static void FN(scale)(size_t n, REAL *x, double alpha)
 		x[i] = (REAL)(x[i] * alpha);
 }
 
-static void FN(adamw)(size_t n, REAL *p, const REAL *g, double gscale, REAL *m, REAL *v, double lr,
+CP_CLONES static void FN(adamw)(size_t n, REAL *p, const REAL *g, double gscale, REAL *m, REAL *v, double lr,
 		      double beta1, double beta2, double eps, double wd, long t)
 {
 	/* in the working precision, so the loop vectorises */
