@@ -424,7 +424,7 @@ static double head_scale(const dcell *m, int32_t t)
 	return m->cfg.alpha_mean ? m->cfg.alpha / (double)(m->n_terms - 1) : m->cfg.alpha;
 }
 
-/* Before an inference forward (after build_sets): the transposed weights,
+/* Before an inference forward (after build_sets): the weights in panels,
  * and room for a stratum's work items. */
 static int infer_prepare(dcell_sparse *sp, cp_error *err)
 {
