@@ -91,6 +91,7 @@ struct dcell_sparse {
 	struct infer_item {
 		int32_t t;
 		int32_t r0, r1;
+		int32_t m0, m1;	/* cached path: t's rows [m0, m1), r0 and r1 its columns */
 	} *items;
 	size_t items_cap;
 	double *item_loss;
@@ -428,7 +429,8 @@ static double head_scale(const dcell *m, int32_t t)
  * and room for a stratum's work items. */
 static int infer_prepare(dcell_sparse *sp, cp_error *err)
 {
-	size_t need = sp->m->n_terms + (size_t)sp->s_ptr[sp->m->n_terms], cap = sp->items_cap;
+	size_t need = sp->m->n_terms * (size_t)(4 * sp->n_ws + 1) + (size_t)sp->s_ptr[sp->m->n_terms];
+	size_t cap = sp->items_cap;
 	size_t np = (size_t)sp->wp_off[sp->m->n_terms];
 
 	if (!sp->wtr && !(sp->wtr = cp_big_alloc(np ? np : 1, cp_precision_size(sp->m->prec), 1, err)))

@@ -219,7 +219,7 @@ CP_CLONES static void FN(train_normalise)(dcell_sparse *sp, sparse_ws *ws, int32
 	}
 }
 
-static void FN(term_forward)(size_t item, int worker, void *ctx)
+CP_CLONES static void FN(term_forward)(size_t item, int worker, void *ctx)
 {
 	FN(term_job) *job = ctx;
 	dcell_sparse *sp = job->sp;
@@ -658,12 +658,13 @@ static const REAL *FN(cached)(const dcell_sparse *sp, int32_t g, int32_t t, int 
 }
 
 /* Inference with the per-gene cache, one work item: columns [r0, r1) of
- * term t for the rows whose samples delete two or more of t's genes.  The
- * change in pre-activation is the sum of those genes' cached changes, plus,
- * for each child that also contains two or more, the child's weights times
- * its output change less its genes' cached output changes (which the child
- * leaves in rg, unused in inference).  Wide terms are
- * split by columns, so each item reads only its part of the weights. */
+ * term t for those of its rows [m0, m1) whose samples delete two or more
+ * of t's genes.  The change in pre-activation is the sum of those genes'
+ * cached changes, plus, for each child that also contains two or more, the
+ * child's weights times its output change less its genes' cached output
+ * changes (which the child leaves in rg, unused in inference).  Wide terms
+ * are split by columns, so each item reads only its part of the weights;
+ * narrow ones with many rows (the root) by rows. */
 CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 {
 	FN(term_job) *job = ctx;
@@ -673,13 +674,13 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 	const dcell *m = sp->m;
 	int32_t t = it->t;
 	int j0 = it->r0, j1 = it->r1, nj = j1 - j0;
-	int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], cin = 0;
+	int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], m0 = it->m0, m1 = it->m1, cin = 0;
 	int L = m->width[t];
 	const REAL *Wp = (const REAL *)sp->wtr + sp->wp_off[t];
 	size_t pst = (size_t)m->in_dim[t] * PW;	/* panel to panel */
 	const int32_t *rows = sp->s_idx + sp->s_ptr[t];
 	const uint8_t *cnt = sp->s_cnt + sp->s_ptr[t];
-	REAL *Z = (REAL *)sp->rz + sp->e_off[t], *A = (REAL *)sp->ra + sp->e_off[t];
+	REAL *Z = (REAL *)sp->rz + sp->e_off[t];
 	REAL *dO = (REAL *)sp->rdo + sp->e_off[t], *dC = (REAL *)sp->rg + sp->e_off[t];
 	int64_t *at = sp->ws[worker].pos;	/* sample -> row, valid for t's rows */
 	int64_t *zr = sp->ws[worker].sel, *vr = zr + b->n;	/* rows a child adds to, and its rows */
@@ -689,8 +690,9 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 	/* the genes' cached changes, scattered over memory: found and asked for
 	 * all at once (pre-activation and output, this item's columns), then
 	 * summed: z the pre-activation's, dC less the output's */
-	for (int64_t r = 0; r < nt; r++) {
+	for (int64_t r = 0; r < nt; r++)
 		at[rows[r]] = r;
+	for (int64_t r = m0; r < m1; r++) {
 		if (cnt[r] < 2)
 			continue;
 		for (int64_t k = b->gene_ptr[rows[r]]; k < b->gene_ptr[rows[r] + 1]; k++) {
@@ -702,19 +704,28 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 			}
 		}
 	}
-	for (int64_t r = 0; r < nt; r++) {
+	for (int64_t r = m0; r < m1; r++) {
 		REAL *restrict z = Z + r * L + j0, *restrict v = dC + r * L + j0;
 
 		if (cnt[r] < 2)
 			continue;
-		memset(z, 0, (size_t)nj * sizeof *z);
-		memset(v, 0, (size_t)nj * sizeof *v);
+		int first = 1;
+
 		for (int64_t k = b->gene_ptr[rows[r]]; k < b->gene_ptr[rows[r] + 1]; k++) {
 			const REAL *restrict dz, *restrict dg;
 
 			if (!gp[k])
 				continue;
 			dz = gp[k] + j0, dg = gp[k] + L + j0;
+			if (first) {
+#pragma omp simd
+				for (int j = 0; j < nj; j++) {
+					z[j] = dz[j];
+					v[j] = -dg[j];
+				}
+				first = 0;
+				continue;
+			}
 #pragma omp simd
 			for (int j = 0; j < nj; j++) {
 				z[j] += dz[j];
@@ -732,7 +743,7 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 		for (int64_t i = 0; i < nc; i++) {
 			int64_t r = at[cs[i]];
 
-			if (cc[i] < 2 || r < 0 || r >= nt || rows[r] != cs[i])
+			if (cc[i] < 2 || r < m0 || r >= m1 || rows[r] != cs[i])
 				continue;
 			zr[n] = r;
 			vr[n++] = i;
@@ -742,24 +753,37 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 		flops += 2.0 * Lc * nj * n;
 		cin += Lc;
 	}
-	for (int64_t r = 0; r < nt; r++) {
-		if (cnt[r] < 2)
-			continue;
-		if (nj < 8) {
-			FN(activate_row)(sp, t, Z + r * L, A + r * L, dO + r * L);
-		} else {
-			/* whole vectors, then the last 8 again (the same values) */
-			FN(activate_cols)(sp, t, Z + r * L, A + r * L, dO + r * L, j0, j0 + (nj & ~7));
-			if (nj & 7)
-				FN(activate_cols)(sp, t, Z + r * L, A + r * L, dO + r * L, j1 - 8, j1);
-		}
-		/* what the parents add: the change less the genes' cached changes */
-		REAL *restrict v = dC + r * L;
-		const REAL *restrict o = dO + r * L;
+	{
+		const REAL *P = sp->r->params, *Buf = sp->r->buffers;
+		int32_t s = m->stratum[t];
+		size_t col = TCOL(m, t), lc = (size_t)m->col_off[t];
+		const REAL *restrict zw = (const REAL *)sp->wz + col, *restrict aw = (const REAL *)sp->wa + col;
+		const REAL *restrict ow = (const REAL *)sp->wo + col, *restrict sc = (const REAL *)sp->bsc + col;
+		const REAL *restrict bet = P + m->beta_off[s] + lc, *restrict rmean = Buf + m->rmean_off[s] + lc;
+		int before = m->cfg.bn_before_tanh;
 
-#pragma omp simd
-		for (int j = j0; j < j1; j++)
-			v[j] += o[j];
+		/* the output's change, and what the parents add: that change less
+		 * the genes' cached changes */
+		for (int64_t r = m0; r < m1; r++) {
+			const REAL *restrict z = Z + r * L;
+			REAL *restrict d = dO + r * L, *restrict v = dC + r * L;
+
+			if (cnt[r] < 2)
+				continue;
+			if (before) {
+				TANH_SIMD
+				for (int j = j0; j < j1; j++) {
+					d[j] = TANH(sc[j] * ((zw[j] + z[j]) - rmean[j]) + bet[j]) - ow[j];
+					v[j] += d[j];
+				}
+			} else {
+				TANH_SIMD
+				for (int j = j0; j < j1; j++) {
+					d[j] = sc[j] * (TANH(zw[j] + z[j]) - aw[j]);
+					v[j] += d[j];
+				}
+			}
+		}
 	}
 	sp->ws[worker].flops += flops;
 }
@@ -841,21 +865,36 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 		if (sp->use_cache) {
 			for (int64_t t = m->stratum_ptr[s]; t < m->stratum_ptr[s + 1]; t++) {
 				int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], L = m->width[t], multi = 0;
-				int64_t per;
+				const uint8_t *cnt = sp->s_cnt + sp->s_ptr[t];
+				int64_t per, pc, pr;
 
 				for (int64_t r = 0; r < nt; r++)
-					multi += sp->s_cnt[sp->s_ptr[t] + r] >= 2;
+					multi += cnt[r] >= 2;
 				if (multi == 0)
 					continue;
 				int64_t parts = (multi * L + INFER_ITEM_WORK - 1) / INFER_ITEM_WORK;
 
-				/* by columns, in multiples of 16 */
+				/* by columns, in multiples of 16 (each part reads only
+				 * its slice of the weights), then by rows where the
+				 * term is too narrow for that */
 				parts = parts < 4 * sp->n_ws ? parts : 4 * sp->n_ws;
-				per = parts > 1 ? ((L + parts - 1) / parts + 15) / 16 * 16 : L;
-				for (int64_t j0 = 0, j1; j0 < L; j0 = j1) {
-					j1 = L - (j0 + per) < 16 ? L : j0 + per;	/* no part under 16 */
-					sp->items[n_items++] = (struct infer_item){ (int32_t)t, (int32_t)j0,
-										    (int32_t)j1 };
+				pc = L / 16 < parts ? (L / 16 > 1 ? L / 16 : 1) : parts;
+				pr = (parts + pc - 1) / pc;
+				pr = pr < multi ? pr : multi;
+				per = pc > 1 ? ((L + pc - 1) / pc + 15) / 16 * 16 : L;
+				for (int64_t q = 0, m0 = 0, seen = 0; q < pr; q++) {
+					int64_t m1 = m0, want = multi * (q + 1) / pr;
+
+					while (m1 < nt && seen < want)
+						seen += cnt[m1++] >= 2;
+					if (q + 1 == pr)
+						m1 = nt;
+					for (int64_t j0 = 0, j1; j0 < L; j0 = j1) {
+						j1 = L - (j0 + per) < 16 ? L : j0 + per;	/* no part under 16 */
+						sp->items[n_items++] = (struct infer_item){
+							(int32_t)t, (int32_t)j0, (int32_t)j1, (int32_t)m0, (int32_t)m1 };
+					}
+					m0 = m1;
 				}
 			}
 			cp_parallel_for(sp->r->be, n_items, FN(infer_cached_item), &job);
@@ -873,12 +912,12 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 
 			if (nt == 0) {
 				if ((size_t)t + 1 == m->n_terms || job.need_loss)
-					sp->items[n_items++] = (struct infer_item){ (int32_t)t, 0, 0 };
+					sp->items[n_items++] = (struct infer_item){ (int32_t)t, 0, 0, 0, 0 };
 				continue;
 			}
 			for (int64_t r0 = 0; r0 < nt; r0 += per)
 				sp->items[n_items++] = (struct infer_item){
-					(int32_t)t, (int32_t)r0, (int32_t)(r0 + per < nt ? r0 + per : nt) };
+					(int32_t)t, (int32_t)r0, (int32_t)(r0 + per < nt ? r0 + per : nt), 0, 0 };
 		}
 		cp_parallel_for(sp->r->be, n_items, FN(infer_item), &job);
 		/* in item order, so the same with any number of threads */
@@ -899,7 +938,7 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 	return 0;
 }
 
-static void FN(term_backward)(size_t item, int worker, void *ctx)
+CP_CLONES static void FN(term_backward)(size_t item, int worker, void *ctx)
 {
 	FN(term_job) *job = ctx;
 	dcell_sparse *sp = job->sp;
@@ -1044,10 +1083,12 @@ static void FN(term_backward)(size_t item, int worker, void *ctx)
 	/* 3. weights: the shared rank-1 part, then the affected corrections */
 	FN(shared_input)(m, t, osh, ish);
 	for (int i = 0; i < L; i++) {
-		REAL *row = dW + (size_t)i * (size_t)in, vi = vec[i];
+		REAL *restrict row = dW + (size_t)i * (size_t)in, vi = vec[i];
+		const REAL *restrict x = ish;
 
+#pragma omp simd
 		for (int j = 0; j < in; j++)
-			row[j] = vi * ish[j];
+			row[j] = vi * x[j];
 	}
 	ws->flops += (double)L * in;
 	for (int64_t kk = m->child_ptr[t]; kk < m->child_ptr[t + 1]; kk++) {

@@ -347,6 +347,12 @@ static void pool_run(cpu_state *st, int threads, void (*run)(void *, int), void 
 	run(job, 0);
 	pthread_mutex_lock(&p->lock);
 	p->open = 0;
+	pthread_mutex_unlock(&p->lock);
+	/* the workers are finishing their last items: wait briefly without
+	 * sleeping, then on the condition */
+	for (int i = 0; i < POOL_SPIN && __atomic_load_n(&p->in_job, __ATOMIC_ACQUIRE) > 0; i++)
+		POOL_PAUSE();
+	pthread_mutex_lock(&p->lock);
 	while (p->in_job > 0)
 		pthread_cond_wait(&p->done, &p->lock);
 	pthread_mutex_unlock(&p->lock);
