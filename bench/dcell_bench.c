@@ -27,6 +27,20 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median of n batch times, in ms (sorts them). */
+static double median_ms(double *t, size_t n)
+{
+	qsort(t, n, sizeof *t, cmp_double);
+	return n ? 1e3 * (n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2])) : 0;
+}
+
 static uint64_t rng = 12345;
 
 static uint64_t next(void)
@@ -162,10 +176,14 @@ int main(int argc, char **argv)
 		printf("sparse inference: %.1f terms changed per sample (of %zu), %.2f MFLOP per sample\n",
 		       pairs / (double)((nb < 4 ? nb : 4) * B), m.n_terms, flops / (double)((nb < 4 ? nb : 4) * B) / 1e6);
 	}
-	printf("%-28s %12s %12s %10s\n", "path (batch)", "samples/s", "GFLOP/s", "ms/batch");
+	double *bt = malloc((nb ? nb : 1) * sizeof *bt), bt0;
+
+	/* ms/batch: the mean; median: the median batch, less sensitive to
+	 * other work on the machine */
+	printf("%-28s %12s %12s %10s %8s\n", "path (batch)", "samples/s", "GFLOP/s", "ms/batch", "median");
 	/* inference with the per-gene cache: filled first for every annotated
 	 * gene (timed apart), then the same random pairs */
-	double cache_fill_s = -1, cache_rate = 0, cache_gflops = 0, cache_ms = 0;
+	double cache_fill_s = -1, cache_rate = 0, cache_gflops = 0, cache_ms = 0, cache_med = 0;
 	double gain = dcell_sparse_cache_gain(&m);
 
 	if ((only < 0 && gain >= 2.0) || only == 4) {
@@ -190,8 +208,10 @@ int main(int argc, char **argv)
 		t0 = now();
 		for (size_t k = 0; k < nb; k++) {
 			make_batch(&m, annotated, n_ann, B, ptr, genes, target);
+			bt0 = now();
 			if (dcell_sparse_forward(sp, &b, 0, NULL, pred, &err) < 0)
 				goto fail;
+			bt[k] = now() - bt0;
 			dcell_sparse_stats(sp, &f, NULL);
 			flops_total += f;
 		}
@@ -199,6 +219,7 @@ int main(int argc, char **argv)
 		cache_rate = (double)(nb * B) / cache_ms;
 		cache_gflops = flops_total / cache_ms / 1e9;
 		cache_ms = 1e3 * cache_ms / (double)nb;
+		cache_med = median_ms(bt, nb);
 		dcell_sparse_cache(sp, 0, 0, &err);
 		free(one), free(one_ptr);
 	}
@@ -219,6 +240,7 @@ int main(int argc, char **argv)
 			t0 = now();
 			for (size_t k = 0; k < nb; k++) {
 				make_batch(&m, annotated, n_ann, B, ptr, genes, target);
+				bt0 = now();
 				if (train && path == 0)	/* the sparse backward writes every gradient (as in fit) */
 					dcell_zero_grad(run, &err);
 				if (path == 0) {
@@ -239,15 +261,16 @@ int main(int argc, char **argv)
 				}
 				if (train && dcell_adamw_step(run, (long)k + 1, 1e-4, 0, 0, NULL, &err) < 0)
 					goto fail;
+				bt[k] = now() - bt0;
 			}
 			t = now() - t0;
-			printf("%-6s %-10s (%4zu)       %12.0f %12.2f %10.1f\n", path ? "sparse" : "dense",
+			printf("%-6s %-10s (%4zu)       %12.0f %12.2f %10.1f %8.1f\n", path ? "sparse" : "dense",
 			       train ? "training" : "inference", B, (double)(nb * B) / t, flops_total / t / 1e9,
-			       1e3 * t / (double)nb);
+			       1e3 * t / (double)nb, median_ms(bt, nb));
 		}
 	if (cache_fill_s >= 0) {
-		printf("%-6s %-10s (%4zu)       %12.0f %12.2f %10.1f\n", "cached", "inference", B, cache_rate,
-		       cache_gflops, cache_ms);
+		printf("%-6s %-10s (%4zu)       %12.0f %12.2f %10.1f %8.2f\n", "cached", "inference", B, cache_rate,
+		       cache_gflops, cache_ms, cache_med);
 		printf("(cached: the per-gene cache filled first for all %zu annotated genes in %.2f s; "
 		       "estimated gain %.2f)\n", n_ann, cache_fill_s, gain);
 	} else {

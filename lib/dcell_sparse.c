@@ -44,8 +44,8 @@ typedef struct {
 	size_t tmp_cap;
 	void *ish, *vec;	/* an input vector, a width vector */
 	double *acc;		/* four width vectors */
-	int64_t *pos, *sel;	/* batch size, twice that */
-	size_t pos_cap, sel_cap;
+	int64_t *pos, *sel, *loc;	/* batch size, twice that, batch size */
+	size_t pos_cap, sel_cap, loc_cap;
 	void *gp;		/* a pointer per gene of the batch */
 	size_t gp_cap;
 	double flops;
@@ -251,7 +251,7 @@ void dcell_sparse_free(dcell_sparse *sp)
 	free(sp->gc_ptr);
 	free(sp->dzs), free(sp->term_loss), free(sp->par_ptr), free(sp->par), free(sp->par_cin);
 	for (int w = 0; sp->ws && w < sp->n_ws; w++)
-		free(sp->ws[w].tmp), free(sp->ws[w].ish), free(sp->ws[w].vec), free(sp->ws[w].pos),
+		free(sp->ws[w].tmp), free(sp->ws[w].ish), free(sp->ws[w].vec), free(sp->ws[w].pos), free(sp->ws[w].loc),
 			free(sp->ws[w].sel), free(sp->ws[w].gp), free(sp->ws[w].acc);
 	free(sp->ws);
 	free(sp);
@@ -364,6 +364,7 @@ static int build_sets(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 	/* each thread's scratch: positions, and the largest (samples x width) block */
 	for (int w = 0; w < sp->n_ws; w++)
 		if (grow((void **)&sp->ws[w].pos, &sp->ws[w].pos_cap, b->n, sizeof(int64_t), err) < 0 ||
+		    grow((void **)&sp->ws[w].loc, &sp->ws[w].loc_cap, b->n, sizeof(int64_t), err) < 0 ||
 		    grow((void **)&sp->ws[w].sel, &sp->ws[w].sel_cap, 2 * b->n, sizeof(int64_t), err) < 0 ||
 		    grow(&sp->ws[w].gp, &sp->ws[w].gp_cap, (size_t)b->gene_ptr[b->n] + 1, sizeof(void *), err) < 0)
 			return -1;

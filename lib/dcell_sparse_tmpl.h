@@ -357,9 +357,10 @@ CP_CLONES static void FN(term_forward)(size_t item, int worker, void *ctx)
 	sp->term_loss[t] = total;
 }
 
-/* Z's rows zr[0 .. n) (ldz apart) += V's rows vr[0 .. n) (Lc values each)
- * times the panels of weights wp (Lc rows of PW values each, panels pst
- * apart), columns [j0, j1) (j0 a multiple of PW).  Each z[j] adds its Lc
+/* Z's rows zr[0 .. n) (ldz apart, Z's first column being column zc0) +=
+ * V's rows vr[0 .. n) (Lc values each) times the panels of weights wp (Lc
+ * rows of PW values each, panels pst apart), columns [j0, j1) (j0 a
+ * multiple of PW).  Each z[j] adds its Lc
  * products in input order, one multiply and one add each, so a row's
  * result depends neither on the other rows nor on the split of the
  * columns; four rows share each load of the weights. */
@@ -425,7 +426,7 @@ CP_INLINE void FN(panel_rows)(REAL *const *z, const REAL *const *d, int R, int n
 	}
 }
 
-CP_INLINE void FN(add_rows)(REAL *restrict Z, int ldz, const int64_t *zr, const int64_t *vr, int n,
+CP_INLINE void FN(add_rows)(REAL *restrict Z, int ldz, int zc0, const int64_t *zr, const int64_t *vr, int n,
 			    const REAL *restrict V, const REAL *restrict wp, size_t pst, int Lc, int j0, int j1)
 {
 	for (int j = j0; j < j1; j += PW) {
@@ -439,7 +440,7 @@ CP_INLINE void FN(add_rows)(REAL *restrict Z, int ldz, const int64_t *zr, const 
 			const REAL *d[4];
 
 			for (int q = 0; q < R; q++) {
-				z[q] = Z + zr[i + q] * ldz + j;
+				z[q] = Z + zr[i + q] * ldz + (j - zc0);
 				d[q] = V + vr[i + q] * Lc;
 				if (nj < PW) {
 					memcpy(zb[q], z[q], (size_t)nj * sizeof **zb);
@@ -463,7 +464,7 @@ CP_INLINE void FN(add_rows)(REAL *restrict Z, int ldz, const int64_t *zr, const 
 			}
 			if (nj < PW)
 				for (int q = 0; q < R; q++)
-					memcpy(Z + zr[i + q] * ldz + j, zb[q], (size_t)nj * sizeof **zb);
+					memcpy(Z + zr[i + q] * ldz + (j - zc0), zb[q], (size_t)nj * sizeof **zb);
 		}
 	}
 }
@@ -581,7 +582,7 @@ CP_CLONES static void FN(infer_item)(size_t item, int worker, void *ctx)
 				vr[n++] = i;
 			}
 		}
-		FN(add_rows)(Z, L, zr, vr, n, (const REAL *)sp->rdo + sp->e_off[c], Wp + (size_t)cin * PW, pst,
+		FN(add_rows)(Z, L, 0, zr, vr, n, (const REAL *)sp->rdo + sp->e_off[c], Wp + (size_t)cin * PW, pst,
 			     Lc, 0, L);
 		flops += 2.0 * Lc * L * n;
 		cin += Lc;
@@ -662,9 +663,11 @@ static const REAL *FN(cached)(const dcell_sparse *sp, int32_t g, int32_t t, int 
  * of t's genes.  The change in pre-activation is the sum of those genes'
  * cached changes, plus, for each child that also contains two or more, the
  * child's weights times its output change less its genes' cached output
- * changes (which the child leaves in rg, unused in inference).  Wide terms
- * are split by columns, so each item reads only its part of the weights;
- * narrow ones with many rows (the root) by rows. */
+ * changes.  Only that last quantity (what t's parents need) is kept, in rg,
+ * and the root's output change (the predictions'), in rdo; the change in
+ * pre-activation lives in the thread's scratch.  Wide terms are split by
+ * columns, so each item reads only its part of the weights; narrow ones
+ * with many rows (the root) by rows. */
 CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 {
 	FN(term_job) *job = ctx;
@@ -674,15 +677,16 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 	const dcell *m = sp->m;
 	int32_t t = it->t;
 	int j0 = it->r0, j1 = it->r1, nj = j1 - j0;
-	int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], m0 = it->m0, m1 = it->m1, cin = 0;
-	int L = m->width[t];
+	int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], m0 = it->m0, m1 = it->m1, cin = 0, nm = 0;
+	int L = m->width[t], root = (size_t)t + 1 == m->n_terms;
 	const REAL *Wp = (const REAL *)sp->wtr + sp->wp_off[t];
 	size_t pst = (size_t)m->in_dim[t] * PW;	/* panel to panel */
 	const int32_t *rows = sp->s_idx + sp->s_ptr[t];
 	const uint8_t *cnt = sp->s_cnt + sp->s_ptr[t];
-	REAL *Z = (REAL *)sp->rz + sp->e_off[t];
+	REAL *Z = sp->ws[worker].tmp;	/* the item's rows, nj columns each */
 	REAL *dO = (REAL *)sp->rdo + sp->e_off[t], *dC = (REAL *)sp->rg + sp->e_off[t];
 	int64_t *at = sp->ws[worker].pos;	/* sample -> row, valid for t's rows */
+	int64_t *loc = sp->ws[worker].loc;	/* row - m0 -> the item's row */
 	int64_t *zr = sp->ws[worker].sel, *vr = zr + b->n;	/* rows a child adds to, and its rows */
 	const REAL **gp = (const REAL **)sp->ws[worker].gp;	/* per gene of the batch: its cached block at t */
 	double flops = 0;
@@ -695,6 +699,7 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 	for (int64_t r = m0; r < m1; r++) {
 		if (cnt[r] < 2)
 			continue;
+		loc[r - m0] = nm++;
 		for (int64_t k = b->gene_ptr[rows[r]]; k < b->gene_ptr[rows[r] + 1]; k++) {
 			const REAL *dz = gp[k] = FN(cached)(sp, b->gene[k], t, 0);
 
@@ -705,10 +710,10 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 		}
 	}
 	for (int64_t r = m0; r < m1; r++) {
-		REAL *restrict z = Z + r * L + j0, *restrict v = dC + r * L + j0;
-
 		if (cnt[r] < 2)
 			continue;
+
+		REAL *restrict z = Z + loc[r - m0] * nj, *restrict v = dC + r * L + j0;
 		int first = 1;
 
 		for (int64_t k = b->gene_ptr[rows[r]]; k < b->gene_ptr[rows[r] + 1]; k++) {
@@ -743,13 +748,14 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 		for (int64_t i = 0; i < nc; i++) {
 			int64_t r = at[cs[i]];
 
+			/* a child's genes are its parent's: two there, two here */
 			if (cc[i] < 2 || r < m0 || r >= m1 || rows[r] != cs[i])
 				continue;
-			zr[n] = r;
+			zr[n] = loc[r - m0];
 			vr[n++] = i;
 		}
-		FN(add_rows)(Z, L, zr, vr, n, (const REAL *)sp->rg + sp->e_off[c], Wp + (size_t)cin * PW, pst,
-			     Lc, j0, j1);
+		FN(add_rows)(Z, nj, j0, zr, vr, n, (const REAL *)sp->rg + sp->e_off[c], Wp + (size_t)cin * PW,
+			     pst, Lc, j0, j1);
 		flops += 2.0 * Lc * nj * n;
 		cin += Lc;
 	}
@@ -757,30 +763,38 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 		const REAL *P = sp->r->params, *Buf = sp->r->buffers;
 		int32_t s = m->stratum[t];
 		size_t col = TCOL(m, t), lc = (size_t)m->col_off[t];
-		const REAL *restrict zw = (const REAL *)sp->wz + col, *restrict aw = (const REAL *)sp->wa + col;
-		const REAL *restrict ow = (const REAL *)sp->wo + col, *restrict sc = (const REAL *)sp->bsc + col;
-		const REAL *restrict bet = P + m->beta_off[s] + lc, *restrict rmean = Buf + m->rmean_off[s] + lc;
+		const REAL *restrict zw = (const REAL *)sp->wz + col + j0, *restrict aw = (const REAL *)sp->wa + col + j0;
+		const REAL *restrict ow = (const REAL *)sp->wo + col + j0, *restrict sc = (const REAL *)sp->bsc + col + j0;
+		const REAL *restrict bet = P + m->beta_off[s] + lc + j0;
+		const REAL *restrict rmean = Buf + m->rmean_off[s] + lc + j0;
 		int before = m->cfg.bn_before_tanh;
 
-		/* the output's change, and what the parents add: that change less
-		 * the genes' cached changes */
+		/* the output's change (the root's kept), and what the parents add:
+		 * that change less the genes' cached changes */
 		for (int64_t r = m0; r < m1; r++) {
-			const REAL *restrict z = Z + r * L;
-			REAL *restrict d = dO + r * L, *restrict v = dC + r * L;
-
 			if (cnt[r] < 2)
 				continue;
+
+			const REAL *restrict z = Z + loc[r - m0] * nj;
+			REAL *restrict v = dC + r * L + j0, *restrict o = dO + r * L + j0;
+
 			if (before) {
 				TANH_SIMD
-				for (int j = j0; j < j1; j++) {
-					d[j] = TANH(sc[j] * ((zw[j] + z[j]) - rmean[j]) + bet[j]) - ow[j];
-					v[j] += d[j];
+				for (int j = 0; j < nj; j++) {
+					REAL d = TANH(sc[j] * ((zw[j] + z[j]) - rmean[j]) + bet[j]) - ow[j];
+
+					v[j] += d;
+					if (root)
+						o[j] = d;
 				}
 			} else {
 				TANH_SIMD
-				for (int j = j0; j < j1; j++) {
-					d[j] = sc[j] * (TANH(zw[j] + z[j]) - aw[j]);
-					v[j] += d[j];
+				for (int j = 0; j < nj; j++) {
+					REAL d = sc[j] * (TANH(zw[j] + z[j]) - aw[j]);
+
+					v[j] += d;
+					if (root)
+						o[j] = d;
 				}
 			}
 		}
