@@ -95,6 +95,7 @@ struct dcell_sparse {
 	} *items;
 	size_t items_cap;
 	double *item_loss;
+	int32_t *t_left;	/* cached path: per term, its items not yet done */
 	/* the per-gene cache: gene g's block at gc_off[g] (-1: not cached)
 	 * holds, for each term of cont_term[cont_ptr[g] ..], its change in
 	 * pre-activation then in output (2 L_t values, at 2 gc_loff[entry]
@@ -174,6 +175,7 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	sp->bsc = cp_calloc(TW, es, err);
 	sp->dzs = cp_calloc(TW, es, err);
 	sp->term_loss = cp_calloc(T, sizeof *sp->term_loss, err);
+	sp->t_left = cp_calloc(T ? T : 1, sizeof *sp->t_left, err);
 	sp->wp_off = cp_malloc(T + 1, sizeof *sp->wp_off, err);
 	if (sp->wp_off) {
 		int64_t pw = (int64_t)(64 / es);
@@ -188,7 +190,7 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	sp->ws = cp_calloc((size_t)sp->n_ws, sizeof *sp->ws, err);
 	if (!sp->s_ptr || !sp->e_off || !sp->mark || !sp->derived || !sp->constant || !sp->zsh ||
 	    !sp->ash || !sp->xhsh || !sp->osh || !sp->gun || !sp->mu || !sp->is || !sp->wz || !sp->wa ||
-	    !sp->wo || !sp->bsc || !sp->ysh || !sp->dyun || !sp->wy || !sp->dzs || !sp->term_loss || !sp->wp_off || !sp->ws)
+	    !sp->wo || !sp->bsc || !sp->ysh || !sp->dyun || !sp->wy || !sp->dzs || !sp->term_loss || !sp->t_left || !sp->wp_off || !sp->ws)
 		goto fail;
 	for (int w = 0; w < sp->n_ws; w++) {
 		sp->ws[w].ish = cp_calloc(max_in ? max_in : 1, es, err);
@@ -249,7 +251,7 @@ void dcell_sparse_free(dcell_sparse *sp)
 	free(sp->items), free(sp->item_loss), free(sp->s_cnt);
 	free(sp->gc_off), free(sp->gc_loff), free(sp->gc), free(sp->gc_y), free(sp->gc_genes);
 	free(sp->gc_ptr);
-	free(sp->dzs), free(sp->term_loss), free(sp->par_ptr), free(sp->par), free(sp->par_cin);
+	free(sp->dzs), free(sp->term_loss), free(sp->t_left), free(sp->par_ptr), free(sp->par), free(sp->par_cin);
 	for (int w = 0; sp->ws && w < sp->n_ws; w++)
 		free(sp->ws[w].tmp), free(sp->ws[w].ish), free(sp->ws[w].vec), free(sp->ws[w].pos), free(sp->ws[w].loc),
 			free(sp->ws[w].sel), free(sp->ws[w].gp), free(sp->ws[w].acc);
@@ -430,7 +432,7 @@ static double head_scale(const dcell *m, int32_t t)
  * and room for a stratum's work items. */
 static int infer_prepare(dcell_sparse *sp, cp_error *err)
 {
-	size_t need = sp->m->n_terms * (size_t)(4 * sp->n_ws + 1) + (size_t)sp->s_ptr[sp->m->n_terms];
+	size_t need = sp->m->n_terms * (size_t)(8 * sp->n_ws + 1) + (size_t)sp->s_ptr[sp->m->n_terms];
 	size_t cap = sp->items_cap;
 	size_t np = (size_t)sp->wp_off[sp->m->n_terms];
 

@@ -802,6 +802,24 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 	sp->ws[worker].flops += flops;
 }
 
+/* An item of the cached path once its term's children that have items
+ * are done: items are taken in stratum order, so what it waits for is
+ * done or being done by another thread.  Each term's count of items left
+ * falls as they finish. */
+static void FN(infer_cached_after)(size_t item, int worker, void *ctx)
+{
+	FN(term_job) *job = ctx;
+	dcell_sparse *sp = job->sp;
+	const dcell *m = sp->m;
+	int32_t t = sp->items[item].t;
+
+	for (int64_t k = m->child_ptr[t]; k < m->child_ptr[t + 1]; k++)
+		while (__atomic_load_n(&sp->t_left[m->child[k]], __ATOMIC_ACQUIRE) > 0)
+			CP_PAUSE();
+	FN(infer_cached_item)(item, worker, ctx);
+	__atomic_fetch_sub(&sp->t_left[t], 1, __ATOMIC_RELEASE);
+}
+
 /* Root predictions with the cache: two or more genes in the root from its
  * computed row, one from that gene's cached prediction, none: wild type. */
 static void FN(cached_predictions)(dcell_sparse *sp, const dcell_batch *b, double *pred)
@@ -877,13 +895,18 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 		size_t n_items = 0;
 
 		if (sp->use_cache) {
-			for (int64_t t = m->stratum_ptr[s]; t < m->stratum_ptr[s + 1]; t++) {
+			/* every stratum's items at once, in stratum order; an item
+			 * waits for its children's (see infer_cached_after) */
+			if (s > 0)
+				continue;
+			for (int64_t t = 0; t < (int64_t)m->n_terms; t++) {
 				int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], L = m->width[t], multi = 0;
 				const uint8_t *cnt = sp->s_cnt + sp->s_ptr[t];
 				int64_t per, pc, pr;
 
 				for (int64_t r = 0; r < nt; r++)
 					multi += cnt[r] >= 2;
+				sp->t_left[t] = 0;
 				if (multi == 0)
 					continue;
 				int64_t parts = (multi * L + INFER_ITEM_WORK - 1) / INFER_ITEM_WORK;
@@ -907,11 +930,12 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 						j1 = L - (j0 + per) < 16 ? L : j0 + per;	/* no part under 16 */
 						sp->items[n_items++] = (struct infer_item){
 							(int32_t)t, (int32_t)j0, (int32_t)j1, (int32_t)m0, (int32_t)m1 };
+						sp->t_left[t]++;
 					}
 					m0 = m1;
 				}
 			}
-			cp_parallel_for(sp->r->be, n_items, FN(infer_cached_item), &job);
+			cp_parallel_for(sp->r->be, n_items, FN(infer_cached_after), &job);
 			continue;
 		}
 

@@ -249,11 +249,7 @@ cp_backend *cp_backend_open(const char *name, cp_error *err)
  * the caller is worker 0 and works too.  Not reentrant: a job must not
  * start another. */
 #define POOL_SPIN 20000
-#if defined(__x86_64__) || defined(__i386__)
-#define POOL_PAUSE() __builtin_ia32_pause()
-#else
-#define POOL_PAUSE() ((void)0)
-#endif
+
 
 typedef struct {
 	pthread_t tid[15];
@@ -292,7 +288,7 @@ static void *pool_worker(void *arg)
 		void *job;
 
 		for (int i = 0; i < POOL_SPIN && __atomic_load_n(&p->gen, __ATOMIC_ACQUIRE) == seen; i++)
-			POOL_PAUSE();
+			CP_PAUSE();
 		pthread_mutex_lock(&p->lock);
 		while (p->gen == seen && !p->stop)
 			pthread_cond_wait(&p->wake, &p->lock);
@@ -351,7 +347,7 @@ static void pool_run(cpu_state *st, int threads, void (*run)(void *, int), void 
 	/* the workers are finishing their last items: wait briefly without
 	 * sleeping, then on the condition */
 	for (int i = 0; i < POOL_SPIN && __atomic_load_n(&p->in_job, __ATOMIC_ACQUIRE) > 0; i++)
-		POOL_PAUSE();
+		CP_PAUSE();
 	pthread_mutex_lock(&p->lock);
 	while (p->in_job > 0)
 		pthread_cond_wait(&p->done, &p->lock);

@@ -25,6 +25,13 @@
 #endif
 #define CP_INLINE static inline __attribute__((always_inline))
 
+/* A spin-wait's pause. */
+#if defined(__x86_64__) || defined(__i386__)
+#define CP_PAUSE() __builtin_ia32_pause()
+#else
+#define CP_PAUSE() ((void)0)
+#endif
+
 /* c ? a : b, as bit operations (a compare and a blend when vectorised). */
 CP_INLINE float cp_selectf(int c, float a, float b)
 {
