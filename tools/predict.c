@@ -10,6 +10,8 @@
 #include "model.h"
 #include "predictions.h"
 
+#define MAX_MODELS 16
+
 static void usage(FILE *fp, int status)
 {
 	fprintf(fp,
@@ -17,7 +19,9 @@ static void usage(FILE *fp, int status)
 		"Predict every experiment of a samples (pert-mask) or batches (batch-pack) stream\n"
 		"with a trained model; labels and predictions are written on their original scale.\n"
 		"\n"
-		"  -m, --model FILE      the model stream (fit)\n"
+		"  -m, --model FILE      the model stream (fit); given up to 16 times, models of\n"
+		"                        one kind and labels (say, DCell trained with several\n"
+		"                        seeds) and their predictions averaged\n"
 		"  -o, --output FILE     the predictions stream [-]\n"
 		"      --split NAME      of a batches stream, only train, val or test [all]\n"
 		"      --path NAME       DCell: sparse (exact, only what a deletion changes) or dense [sparse]\n"
@@ -50,20 +54,20 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *model_path = NULL, *out = "-", *path = "sparse", *device = "cpu";
-	int c, threads = 0, only_split = -1, status = CLI_DATA_ERROR;
+	const char *model_path[MAX_MODELS], *out = "-", *path = "sparse", *device = "cpu";
+	int c, threads = 0, only_split = -1, status = CLI_DATA_ERROR, n_models = 0, loaded = 0;
 	size_t cache_mb = 1024;
 	int64_t v;
 	size_t batch = 1024, done = 0;
-	cp_model model;
-	model_runner *runner = NULL;
+	cp_model models[MAX_MODELS], *model = &models[0];
+	model_runner *runners[MAX_MODELS] = { NULL };
 	pert_reader *in = NULL;
 	cpz_writer *w = NULL;
 	cpz_record rec;
 	cp_error err;
 	batches_info info;
 	int have_info = 0;
-	double *pred = NULL, *labels = NULL;
+	double *pred = NULL, *sum = NULL, *labels = NULL;
 	float *pred32 = NULL, *label32 = NULL;
 	int8_t *split = NULL;
 	int64_t *index = NULL, next_index = 0;
@@ -72,7 +76,13 @@ int main(int argc, char **argv)
 	cli_init("predict", argc, argv);
 	while ((c = getopt_long(argc, argv, "m:o:b:qvhV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'm': model_path = optarg; break;
+		case 'm':
+			if (n_models == MAX_MODELS) {
+				cli_error("--model: at most %d models", MAX_MODELS);
+				return CLI_USAGE_ERROR;
+			}
+			model_path[n_models++] = optarg;
+			break;
 		case 'o': out = optarg; break;
 		case 'S':
 			for (only_split = 0; only_split < PERT_N_SPLITS; only_split++)
@@ -121,20 +131,33 @@ int main(int argc, char **argv)
 		default: usage(stderr, CLI_USAGE_ERROR);
 		}
 	}
-	if (!model_path || argc - optind != 1) {
+	if (n_models == 0 || argc - optind != 1) {
 		cli_error("needs --model and one SAMPLES file (try predict --help)");
 		return CLI_USAGE_ERROR;
 	}
 	cpz_record_init(&rec);
-	if (model_load(&model, model_path, &err) < 0) {
-		cli_report(&err);
-		return CLI_DATA_ERROR;
+	for (; loaded < n_models; loaded++) {
+		cp_model *mk = &models[loaded];
+
+		if (model_load(mk, model_path[loaded], &err) < 0) {
+			cli_report(&err);
+			goto out;
+		}
+		if (loaded > 0 && (strcmp(mk->name, model->name) != 0 || mk->n_outputs != model->n_outputs ||
+				   memcmp(mk->label, model->label, sizeof mk->label) != 0 ||
+				   mk->genome_hash != model->genome_hash)) {
+			cp_error_set(&err, "%s (%s) does not match %s (%s): only models of one kind, labels "
+				     "and genome are averaged", model_path[loaded], mk->name, model_path[0],
+				     model->name);
+			loaded++;
+			goto fail;
+		}
 	}
 	in = pert_reader_open(argv[optind], NULL, &err);
 	if (!in)
 		goto fail;
-	if (pert_reader_context(in)->genome_hash != model.genome_hash) {
-		cp_error_set(&err, "%s and %s index different genomes", argv[optind], model_path);
+	if (pert_reader_context(in)->genome_hash != model->genome_hash) {
+		cp_error_set(&err, "%s and %s index different genomes", argv[optind], model_path[0]);
 		goto fail;
 	}
 	/* the input's own standardization, to put labels back on their scale */
@@ -143,16 +166,16 @@ int main(int argc, char **argv)
 			goto fail;
 		have_info = 1;
 	}
-	runner = model_runner_new(&model, path, device, threads, batch, cache_mb, &err);
-	if (!runner)
-		goto fail;
+	for (int k = 0; k < n_models; k++)
+		if (!(runners[k] = model_runner_new(&models[k], path, device, threads, batch, cache_mb, &err)))
+			goto fail;
 	w = cpz_writer_open(out, "predictions", cli_producer(), cli_command(), NULL, &err);
 	if (!w)
 		goto fail;
 	{
-		pred_meta meta = { model.name, model.producer, argv[optind], model.n_outputs, { 0 } };
+		pred_meta meta = { model->name, model->producer, argv[optind], model->n_outputs, { 0 } };
 
-		memcpy(meta.label, model.label, sizeof meta.label);
+		memcpy(meta.label, model->label, sizeof meta.label);
 		if (cpz_writer_write(w, pert_reader_genome_record(in), &err) < 0 ||
 		    cpz_record_reset(&rec, "meta", &err) < 0 || pred_meta_to_record(&meta, &rec, &err) < 0 ||
 		    cpz_writer_write(w, &rec, &err) < 0)
@@ -161,7 +184,7 @@ int main(int argc, char **argv)
 			pert_batch b;
 			pred_chunk pc;
 			int rc = pert_reader_next(in, &b, &err);
-			size_t K = (size_t)model.n_outputs;
+			size_t K = (size_t)model->n_outputs;
 
 			if (rc < 0)
 				goto fail;
@@ -172,19 +195,27 @@ int main(int argc, char **argv)
 				continue;
 			}
 			if (b.n > cap) {
-				free(pred), free(labels), free(pred32), free(label32), free(split), free(index);
+				free(pred), free(sum), free(labels), free(pred32), free(label32), free(split), free(index);
 				cap = b.n;
 				pred = cp_malloc(cap * K, sizeof *pred, &err);
+				sum = cp_malloc(cap * K, sizeof *sum, &err);
 				labels = cp_malloc(cap * PERT_N_LABELS, sizeof *labels, &err);
 				pred32 = cp_malloc(cap * K, sizeof *pred32, &err);
 				label32 = cp_malloc(cap * PERT_N_LABELS, sizeof *label32, &err);
 				split = cp_malloc(cap, sizeof *split, &err);
 				index = cp_malloc(cap, sizeof *index, &err);
-				if (!pred || !labels || !pred32 || !label32 || !split || !index)
+				if (!pred || !sum || !labels || !pred32 || !label32 || !split || !index)
 					goto fail;
 			}
-			if (model_predict(runner, pert_reader_context(in), &b, pred, &err) < 0)
-				goto fail;
+			/* the models' mean, summed in the order given */
+			for (int k = 0; k < n_models; k++) {
+				if (model_predict(runners[k], pert_reader_context(in), &b, k ? pred : sum, &err) < 0)
+					goto fail;
+				for (size_t i = 0; k && i < b.n * K; i++)
+					sum[i] += pred[i];
+			}
+			for (size_t i = 0; i < b.n * K; i++)
+				pred[i] = sum[i] / n_models;
 			model_restore_labels(have_info ? &info : NULL, &b, labels);
 			for (size_t i = 0; i < b.n * K; i++)
 				pred32[i] = (float)pred[i];
@@ -211,8 +242,12 @@ int main(int argc, char **argv)
 	}
 	w = NULL;
 	cli_progress_done();
-	cli_info(1, "%zu experiments predicted with the %s model%s", done, model.name,
-		 model_runner_cached(runner) ? " (per-gene cache)" : "");
+	if (n_models > 1)
+		cli_info(1, "%zu experiments predicted with the mean of %d %s models%s", done, n_models,
+			 model->name, model_runner_cached(runners[0]) ? " (per-gene cache)" : "");
+	else
+		cli_info(1, "%zu experiments predicted with the %s model%s", done, model->name,
+			 model_runner_cached(runners[0]) ? " (per-gene cache)" : "");
 	cli_resources(2);
 	status = CLI_OK;
 	goto out;
@@ -222,9 +257,11 @@ fail:
 out:
 	cpz_writer_abort(w);
 	cpz_record_free(&rec);
-	model_runner_free(runner);
+	for (int k = 0; k < n_models; k++)
+		model_runner_free(runners[k]);
 	pert_reader_close(in);
-	model_free(&model);
-	free(pred), free(labels), free(pred32), free(label32), free(split), free(index);
+	for (int k = 0; k < loaded; k++)
+		model_free(&models[k]);
+	free(pred), free(sum), free(labels), free(pred32), free(label32), free(split), free(index);
 	return status;
 }

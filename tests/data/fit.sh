@@ -95,6 +95,29 @@ else
 	echo "not ok - the baselines did not fit or predict"
 fi
 
+# several models' predictions averaged (DCell trained with two settings);
+# models of another kind are refused, with nothing written
+if predict -q --model "$W/b/t1.cpz" "$T/dcell_GO_0006281_test.cpz" -o "$W/t1.pred.cpz" &&
+	predict -q --model "$W/a/model.cpz" --model "$W/b/t1.cpz" "$T/dcell_GO_0006281_test.cpz" \
+		-o "$W/mean2.cpz" &&
+	cpz dump "$W/dcell.cpz" pred > "$W/p1" && cpz dump "$W/t1.pred.cpz" pred > "$W/p2" &&
+	cpz dump "$W/mean2.cpz" pred > "$W/p3" &&
+	paste "$W/p1" "$W/p2" "$W/p3" |
+	awk '{ d = $3 - ($1 + $2) / 2; if (d < 0) d = -d; s = ($1 < 0 ? -$1 : $1) + ($2 < 0 ? -$2 : $2)
+		if (d > 1e-6 * s + 1e-9) bad++; n++ } END { exit !(n == 2868 && bad == 0) }'; then
+	echo "ok - predict --model A --model B: the mean of the two models' predictions, all 2,868"
+else
+	echo "not ok - predict with two models is not the mean of each one's predictions"
+fi
+predict -q --model "$W/a/model.cpz" --model "$W/additive.model.cpz" "$T/dcell_GO_0006281_test.cpz" \
+	-o "$W/mixed.cpz" 2> "$W/mixed.err"
+rc=$?
+if [ $rc -eq 1 ] && [ "$(grep -c '' "$W/mixed.err")" -eq 1 ] && [ ! -e "$W/mixed.cpz" ]; then
+	echo "ok - predict refuses to average models of different kinds: $(cat "$W/mixed.err")"
+else
+	echo "not ok - predict averaged a DCell and an additive model (exit $rc): $(cat "$W/mixed.err")"
+fi
+
 # the report: metrics for each run, every plot, one page
 if report -q -o "$W/report" "$W/dcell.cpz" "$W/additive.cpz" "$W/mean.cpz" "$W/a/model.cpz" 2> "$W/report.err"; then
 	rows=$(awk -F'\t' 'NR > 1' "$W/report/metrics.tsv" | wc -l)
