@@ -19,5 +19,5 @@ echo
 echo "== DCell, widths from direct genes (build/bench/dcell_bench go.cpz -b 256 -n 20 -d)"
 "$O/bench/dcell_bench" "$W/go.cpz" -b 256 -n 20 -d
 echo
-echo "== DCell inference with the per-gene cache at predict's batch size (build/bench/dcell_bench go.cpz -b 1024 -n 100 -d -m 4)"
-"$O/bench/dcell_bench" "$W/go.cpz" -b 1024 -n 100 -d -m 4
+echo "== DCell inference with the per-gene cache at predict's batch size (build/bench/dcell_bench go.cpz -b 1024 -n 200 -d -m 4)"
+"$O/bench/dcell_bench" "$W/go.cpz" -b 1024 -n 200 -d -m 4

@@ -67,6 +67,10 @@ struct dcell_sparse {
 	int32_t *s_idx;
 	uint8_t *s_cnt;		/* how many of the sample's genes t contains (capped at 255) */
 	size_t s_cap, s_cnt_cap;
+	/* per row and gene of its sample (s_gmax slots a row): the gene's
+	 * entry in cont_term (t's place in its list), -1 if t lacks it */
+	int64_t *s_cont;
+	size_t s_cont_cap, s_gmax;
 	int64_t *e_off;		/* element offset of t's rows: sum of n_t * L_t before t */
 	int32_t *mark;
 	/* per (term, affected sample) rows, e_off indexed (REAL) */
@@ -248,7 +252,7 @@ void dcell_sparse_free(dcell_sparse *sp)
 	free(sp->is), free(sp->constant), free(sp->ysh), free(sp->dyun);
 	free(sp->wz), free(sp->wa), free(sp->wo), free(sp->wy), free(sp->wtr), free(sp->bsc);
 	free(sp->wp_off);
-	free(sp->items), free(sp->item_loss), free(sp->s_cnt);
+	free(sp->items), free(sp->item_loss), free(sp->s_cnt), free(sp->s_cont);
 	free(sp->gc_off), free(sp->gc_loff), free(sp->gc), free(sp->gc_y), free(sp->gc_genes);
 	free(sp->gc_ptr);
 	free(sp->dzs), free(sp->term_loss), free(sp->t_left), free(sp->par_ptr), free(sp->par), free(sp->par_cin);
@@ -317,8 +321,14 @@ static int build_sets(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 	}
 	for (size_t t = 0; t < T; t++)
 		sp->s_ptr[t + 1] += sp->s_ptr[t];
+	sp->s_gmax = 1;
+	for (size_t i = 0; i < b->n; i++)
+		if ((size_t)(b->gene_ptr[i + 1] - b->gene_ptr[i]) > sp->s_gmax)
+			sp->s_gmax = (size_t)(b->gene_ptr[i + 1] - b->gene_ptr[i]);
 	if (grow((void **)&sp->s_idx, &sp->s_cap, (size_t)sp->s_ptr[T], sizeof *sp->s_idx, err) < 0 ||
-	    grow((void **)&sp->s_cnt, &sp->s_cnt_cap, (size_t)sp->s_ptr[T], sizeof *sp->s_cnt, err) < 0)
+	    grow((void **)&sp->s_cnt, &sp->s_cnt_cap, (size_t)sp->s_ptr[T], sizeof *sp->s_cnt, err) < 0 ||
+	    grow((void **)&sp->s_cont, &sp->s_cont_cap, (size_t)sp->s_ptr[T] * sp->s_gmax, sizeof *sp->s_cont,
+		 err) < 0)
 		return -1;
 	{
 		int64_t *fill = cp_malloc(T, sizeof *fill, err);
@@ -332,14 +342,19 @@ static int build_sets(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 			for (int64_t k = b->gene_ptr[i]; k < b->gene_ptr[i + 1]; k++)
 				for (int64_t c = m->cont_ptr[b->gene[k]]; c < m->cont_ptr[b->gene[k] + 1]; c++) {
 					int32_t t = m->cont_term[c];
+					int64_t *slot;
 
 					if (sp->mark[t] != (int32_t)i) {
 						sp->mark[t] = (int32_t)i;
 						sp->s_cnt[fill[t]] = 1;
+						slot = sp->s_cont + (size_t)fill[t] * sp->s_gmax;
+						for (size_t j = 0; j < sp->s_gmax; j++)
+							slot[j] = -1;
 						sp->s_idx[fill[t]++] = (int32_t)i;
 					} else if (sp->s_cnt[fill[t] - 1] < 255) {
 						sp->s_cnt[fill[t] - 1]++;
 					}
+					sp->s_cont[(size_t)(fill[t] - 1) * sp->s_gmax + (size_t)(k - b->gene_ptr[i])] = c;
 				}
 		free(fill);
 	}

@@ -701,7 +701,12 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 			continue;
 		loc[r - m0] = nm++;
 		for (int64_t k = b->gene_ptr[rows[r]]; k < b->gene_ptr[rows[r] + 1]; k++) {
-			const REAL *dz = gp[k] = FN(cached)(sp, b->gene[k], t, 0);
+			/* t's place in the gene's list, from build_sets */
+			int64_t c = sp->s_cont[(size_t)(sp->s_ptr[t] + r) * sp->s_gmax +
+					       (size_t)(k - b->gene_ptr[rows[r]])];
+			const REAL *dz = gp[k] = c < 0 ? NULL
+							: (const REAL *)sp->gc + sp->gc_off[b->gene[k]] +
+								  2 * sp->gc_loff[c];
 
 			for (int j = j0; dz && j < j1; j += 64 / (int)sizeof(REAL)) {
 				__builtin_prefetch(dz + j, 0, 1);
