@@ -734,6 +734,7 @@ int dcell_dense_backward(dcell_run *r, const dcell_batch *b, cp_error *err)
 
 	if (!r->trained_forward)
 		return cp_error_set(err, "dcell: backward needs a training forward first");
+	r->w_sumsq_valid = 0;
 	if (cp_buffer_zero(be, r->dH, r->max_batch * (G + (size_t)m->total_width) * es, err) < 0)
 		return -1;
 	for (size_t s = m->n_strata; s-- > 0;) {
@@ -785,15 +786,33 @@ int dcell_dense_backward(dcell_run *r, const dcell_batch *b, cp_error *err)
 
 int dcell_zero_grad(dcell_run *r, cp_error *err)
 {
+	r->w_sumsq_valid = 0;
 	return cp_buffer_zero(r->be, r->grad, r->m->n_params * cp_precision_size(r->m->prec), err);
 }
 
 int dcell_grad_norm(dcell_run *r, double *norm, cp_error *err)
 {
-	double ss;
+	const dcell *m = r->m;
+	double ss = 0, part;
 
-	if (cp_sum_squares(r->be, r->m->prec, r->m->n_params, r->grad, &ss, err) < 0)
-		return -1;
+	if (!r->w_sumsq_valid) {
+		if (cp_sum_squares(r->be, m->prec, m->n_params, r->grad, &ss, err) < 0)
+			return -1;
+		*norm = sqrt(ss);
+		return 0;
+	}
+	/* the weights' from the sparse backward's per-term sums (in term
+	 * order), the rest of each stratum read */
+	for (size_t t = 0; t < m->n_terms; t++)
+		ss += r->w_sumsq[t];
+	for (size_t s = 0; s < m->n_strata; s++) {
+		size_t lo = (size_t)m->bias_off[s];
+		size_t hi = s + 1 < m->n_strata ? (size_t)m->w_off[m->stratum_ptr[s + 1]] : m->n_params;
+
+		if (cp_sum_squares(r->be, m->prec, hi - lo, at(r, r->grad, lo), &part, err) < 0)
+			return -1;
+		ss += part;
+	}
 	*norm = sqrt(ss);
 	return 0;
 }

@@ -33,6 +33,10 @@ struct dcell_run {
 	void *host_genes, *host_target, *host_pred;
 	int trained_forward;
 	long params_version;	/* bumped whenever parameters change */
+	/* set by a sparse path: the squared norm of each term's weight
+	 * gradient, valid after its backward until the gradient changes */
+	const double *w_sumsq;
+	int w_sumsq_valid;
 };
 
 uint64_t dcell_rng_next(uint64_t *state);

@@ -99,7 +99,9 @@ struct dcell_sparse {
 	} *items;
 	size_t items_cap;
 	double *item_loss;
-	int32_t *t_left;	/* cached path: per term, its items not yet done */
+	int32_t *t_left;	/* per term, its items not yet done (or 1 until it is) */
+	int32_t *border;	/* the training backward's item order (2 T) */
+	double *wsq;		/* per term, the squared norm of its weight gradient */
 	/* the per-gene cache: gene g's block at gc_off[g] (-1: not cached)
 	 * holds, for each term of cont_term[cont_ptr[g] ..], its change in
 	 * pre-activation then in output (2 L_t values, at 2 gc_loff[entry]
@@ -180,6 +182,25 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	sp->dzs = cp_calloc(TW, es, err);
 	sp->term_loss = cp_calloc(T, sizeof *sp->term_loss, err);
 	sp->t_left = cp_calloc(T ? T : 1, sizeof *sp->t_left, err);
+	sp->border = cp_calloc(T ? 2 * T : 1, sizeof *sp->border, err);
+	sp->wsq = cp_calloc(T ? T : 1, sizeof *sp->wsq, err);
+	r->w_sumsq = sp->wsq;
+	r->w_sumsq_valid = 0;
+	if (sp->border) {
+		/* the strata from the top: a stratum's terms, then the weight
+		 * gradients of the stratum above; the lowest's at the end */
+		size_t n = 0, S = m->n_strata;
+
+		for (size_t s = S; s-- > 0;) {
+			for (int64_t t = m->stratum_ptr[s]; t < m->stratum_ptr[s + 1]; t++)
+				sp->border[n++] = (int32_t)t;
+			for (int64_t t = s + 1 < S ? m->stratum_ptr[s + 1] : 0;
+			     s + 1 < S && t < m->stratum_ptr[s + 2]; t++)
+				sp->border[n++] = (int32_t)(T + (size_t)t);
+		}
+		for (int64_t t = 0; S > 0 && t < m->stratum_ptr[1]; t++)
+			sp->border[n++] = (int32_t)(T + (size_t)t);
+	}
 	sp->wp_off = cp_malloc(T + 1, sizeof *sp->wp_off, err);
 	if (sp->wp_off) {
 		int64_t pw = (int64_t)(64 / es);
@@ -194,7 +215,7 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	sp->ws = cp_calloc((size_t)sp->n_ws, sizeof *sp->ws, err);
 	if (!sp->s_ptr || !sp->e_off || !sp->mark || !sp->derived || !sp->constant || !sp->zsh ||
 	    !sp->ash || !sp->xhsh || !sp->osh || !sp->gun || !sp->mu || !sp->is || !sp->wz || !sp->wa ||
-	    !sp->wo || !sp->bsc || !sp->ysh || !sp->dyun || !sp->wy || !sp->dzs || !sp->term_loss || !sp->t_left || !sp->wp_off || !sp->ws)
+	    !sp->wo || !sp->bsc || !sp->ysh || !sp->dyun || !sp->wy || !sp->dzs || !sp->term_loss || !sp->t_left || !sp->border || !sp->wsq || !sp->wp_off || !sp->ws)
 		goto fail;
 	for (int w = 0; w < sp->n_ws; w++) {
 		sp->ws[w].ish = cp_calloc(max_in ? max_in : 1, es, err);
@@ -255,7 +276,12 @@ void dcell_sparse_free(dcell_sparse *sp)
 	free(sp->items), free(sp->item_loss), free(sp->s_cnt), free(sp->s_cont);
 	free(sp->gc_off), free(sp->gc_loff), free(sp->gc), free(sp->gc_y), free(sp->gc_genes);
 	free(sp->gc_ptr);
-	free(sp->dzs), free(sp->term_loss), free(sp->t_left), free(sp->par_ptr), free(sp->par), free(sp->par_cin);
+	if (sp->r && sp->r->w_sumsq == sp->wsq) {
+		sp->r->w_sumsq = NULL;
+		sp->r->w_sumsq_valid = 0;
+	}
+	free(sp->wsq);
+	free(sp->dzs), free(sp->term_loss), free(sp->t_left), free(sp->border), free(sp->par_ptr), free(sp->par), free(sp->par_cin);
 	for (int w = 0; sp->ws && w < sp->n_ws; w++)
 		free(sp->ws[w].tmp), free(sp->ws[w].ish), free(sp->ws[w].vec), free(sp->ws[w].pos), free(sp->ws[w].loc),
 			free(sp->ws[w].sel), free(sp->ws[w].gp), free(sp->ws[w].acc);

@@ -859,6 +859,24 @@ static void FN(cached_predictions)(dcell_sparse *sp, const dcell_batch *b, doubl
 	}
 }
 
+/* Training, one job over all terms instead of a pass per stratum: items
+ * are taken in order (the forward's leaves to root, the backward's root to
+ * leaves), so what an item waits for is done or being done by another
+ * thread.  t_left[t] falls to 0 when term t is done. */
+static void FN(term_forward_after)(size_t item, int worker, void *ctx)
+{
+	FN(term_job) *job = ctx;
+	dcell_sparse *sp = job->sp;
+	const dcell *m = sp->m;
+	int32_t t = (int32_t)item;
+
+	for (int64_t k = m->child_ptr[t]; k < m->child_ptr[t + 1]; k++)
+		while (__atomic_load_n(&sp->t_left[m->child[k]], __ATOMIC_ACQUIRE) > 0)
+			CP_PAUSE();
+	FN(term_forward)(item, worker, ctx);
+	__atomic_store_n(&sp->t_left[t], 0, __ATOMIC_RELEASE);
+}
+
 static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train, double *loss,
 			      double *pred, cp_error *err)
 {
@@ -888,13 +906,13 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 	for (int w = 0; w < sp->n_ws; w++)
 		sp->ws[w].flops = 0;
 	job.need_loss = loss != NULL;
-	for (size_t s = 0; s < m->n_strata; s++) {
-		if (train) {
-			job.first = (int32_t)m->stratum_ptr[s];
-			cp_parallel_for(sp->r->be, (size_t)(m->stratum_ptr[s + 1] - m->stratum_ptr[s]),
-					FN(term_forward), &job);
-			continue;
-		}
+	if (train) {
+		/* every term, in stratum order, each once its children are done */
+		for (size_t t = 0; t < m->n_terms; t++)
+			sp->t_left[t] = 1;
+		cp_parallel_for(sp->r->be, m->n_terms, FN(term_forward_after), &job);
+	}
+	for (size_t s = 0; s < m->n_strata && !train; s++) {
 		/* inference: the stratum's affected rows as items of similar work,
 		 * a split that depends on the batch only */
 		size_t n_items = 0;
@@ -992,19 +1010,18 @@ CP_CLONES static void FN(term_backward)(size_t item, int worker, void *ctx)
 	REAL *P = sp->r->params, *Gr = sp->r->grad;
 	size_t K = (size_t)m->cfg.n_outputs, B = b->n;
 	REAL *ash = sp->ash, *osh = sp->osh, *xhsh = sp->xhsh, *is = sp->is, *gun = sp->gun;
-	REAL *ish = ws->ish, *tmp = ws->tmp, *vec = sp->dzs, *vt = ws->vec, *dyun = sp->dyun;
+	REAL *tmp = ws->tmp, *vec = sp->dzs, *vt = ws->vec, *dyun = sp->dyun;
 	REAL *ra = sp->ra, *rxh = sp->rxh, *rdo = sp->rdo, *rg = sp->rg, *rdy = sp->rdy;
-	REAL delta = m->cfg.gene_present ? (REAL)-1 : (REAL)1;
 	int32_t s = m->stratum[t];
-	int L = m->width[t], in = m->in_dim[t];
+	int L = m->width[t];
 	size_t col = TCOL(m, t), lc = (size_t)m->col_off[t], Ws = (size_t)m->stratum_width[s];
 	const REAL *gam = P + m->gamma_off[s] + lc;
 	const REAL *hw = P + m->head_w_off[s] + lc;
-	REAL *dW = Gr + m->w_off[t], *db = Gr + m->bias_off[s] + lc;
+	REAL *db = Gr + m->bias_off[s] + lc;
 	REAL *dgam = Gr + m->gamma_off[s] + lc, *dbet = Gr + m->beta_off[s] + lc;
 	REAL *dhw = Gr + m->head_w_off[s] + lc;
 	REAL *dhb = Gr + m->head_b_off[s] + (size_t)(t - m->stratum_ptr[s]) * K;
-	int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], cin = 0;
+	int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t];
 	const int32_t *rows = sp->s_idx + sp->s_ptr[t];
 	REAL *A = ra + sp->e_off[t], *X = rxh + sp->e_off[t], *dO = rdo + sp->e_off[t];
 	REAL *G = rg + sp->e_off[t], *g0 = gun + col;
@@ -1123,7 +1140,24 @@ CP_CLONES static void FN(term_backward)(size_t item, int worker, void *ctx)
 			vec[j] += G[r * L + j];
 	for (int j = 0; j < L; j++)
 		db[j] = vec[j];
-	/* 3. weights: the shared rank-1 part, then the affected corrections */
+}
+
+/* Training, the weight gradient of term t (after its backward): the
+ * shared rank-1 part, then the affected corrections.  Needed by no other
+ * term's backward, so it runs as an item of its own. */
+CP_CLONES static void FN(term_weight_grad)(dcell_sparse *sp, const dcell_batch *b, int32_t t, int worker)
+{
+	sparse_ws *ws = &sp->ws[worker];
+	const dcell *m = sp->m;
+	REAL *Gr = sp->r->grad, *osh = sp->osh, *ish = ws->ish, *tmp = ws->tmp;
+	REAL *rdo = sp->rdo, *rg = sp->rg;
+	REAL delta = m->cfg.gene_present ? (REAL)-1 : (REAL)1;
+	int L = m->width[t], in = m->in_dim[t];
+	const REAL *vec = (const REAL *)sp->dzs + TCOL(m, t);
+	REAL *dW = Gr + m->w_off[t], *G = rg + sp->e_off[t];
+	int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], cin = 0;
+	const int32_t *rows = sp->s_idx + sp->s_ptr[t];
+
 	FN(shared_input)(m, t, osh, ish);
 	for (int i = 0; i < L; i++) {
 		REAL *restrict row = dW + (size_t)i * (size_t)in, vi = vec[i];
@@ -1161,6 +1195,42 @@ CP_CLONES static void FN(term_backward)(size_t item, int worker, void *ctx)
 				dW[(size_t)j * (size_t)in + (size_t)q] += delta * G[r * L + j];
 		}
 	}
+	/* its squared norm, while the block is fresh in cache */
+	{
+		const REAL *w = dW;
+		size_t n = (size_t)L * (size_t)in;
+		double ss = 0;
+
+#pragma omp simd reduction(+ : ss)
+		for (size_t q = 0; q < n; q++)
+			ss += (double)w[q] * w[q];
+		sp->wsq[t] = ss;
+	}
+}
+
+
+/* The backward's items: item i is order[i], a term t (its backward, once
+ * its parents' are done) or T + t (its weight gradient, once its backward
+ * is done).  t_left[t] falls to 0 when t's backward is done. */
+static void FN(term_backward_after)(size_t item, int worker, void *ctx)
+{
+	FN(term_job) *job = ctx;
+	dcell_sparse *sp = job->sp;
+	const dcell *m = sp->m;
+	int32_t t = sp->border[item];
+
+	if ((size_t)t >= m->n_terms) {
+		t -= (int32_t)m->n_terms;
+		while (__atomic_load_n(&sp->t_left[t], __ATOMIC_ACQUIRE) > 0)
+			CP_PAUSE();
+		FN(term_weight_grad)(sp, job->b, t, worker);
+		return;
+	}
+	for (int64_t k = sp->par_ptr[t]; k < sp->par_ptr[t + 1]; k++)
+		while (__atomic_load_n(&sp->t_left[sp->par[k]], __ATOMIC_ACQUIRE) > 0)
+			CP_PAUSE();
+	FN(term_backward)((size_t)t, worker, ctx);
+	__atomic_store_n(&sp->t_left[t], 0, __ATOMIC_RELEASE);
 }
 
 static int FN(sparse_backward)(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
@@ -1171,11 +1241,13 @@ static int FN(sparse_backward)(dcell_sparse *sp, const dcell_batch *b, cp_error 
 	(void)err;
 	for (int w = 0; w < sp->n_ws; w++)
 		sp->ws[w].flops = 0;
-	for (size_t s = m->n_strata; s-- > 0;) {
-		job.first = (int32_t)m->stratum_ptr[s];
-		cp_parallel_for(sp->r->be, (size_t)(m->stratum_ptr[s + 1] - m->stratum_ptr[s]),
-				FN(term_backward), &job);
-	}
+	/* every term, in reverse stratum order, each once its parents are done;
+	 * a stratum's weight gradients after the next stratum's backward, to
+	 * fill the waits */
+	for (size_t t = 0; t < m->n_terms; t++)
+		sp->t_left[t] = 1;
+	cp_parallel_for(sp->r->be, 2 * m->n_terms, FN(term_backward_after), &job);
+	sp->r->w_sumsq_valid = 1;
 	sp->flops = 0;
 	for (int w = 0; w < sp->n_ws; w++)
 		sp->flops += sp->ws[w].flops;
