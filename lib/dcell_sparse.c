@@ -101,6 +101,7 @@ struct dcell_sparse {
 	double *item_loss;
 	int32_t *t_left;	/* per term, its items not yet done (or 1 until it is) */
 	int32_t *border;	/* the training backward's item order (2 T) */
+	int32_t *forder;	/* the training forward's (T) */
 	double *wsq;		/* per term, the squared norm of its weight gradient */
 	/* the per-gene cache: gene g's block at gc_off[g] (-1: not cached)
 	 * holds, for each term of cont_term[cont_ptr[g] ..], its change in
@@ -133,6 +134,18 @@ static int grow(void **p, size_t *cap, size_t need, size_t es, cp_error *err)
 	*p = q;
 	*cap = need;
 	return 0;
+}
+
+/* Terms by size (weights), largest first, then by index. */
+static int cmp_term_size(const void *a, const void *b, void *ctx)
+{
+	const dcell *m = ctx;
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	int64_t sx = (int64_t)m->width[x] * m->in_dim[x], sy = (int64_t)m->width[y] * m->in_dim[y];
+
+	if (sx != sy)
+		return sx > sy ? -1 : 1;
+	return (x > y) - (x < y);
 }
 
 dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
@@ -183,23 +196,31 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	sp->term_loss = cp_calloc(T, sizeof *sp->term_loss, err);
 	sp->t_left = cp_calloc(T ? T : 1, sizeof *sp->t_left, err);
 	sp->border = cp_calloc(T ? 2 * T : 1, sizeof *sp->border, err);
+	sp->forder = cp_calloc(T ? T : 1, sizeof *sp->forder, err);
 	sp->wsq = cp_calloc(T ? T : 1, sizeof *sp->wsq, err);
 	r->w_sumsq = sp->wsq;
 	r->w_sumsq_valid = 0;
-	if (sp->border) {
-		/* the strata from the top: a stratum's terms, then the weight
-		 * gradients of the stratum above; the lowest's at the end */
+	if (sp->border && sp->forder) {
+		/* the forward: strata from the bottom, each stratum's terms
+		 * largest first (so the longest start first); the backward: strata
+		 * from the top, a stratum's terms, then the weight gradients of the
+		 * stratum above; the lowest's at the end */
 		size_t n = 0, S = m->n_strata;
 
+		for (size_t t = 0; t < T; t++)
+			sp->forder[t] = (int32_t)t;
+		for (size_t s = 0; s < S; s++)
+			qsort_r(sp->forder + m->stratum_ptr[s], (size_t)(m->stratum_ptr[s + 1] - m->stratum_ptr[s]),
+				sizeof *sp->forder, cmp_term_size, (void *)m);
 		for (size_t s = S; s-- > 0;) {
-			for (int64_t t = m->stratum_ptr[s]; t < m->stratum_ptr[s + 1]; t++)
-				sp->border[n++] = (int32_t)t;
-			for (int64_t t = s + 1 < S ? m->stratum_ptr[s + 1] : 0;
-			     s + 1 < S && t < m->stratum_ptr[s + 2]; t++)
-				sp->border[n++] = (int32_t)(T + (size_t)t);
+			for (int64_t i = m->stratum_ptr[s]; i < m->stratum_ptr[s + 1]; i++)
+				sp->border[n++] = sp->forder[i];
+			for (int64_t i = s + 1 < S ? m->stratum_ptr[s + 1] : 0;
+			     s + 1 < S && i < m->stratum_ptr[s + 2]; i++)
+				sp->border[n++] = (int32_t)(T + (size_t)sp->forder[i]);
 		}
-		for (int64_t t = 0; S > 0 && t < m->stratum_ptr[1]; t++)
-			sp->border[n++] = (int32_t)(T + (size_t)t);
+		for (int64_t i = 0; S > 0 && i < m->stratum_ptr[1]; i++)
+			sp->border[n++] = (int32_t)(T + (size_t)sp->forder[i]);
 	}
 	sp->wp_off = cp_malloc(T + 1, sizeof *sp->wp_off, err);
 	if (sp->wp_off) {
@@ -215,7 +236,7 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	sp->ws = cp_calloc((size_t)sp->n_ws, sizeof *sp->ws, err);
 	if (!sp->s_ptr || !sp->e_off || !sp->mark || !sp->derived || !sp->constant || !sp->zsh ||
 	    !sp->ash || !sp->xhsh || !sp->osh || !sp->gun || !sp->mu || !sp->is || !sp->wz || !sp->wa ||
-	    !sp->wo || !sp->bsc || !sp->ysh || !sp->dyun || !sp->wy || !sp->dzs || !sp->term_loss || !sp->t_left || !sp->border || !sp->wsq || !sp->wp_off || !sp->ws)
+	    !sp->wo || !sp->bsc || !sp->ysh || !sp->dyun || !sp->wy || !sp->dzs || !sp->term_loss || !sp->t_left || !sp->border || !sp->forder || !sp->wsq || !sp->wp_off || !sp->ws)
 		goto fail;
 	for (int w = 0; w < sp->n_ws; w++) {
 		sp->ws[w].ish = cp_calloc(max_in ? max_in : 1, es, err);
@@ -281,7 +302,7 @@ void dcell_sparse_free(dcell_sparse *sp)
 		sp->r->w_sumsq_valid = 0;
 	}
 	free(sp->wsq);
-	free(sp->dzs), free(sp->term_loss), free(sp->t_left), free(sp->border), free(sp->par_ptr), free(sp->par), free(sp->par_cin);
+	free(sp->dzs), free(sp->term_loss), free(sp->t_left), free(sp->border), free(sp->forder), free(sp->par_ptr), free(sp->par), free(sp->par_cin);
 	for (int w = 0; sp->ws && w < sp->n_ws; w++)
 		free(sp->ws[w].tmp), free(sp->ws[w].ish), free(sp->ws[w].vec), free(sp->ws[w].pos), free(sp->ws[w].loc),
 			free(sp->ws[w].sel), free(sp->ws[w].gp), free(sp->ws[w].acc);

@@ -868,12 +868,12 @@ static void FN(term_forward_after)(size_t item, int worker, void *ctx)
 	FN(term_job) *job = ctx;
 	dcell_sparse *sp = job->sp;
 	const dcell *m = sp->m;
-	int32_t t = (int32_t)item;
+	int32_t t = sp->forder[item];
 
 	for (int64_t k = m->child_ptr[t]; k < m->child_ptr[t + 1]; k++)
 		while (__atomic_load_n(&sp->t_left[m->child[k]], __ATOMIC_ACQUIRE) > 0)
 			CP_PAUSE();
-	FN(term_forward)(item, worker, ctx);
+	FN(term_forward)((size_t)t, worker, ctx);
 	__atomic_store_n(&sp->t_left[t], 0, __ATOMIC_RELEASE);
 }
 
