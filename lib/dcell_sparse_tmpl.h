@@ -918,11 +918,13 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 		size_t n_items = 0;
 
 		if (sp->use_cache) {
-			/* every stratum's items at once, in stratum order; an item
-			 * waits for its children's (see infer_cached_after) */
+			/* every stratum's items at once, in stratum order (its largest
+			 * terms first); an item waits for its children's (see
+			 * infer_cached_after) */
 			if (s > 0)
 				continue;
-			for (int64_t t = 0; t < (int64_t)m->n_terms; t++) {
+			for (int64_t i = 0; i < (int64_t)m->n_terms; i++) {
+				int64_t t = sp->forder[i];
 				int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], L = m->width[t], multi = 0;
 				const uint8_t *cnt = sp->s_cnt + sp->s_ptr[t];
 				int64_t per, pc, pr;
