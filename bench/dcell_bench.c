@@ -184,6 +184,7 @@ int main(int argc, char **argv)
 	/* the cached path takes a few ms a batch: at least 200 batches of it */
 	size_t nbc = nb > 200 ? nb : 200;
 	double *bt = malloc(nbc * sizeof *bt), bt0;
+	double *ph = malloc(3 * nbc * sizeof *ph), pt;	/* forward, backward, optimiser */
 
 	/* ms/batch: the mean; median: the median batch, less sensitive to
 	 * other work on the machine */
@@ -248,6 +249,7 @@ int main(int argc, char **argv)
 			for (size_t k = 0; k < nb; k++) {
 				make_batch(&m, annotated, n_ann, B, ptr, genes, target);
 				bt0 = now();
+				pt = bt0;
 				if (train && path == 0)	/* the sparse backward writes every gradient (as in fit) */
 					dcell_zero_grad(run, &err);
 				if (path == 0) {
@@ -261,19 +263,27 @@ int main(int argc, char **argv)
 					if (dcell_sparse_forward(sp, &b, train, &loss, pred, &err) < 0)
 						goto fail;
 					dcell_sparse_stats(sp, &f1, NULL);
+					ph[k] = now() - pt;
+					pt = now();
 					if (train && dcell_sparse_backward(sp, &b, &err) < 0)
 						goto fail;
+					ph[nbc + k] = now() - pt;
+					pt = now();
 					dcell_sparse_stats(sp, &f2, NULL);
 					flops_total += train ? f1 + f2 : f1;
 				}
 				if (train && dcell_adamw_step(run, (long)k + 1, 1e-4, 0, 0, NULL, &err) < 0)
 					goto fail;
+				ph[2 * nbc + k] = now() - pt;
 				bt[k] = now() - bt0;
 			}
 			t = now() - t0;
 			printf("%-6s %-10s (%4zu)       %12.0f %12.2f %10.1f %8.1f\n", path ? "sparse" : "dense",
 			       train ? "training" : "inference", B, (double)(nb * B) / t, flops_total / t / 1e9,
 			       1e3 * t / (double)nb, median_ms(bt, nb));
+			if (train && path == 1)
+				printf("  (medians: forward %.1f ms, backward %.1f ms, optimiser %.1f ms)\n",
+				       median_ms(ph, nb), median_ms(ph + nbc, nb), median_ms(ph + 2 * nbc, nb));
 		}
 	if (cache_fill_s >= 0) {
 		printf("%-6s %-10s (%4zu)       %12.0f %12.2f %10.1f %8.2f\n", "cached", "inference", B, cache_rate,

@@ -653,7 +653,7 @@ int dcell_dense_forward(dcell_run *r, const dcell_batch *b, int train, double *l
 	size_t pred_off = 0;
 	double total = 0;
 
-	if (dense_buffers(r, err) < 0 || upload_inputs(r, b, err) < 0)
+	if (dcell_run_settle(r, err) < 0 || dense_buffers(r, err) < 0 || upload_inputs(r, b, err) < 0)
 		return -1;
 	if (train)
 		r->params_version++;	/* the running statistics change */
@@ -734,6 +734,8 @@ int dcell_dense_backward(dcell_run *r, const dcell_batch *b, cp_error *err)
 
 	if (!r->trained_forward)
 		return cp_error_set(err, "dcell: backward needs a training forward first");
+	if (dcell_run_settle(r, err) < 0)
+		return -1;
 	r->w_sumsq_valid = 0;
 	if (cp_buffer_zero(be, r->dH, r->max_batch * (G + (size_t)m->total_width) * es, err) < 0)
 		return -1;
@@ -786,6 +788,8 @@ int dcell_dense_backward(dcell_run *r, const dcell_batch *b, cp_error *err)
 
 int dcell_zero_grad(dcell_run *r, cp_error *err)
 {
+	if (dcell_run_settle(r, err) < 0)
+		return -1;
 	r->w_sumsq_valid = 0;
 	return cp_buffer_zero(r->be, r->grad, r->m->n_params * cp_precision_size(r->m->prec), err);
 }
@@ -828,7 +832,7 @@ int dcell_adamw_step(dcell_run *r, long t, double lr, double weight_decay, doubl
 
 	if (nr == 0)
 		return cp_error_set(err, "out of memory");
-	if (dcell_grad_norm(r, &norm, err) < 0)
+	if (dcell_run_settle(r, err) < 0 || dcell_grad_norm(r, &norm, err) < 0)
 		return -1;
 	if (grad_norm)
 		*grad_norm = norm;
@@ -837,7 +841,11 @@ int dcell_adamw_step(dcell_run *r, long t, double lr, double weight_decay, doubl
 				    norm);
 	/* clipping scales the gradient inside the update */
 	gscale = max_norm > 0 && norm > max_norm ? max_norm / norm : 1.0;
-	/* alternate undecayed and decayed ranges, in layout order */
+	if (r->defer_ok)
+		r->pend = (__typeof__(r->pend)){ 1, t, gscale, lr, weight_decay };
+	/* alternate undecayed and decayed ranges, in layout order (the even
+	 * decayed ones are strata's weights: left to the next training
+	 * forward when deferred) */
 	for (size_t i = 0; i <= nr; i++) {
 		int64_t start = i < nr ? ranges[2 * i] : (int64_t)m->n_params;
 		int64_t end = i < nr ? ranges[2 * i + 1] : (int64_t)m->n_params;
@@ -847,7 +855,7 @@ int dcell_adamw_step(dcell_run *r, long t, double lr, double weight_decay, doubl
 			     at(r, r->grad, (size_t)pos), gscale, at(r, r->adam_m, (size_t)pos),
 			     at(r, r->adam_v, (size_t)pos), lr, 0.9, 0.999, 1e-8, 0.0, t, err) < 0)
 			return -1;
-		if (end > start &&
+		if (end > start && !(r->pend.on && i % 2 == 0 && i < nr) &&
 		    cp_adamw(r->be, m->prec, (size_t)(end - start), at(r, r->params, (size_t)start),
 			     at(r, r->grad, (size_t)start), gscale, at(r, r->adam_m, (size_t)start),
 			     at(r, r->adam_v, (size_t)start), lr, 0.9, 0.999, 1e-8, weight_decay, t,
@@ -859,10 +867,40 @@ int dcell_adamw_step(dcell_run *r, long t, double lr, double weight_decay, doubl
 	return 0;
 }
 
+void dcell_run_settle_term(dcell_run *r, size_t t)
+{
+	const dcell *m = r->m;
+	size_t o = (size_t)m->w_off[t], n = (size_t)m->width[t] * (size_t)m->in_dim[t];
+
+	cp_adamw_host(m->prec, n, at(r, r->params, o), at(r, r->grad, o), r->pend.gscale, at(r, r->adam_m, o),
+		      at(r, r->adam_v, o), r->pend.lr, 0.9, 0.999, 1e-8, r->pend.wd, r->pend.t);
+}
+
+int dcell_run_settle(dcell_run *r, cp_error *err)
+{
+	const dcell *m = r->m;
+
+	if (!r->pend.on)
+		return 0;
+	for (size_t s = 0; s < m->n_strata; s++) {
+		size_t lo = (size_t)m->w_off[m->stratum_ptr[s]], hi = (size_t)m->bias_off[s];
+
+		if (hi > lo && cp_adamw(r->be, m->prec, hi - lo, at(r, r->params, lo), at(r, r->grad, lo),
+					r->pend.gscale, at(r, r->adam_m, lo), at(r, r->adam_v, lo), r->pend.lr,
+					0.9, 0.999, 1e-8, r->pend.wd, r->pend.t, err) < 0)
+			return -1;
+	}
+	r->pend.on = 0;
+	return 0;
+}
+
 int dcell_run_download(dcell_run *r, void *adam_m, void *adam_v, cp_error *err)
 {
 	const dcell *m = r->m;
 	size_t es = cp_precision_size(m->prec);
+
+	if (dcell_run_settle(r, err) < 0)
+		return -1;
 
 	if (cp_buffer_download(r->be, m->params, r->params, m->n_params * es, err) < 0 ||
 	    cp_buffer_download(r->be, m->buffers, r->buffers, m->n_buffers * es, err) < 0)
@@ -879,6 +917,9 @@ int dcell_run_upload(dcell_run *r, const void *adam_m, const void *adam_v, cp_er
 	const dcell *m = r->m;
 	size_t es = cp_precision_size(m->prec);
 
+	if (dcell_run_settle(r, err) < 0)
+		return -1;
+
 	if (cp_buffer_upload(r->be, r->params, m->params, m->n_params * es, err) < 0 ||
 	    cp_buffer_upload(r->be, r->buffers, m->buffers, m->n_buffers * es, err) < 0)
 		return -1;
@@ -892,6 +933,8 @@ int dcell_run_upload(dcell_run *r, const void *adam_m, const void *adam_v, cp_er
 
 const void *dcell_run_grad(dcell_run *r, cp_error *err)
 {
+	if (dcell_run_settle(r, err) < 0)
+		return NULL;
 	if (!cp_backend_is_host(r->be)) {
 		cp_error_set(err, "dcell: the gradient lives on the device");
 		return NULL;

@@ -37,7 +37,26 @@ struct dcell_run {
 	 * gradient, valid after its backward until the gradient changes */
 	const double *w_sumsq;
 	int w_sumsq_valid;
+	/* Set by a sparse path on the CPU: dcell_adamw_step may leave the
+	 * terms' weights (nearly all the parameters) to the next training
+	 * forward, which updates each term's block just before it reads it
+	 * (the memory-bound update then overlaps the other thread's work and
+	 * the block is in cache for its use).  pend holds the step's
+	 * arguments until then; everything else that reads the parameters,
+	 * the moments or the gradient first calls dcell_run_settle. */
+	int defer_ok;
+	struct {
+		int on;
+		long t;
+		double gscale, lr, wd;
+	} pend;
 };
+
+/* Apply a deferred weight update, all of it (settle) or term t's block
+ * (on the calling thread; the caller then clears pend.on once every
+ * term's is done). */
+int dcell_run_settle(dcell_run *r, cp_error *err);
+void dcell_run_settle_term(dcell_run *r, size_t t);
 
 uint64_t dcell_rng_next(uint64_t *state);
 

@@ -80,7 +80,6 @@ struct dcell_sparse {
 	size_t rdy_cap;
 	/* per term, over all terms' columns (act_off + col_off), REAL */
 	void *zsh, *ash, *xhsh, *osh, *gun, *mu, *is, *dzs;
-	uint8_t *constant;
 	void *ysh, *dyun;	/* T x K */
 	/* the wild type, for inference */
 	void *wz, *wa, *wo, *wy;
@@ -167,6 +166,7 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	sp->r = r;
 	sp->m = m;
 	sp->wt_version = -1;
+	r->defer_ok = 1;	/* see dcell_impl.h */
 	for (size_t t = 0; t < T; t++) {
 		if ((size_t)m->in_dim[t] > max_in)
 			max_in = (size_t)m->in_dim[t];
@@ -177,7 +177,6 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	sp->e_off = cp_calloc(T + 1, sizeof *sp->e_off, err);
 	sp->mark = cp_malloc(T, sizeof *sp->mark, err);
 	sp->derived = cp_malloc(T, sizeof *sp->derived, err);
-	sp->constant = cp_calloc(TW, 1, err);
 	sp->zsh = cp_calloc(TW, es, err);
 	sp->ash = cp_calloc(TW, es, err);
 	sp->xhsh = cp_calloc(TW, es, err);
@@ -234,7 +233,7 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	if (sp->n_ws > 16)
 		sp->n_ws = 16;
 	sp->ws = cp_calloc((size_t)sp->n_ws, sizeof *sp->ws, err);
-	if (!sp->s_ptr || !sp->e_off || !sp->mark || !sp->derived || !sp->constant || !sp->zsh ||
+	if (!sp->s_ptr || !sp->e_off || !sp->mark || !sp->derived || !sp->zsh ||
 	    !sp->ash || !sp->xhsh || !sp->osh || !sp->gun || !sp->mu || !sp->is || !sp->wz || !sp->wa ||
 	    !sp->wo || !sp->bsc || !sp->ysh || !sp->dyun || !sp->wy || !sp->dzs || !sp->term_loss || !sp->t_left || !sp->border || !sp->forder || !sp->wsq || !sp->wp_off || !sp->ws)
 		goto fail;
@@ -288,10 +287,11 @@ void dcell_sparse_free(dcell_sparse *sp)
 {
 	if (!sp)
 		return;
+	sp->r->defer_ok = 0;	/* a pending update stays until settled */
 	free(sp->s_ptr), free(sp->s_idx), free(sp->e_off), free(sp->mark), free(sp->derived);
 	free(sp->rz), free(sp->ra), free(sp->rxh), free(sp->rdo), free(sp->rg), free(sp->rdy);
 	free(sp->zsh), free(sp->ash), free(sp->xhsh), free(sp->osh), free(sp->gun), free(sp->mu);
-	free(sp->is), free(sp->constant), free(sp->ysh), free(sp->dyun);
+	free(sp->is), free(sp->ysh), free(sp->dyun);
 	free(sp->wz), free(sp->wa), free(sp->wo), free(sp->wy), free(sp->wtr), free(sp->bsc);
 	free(sp->wp_off);
 	free(sp->items), free(sp->item_loss), free(sp->s_cnt), free(sp->s_cont);
@@ -563,6 +563,9 @@ int dcell_sparse_forward(dcell_sparse *sp, const dcell_batch *b, int train, doub
 
 	if (b->n == 0)
 		return cp_error_set(err, "dcell: an empty batch");
+	/* a training forward applies a deferred update itself, term by term */
+	if (!train && dcell_run_settle(sp->r, err) < 0)
+		return -1;
 	sp->use_cache = 0;
 	if (!train && sp->gc_on && !loss && distinct_genes(b)) {
 		if (build_sets(sp, b, err) < 0)	/* checks the genes first */
@@ -690,5 +693,7 @@ int dcell_sparse_backward(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 {
 	if (!sp->train || sp->n != b->n)
 		return cp_error_set(err, "dcell: sparse backward needs a training forward of this batch");
+	if (dcell_run_settle(sp->r, err) < 0)
+		return -1;
 	return sp->m->prec == CP_F64 ? sparse_backward_f64(sp, b, err) : sparse_backward_f32(sp, b, err);
 }

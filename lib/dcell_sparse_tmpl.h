@@ -122,7 +122,8 @@ typedef struct {
  * statistics, formed from the shared value (the B - nt unaffected
  * samples) and the nt affected rows; a column constant over the batch
  * normalises to exactly zero.  Row by row, the columns side by side (each
- * column's sums still add its rows in order). */
+ * column's sums still add its rows in order), so every loop over the
+ * columns vectorises without changing a result. */
 CP_CLONES static void FN(train_normalise)(dcell_sparse *sp, sparse_ws *ws, int32_t t, size_t B, int64_t nt,
 					  const REAL *restrict Z, REAL *restrict A, REAL *restrict X,
 					  REAL *restrict dO)
@@ -132,29 +133,34 @@ CP_CLONES static void FN(train_normalise)(dcell_sparse *sp, sparse_ws *ws, int32
 	int32_t s = m->stratum[t];
 	int L = m->width[t], before = m->cfg.bn_before_tanh;
 	size_t col = TCOL(m, t), lc = (size_t)m->col_off[t];
-	const REAL *gam = P + m->gamma_off[s] + lc, *bet = P + m->beta_off[s] + lc, *zsh = sp->zsh;
-	REAL *rmean = Buf + m->rmean_off[s] + lc, *rvar = Buf + m->rvar_off[s] + lc;
-	REAL *ash = sp->ash, *osh = sp->osh, *xhsh = sp->xhsh, *mu = sp->mu, *is = sp->is;
-	REAL *vs = ws->vec;	/* the shared value of v, the normalised quantity */
-	double *sum = ws->acc, *sq = sum + L, eps = m->cfg.bn_eps, mom = m->cfg.bn_momentum;
-	uint8_t *constant = sp->constant + col;
+	const REAL *restrict gam = P + m->gamma_off[s] + lc, *restrict bet = P + m->beta_off[s] + lc;
+	const REAL *zsh = (const REAL *)sp->zsh + col;
+	REAL *restrict rmean = Buf + m->rmean_off[s] + lc, *restrict rvar = Buf + m->rvar_off[s] + lc;
+	REAL *restrict ash = (REAL *)sp->ash + col, *restrict osh = (REAL *)sp->osh + col;
+	REAL *restrict xhsh = (REAL *)sp->xhsh + col, *restrict mu = (REAL *)sp->mu + col;
+	REAL *restrict is = (REAL *)sp->is + col;
+	REAL *restrict vs = ws->vec;	/* the shared value of v, the normalised quantity */
+	/* per column: sums, then the mean; squares; 1 while constant */
+	double *restrict sum = ws->acc, *restrict sq = sum + L, *restrict cst = sq + L;
+	double eps = m->cfg.bn_eps, mom = m->cfg.bn_momentum, un = (double)(B - (size_t)nt);
 
 	if (before) {
 		for (int j = 0; j < L; j++)
-			vs[j] = zsh[col + j];
+			vs[j] = zsh[j];
 	} else {
 		TANH_SIMD
 		for (int j = 0; j < L; j++)
-			vs[j] = TANH(zsh[col + j]);
-		memcpy(ash + col, vs, (size_t)L * sizeof *vs);
+			vs[j] = TANH(zsh[j]);
+		memcpy(ash, vs, (size_t)L * sizeof *vs);
 	}
+#pragma omp simd
 	for (int j = 0; j < L; j++) {
-		sum[j] = (double)(B - (size_t)nt) * (double)vs[j];
-		constant[j] = 1;
+		sum[j] = un * (double)vs[j];
+		cst[j] = 1;
 	}
 	for (int64_t r = 0; r < nt; r++) {
-		const REAL *z = Z + r * L;
-		REAL *a = A + r * L;
+		const REAL *restrict z = Z + r * L;
+		REAL *restrict a = A + r * L;
 
 		if (!before) {
 			TANH_SIMD
@@ -163,58 +169,62 @@ CP_CLONES static void FN(train_normalise)(dcell_sparse *sp, sparse_ws *ws, int32
 		}
 		const REAL *v = before ? z : a;
 
+#pragma omp simd
 		for (int j = 0; j < L; j++) {
-			constant[j] &= v[j] == vs[j];
+			cst[j] = v[j] == vs[j] ? cst[j] : 0;
 			sum[j] += v[j];
 		}
 	}
+#pragma omp simd
 	for (int j = 0; j < L; j++) {
-		double m_j = constant[j] ? (double)vs[j] : sum[j] / (double)B, d = (double)vs[j] - m_j;
+		double m_j = cst[j] != 0 ? (double)vs[j] : sum[j] / (double)B, d = (double)vs[j] - m_j;
 
-		mu[col + j] = (REAL)m_j;
+		mu[j] = (REAL)m_j;
 		sum[j] = m_j;
-		sq[j] = constant[j] ? 0 : (double)(B - (size_t)nt) * d * d;
+		sq[j] = cst[j] != 0 ? 0 : un * d * d;
 	}
 	for (int64_t r = 0; r < nt; r++) {
 		const REAL *v = before ? Z + r * L : A + r * L;
 
+#pragma omp simd
 		for (int j = 0; j < L; j++) {
 			double d = (double)v[j] - sum[j];
 
-			sq[j] += constant[j] ? 0 : d * d;
+			sq[j] += cst[j] != 0 ? 0 : d * d;
 		}
 	}
 	for (int j = 0; j < L; j++) {
-		size_t cj = col + (size_t)j;
-		double var = constant[j] ? 0.0 : sq[j] / (double)B;
+		double var = cst[j] != 0 ? 0.0 : sq[j] / (double)B;
 
-		is[cj] = (REAL)(1.0 / sqrt(var + eps));
-		xhsh[cj] = constant[j] ? (REAL)0 : (REAL)(((double)vs[j] - sum[j]) * (double)is[cj]);
+		is[j] = (REAL)(1.0 / sqrt(var + eps));
+		xhsh[j] = cst[j] != 0 ? (REAL)0 : (REAL)(((double)vs[j] - sum[j]) * (double)is[j]);
 		if (before) {
-			ash[cj] = (REAL)(gam[j] * xhsh[cj] + bet[j]);	/* u, before tanh */
-			osh[cj] = TANH(ash[cj]);
+			ash[j] = (REAL)(gam[j] * xhsh[j] + bet[j]);	/* u, before tanh */
+			osh[j] = TANH(ash[j]);
 		} else {
-			osh[cj] = gam[j] * xhsh[cj] + bet[j];
+			osh[j] = gam[j] * xhsh[j] + bet[j];
 		}
-		rmean[j] = (REAL)((1.0 - mom) * rmean[j] + mom * (double)mu[cj]);
+		rmean[j] = (REAL)((1.0 - mom) * rmean[j] + mom * (double)mu[j]);
 		rvar[j] = (REAL)((1.0 - mom) * rvar[j] +
 				 mom * (B > 1 ? (double)B / (double)(B - 1) : 1.0) * (double)(REAL)var);
 	}
 	for (int64_t r = 0; r < nt; r++) {
 		const REAL *v = before ? Z + r * L : A + r * L;
-		REAL *x = X + r * L, *d = dO + r * L, *a = A + r * L;
+		REAL *restrict x = X + r * L, *restrict d = dO + r * L, *a = A + r * L;
 
+#pragma omp simd
 		for (int j = 0; j < L; j++)
-			x[j] = constant[j] ? (REAL)0 : (REAL)(((double)v[j] - sum[j]) * (double)is[col + j]);
+			x[j] = cst[j] != 0 ? (REAL)0 : (REAL)(((double)v[j] - sum[j]) * (double)is[j]);
 		if (before) {
 			TANH_SIMD
 			for (int j = 0; j < L; j++) {
 				a[j] = TANH((gam[j] * x[j] + bet[j]));
-				d[j] = a[j] - osh[col + j];
+				d[j] = a[j] - osh[j];
 			}
 		} else {
+#pragma omp simd
 			for (int j = 0; j < L; j++)
-				d[j] = gam[j] * (x[j] - xhsh[col + j]);
+				d[j] = gam[j] * (x[j] - xhsh[j]);
 		}
 	}
 }
@@ -870,6 +880,11 @@ static void FN(term_forward_after)(size_t item, int worker, void *ctx)
 	const dcell *m = sp->m;
 	int32_t t = sp->forder[item];
 
+	/* the last step's update of t's weights, if left to now (see
+	 * dcell_impl.h): it needs no child, fills what would be a wait, and
+	 * leaves the block in cache for the term */
+	if (sp->r->pend.on)
+		dcell_run_settle_term(sp->r, (size_t)t);
 	for (int64_t k = m->child_ptr[t]; k < m->child_ptr[t + 1]; k++)
 		while (__atomic_load_n(&sp->t_left[m->child[k]], __ATOMIC_ACQUIRE) > 0)
 			CP_PAUSE();
@@ -911,6 +926,7 @@ static int FN(sparse_forward)(dcell_sparse *sp, const dcell_batch *b, int train,
 		for (size_t t = 0; t < m->n_terms; t++)
 			sp->t_left[t] = 1;
 		cp_parallel_for(sp->r->be, m->n_terms, FN(term_forward_after), &job);
+		sp->r->pend.on = 0;	/* every term's block is updated */
 	}
 	for (size_t s = 0; s < m->n_strata && !train; s++) {
 		/* inference: the stratum's affected rows as items of similar work,

@@ -474,6 +474,11 @@ static void cpu_destroy(cp_backend *be)
 static void *cpu_alloc(cp_backend *be, size_t bytes, cp_error *err)
 {
 	(void)be;
+	/* large buffers (a model's parameters, gradient and moments) in huge
+	 * pages where offered: strided reads of a weight matrix's columns
+	 * otherwise miss the TLB on nearly every element */
+	if (bytes >= ((size_t)2 << 20))
+		return cp_big_alloc(bytes, 1, 0, err);
 	return cp_aligned_alloc(64, bytes, err);
 }
 
@@ -785,6 +790,14 @@ static void adamw_chunk(size_t lo, size_t hi, size_t c, void *ctx)
 	else
 		adamw_f32(hi - lo, (float *)j->p + lo, (const float *)j->g + lo, j->gscale,
 			  (float *)j->m + lo, (float *)j->v + lo, j->lr, j->beta1, j->beta2, j->eps, j->wd, j->t);
+}
+
+void cp_adamw_host(cp_precision prec, size_t n, void *p, const void *g, double gscale, void *m, void *v,
+		   double lr, double beta1, double beta2, double eps, double wd, long t)
+{
+	adamw_job j = { prec, p, m, v, g, gscale, lr, beta1, beta2, eps, wd, t };
+
+	adamw_chunk(0, n, 0, &j);
 }
 
 static int cpu_adamw(cp_backend *be, cp_precision prec, size_t n, void *p, const void *g,

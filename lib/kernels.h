@@ -171,6 +171,11 @@ int cp_scale(cp_backend *be, cp_precision prec, size_t n, void *x, double alpha,
 int cp_adamw(cp_backend *be, cp_precision prec, size_t n, void *p, const void *g, double gscale,
 	     void *m, void *v, double lr, double beta1, double beta2, double eps, double wd, long t,
 	     cp_error *err);
+/* The same step on the calling thread, on host memory (a CPU backend's
+ * buffers), for a caller that spreads the update over its own work items;
+ * each parameter comes out as cp_adamw makes it. */
+void cp_adamw_host(cp_precision prec, size_t n, void *p, const void *g, double gscale, void *m, void *v,
+		   double lr, double beta1, double beta2, double eps, double wd, long t);
 
 #ifdef __cplusplus
 }

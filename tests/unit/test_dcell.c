@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "dcell.h"
+#include "dcell_impl.h"
 
 static uint64_t rng;
 
@@ -546,6 +547,7 @@ static void test_sparse_threads(void **state)
 		grad[run] = malloc(np * 8);
 		params[run] = malloc(np * 8);
 		memcpy(grad[run], dcell_run_grad(r, &err), np * 8);
+		assert_int_equal(dcell_run_download(r, NULL, NULL, &err), 0);
 		memcpy(params[run], m.params, np * 8);
 		dcell_sparse_free(sp);
 		dcell_run_free(r);
@@ -558,6 +560,76 @@ static void test_sparse_threads(void **state)
 	compare_arrays("parameters, 1 vs 3 threads", params[0], params[1], np, 1e-12);
 	for (int run = 0; run < 2; run++)
 		free(grad[run]), free(params[run]);
+	go_dag_free(&td.dag);
+}
+
+/* AdamW's update of the terms' weights left to the next training forward
+ * (each term's block updated as its item starts) gives the same bits as
+ * the update done at once: parameters, moments and losses after several
+ * steps, with an inference forward (which applies the update first) and a
+ * checkpoint-style download between steps. */
+static void test_deferred_update(void **state)
+{
+	test_dag td;
+	dcell_config cfg;
+	cp_error err;
+	float *params[2], *mom[2][2], pred[2][48];
+	double loss[2][5];
+	size_t np = 0;
+
+	(void)state;
+	dcell_config_default(&cfg);
+	random_dag(&td, 120, 90, 41);
+	for (int run = 0; run < 2; run++) {
+		cp_backend *be = cp_backend_cpu(2, &err);
+		dcell m;
+		dcell_run *r;
+		dcell_sparse *sp;
+		test_batch tb, tv;
+		double p64[48];
+
+		rng = 55;
+		assert_int_equal(dcell_init(&m, &td.dag, &cfg, CP_F32, 5, &err), 0);
+		r = dcell_run_new(&m, be, 48, &err);
+		sp = dcell_sparse_new(r, &err);
+		assert_non_null(sp);
+		r->defer_ok = run;	/* run 0: every update at once */
+		np = m.n_params;
+		random_batch(&tb, 48, 120, 1, 3);
+		random_batch(&tv, 48, 120, 1, 0);
+		for (long step = 1; step <= 5; step++) {
+			assert_int_equal(dcell_sparse_forward(sp, &tb.b, 1, &loss[run][step - 1], NULL, &err), 0);
+			assert_int_equal(dcell_sparse_backward(sp, &tb.b, &err), 0);
+			assert_int_equal(dcell_adamw_step(r, step, 0.02, 0.01, 0.5, NULL, &err), 0);
+			assert_int_equal(r->pend.on, run);
+			if (step == 2) {
+				assert_int_equal(dcell_sparse_forward(sp, &tv.b, 0, NULL, p64, &err), 0);
+				assert_int_equal(r->pend.on, 0);
+				for (int i = 0; i < 48; i++)
+					pred[run][i] = (float)p64[i];
+			}
+			if (step == 3)
+				assert_int_equal(dcell_run_download(r, NULL, NULL, &err), 0);
+		}
+		/* the last step's update is still pending in run 1 */
+		params[run] = malloc(np * sizeof(float));
+		mom[run][0] = malloc(np * sizeof(float));
+		mom[run][1] = malloc(np * sizeof(float));
+		assert_int_equal(dcell_run_download(r, mom[run][0], mom[run][1], &err), 0);
+		assert_int_equal(r->pend.on, 0);
+		memcpy(params[run], m.params, np * sizeof(float));
+		dcell_sparse_free(sp);
+		dcell_run_free(r);
+		dcell_free(&m);
+		cp_backend_free(be);
+	}
+	assert_memory_equal(loss[0], loss[1], sizeof loss[0]);
+	assert_memory_equal(pred[0], pred[1], sizeof pred[0]);
+	assert_memory_equal(params[0], params[1], np * sizeof(float));
+	assert_memory_equal(mom[0][0], mom[1][0], np * sizeof(float));
+	assert_memory_equal(mom[0][1], mom[1][1], np * sizeof(float));
+	for (int run = 0; run < 2; run++)
+		free(params[run]), free(mom[run][0]), free(mom[run][1]);
 	go_dag_free(&td.dag);
 }
 
@@ -669,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_gradient_check),
 		cmocka_unit_test(test_training_steps),
 		cmocka_unit_test(test_sparse_threads),
+		cmocka_unit_test(test_deferred_update),
 		cmocka_unit_test(test_sparse_inference_threads),
 		cmocka_unit_test(test_model_record),
 	};
