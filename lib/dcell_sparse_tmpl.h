@@ -1102,49 +1102,56 @@ CP_CLONES static void FN(term_backward)(size_t item, int worker, void *ctx)
 	}
 	/* 2. normalisation and activation backward: G rows become dZ rows,
 	 * g0 (the unaffected samples' sum) becomes their dZ sum.  Row by row,
-	 * the columns side by side (each column's sums add its rows in order). */
+	 * the columns side by side (each column's sums add its rows in order;
+	 * the loops over the columns vectorise without changing a result). */
 	{
-		double *gu = ws->acc, *sg = gu + L, *sgx = sg + L, *kj = sgx + L, un = (double)(B - (size_t)nt);
+		double *restrict gu = ws->acc, *restrict sg = gu + L, *restrict sgx = sg + L, *restrict kj = sgx + L;
+		double un = (double)(B - (size_t)nt), Bd = (double)B;
+		const REAL *restrict oc = osh + col, *restrict xc = xhsh + col, *restrict ac = ash + col;
+		const REAL *restrict ic = is + col;
 		int before = m->cfg.bn_before_tanh;
 
+#pragma omp simd
 		for (int j = 0; j < L; j++) {
-			size_t cj = col + (size_t)j;
-
 			/* before: O = tanh(u), to u first */
-			gu[j] = before ? (double)g0[j] * (1.0 - (double)osh[cj] * osh[cj]) : (double)g0[j];
+			gu[j] = before ? (double)g0[j] * (1.0 - (double)oc[j] * oc[j]) : (double)g0[j];
 			sg[j] = gu[j];
-			sgx[j] = (double)xhsh[cj] * gu[j];
+			sgx[j] = (double)xc[j] * gu[j];
 		}
 		for (int64_t r = 0; r < nt; r++) {
-			REAL *g = G + r * L;
-			const REAL *a = A + r * L, *x = X + r * L;
+			REAL *restrict g = G + r * L;
+			const REAL *restrict a = A + r * L, *restrict x = X + r * L;
 
-			if (before)
+			if (before) {
+#pragma omp simd
 				for (int j = 0; j < L; j++)
 					g[j] = (REAL)((double)g[j] * (1.0 - (double)a[j] * a[j]));
+			}
+#pragma omp simd
 			for (int j = 0; j < L; j++) {
 				sg[j] += g[j];
 				sgx[j] += (double)g[j] * x[j];
 			}
 		}
+#pragma omp simd
 		for (int j = 0; j < L; j++) {
-			size_t cj = col + (size_t)j;
 			double d_un;
 
 			dgam[j] = (REAL)sgx[j];
 			dbet[j] = (REAL)sg[j];
-			kj[j] = (double)gam[j] * is[cj] / (double)B;
-			d_un = kj[j] * ((double)B * gu[j] - un * (sg[j] + xhsh[cj] * sgx[j]));
+			kj[j] = (double)gam[j] * ic[j] / Bd;
+			d_un = kj[j] * (Bd * gu[j] - un * (sg[j] + xc[j] * sgx[j]));
 			if (!before)
-				d_un *= 1.0 - (double)ash[cj] * ash[cj];
+				d_un *= 1.0 - (double)ac[j] * ac[j];
 			vec[j] = (REAL)d_un;
 		}
 		for (int64_t r = 0; r < nt; r++) {
-			REAL *g = G + r * L;
-			const REAL *a = A + r * L, *x = X + r * L;
+			REAL *restrict g = G + r * L;
+			const REAL *restrict a = A + r * L, *restrict x = X + r * L;
 
+#pragma omp simd
 			for (int j = 0; j < L; j++) {
-				double d = kj[j] * ((double)B * g[j] - sg[j] - x[j] * sgx[j]);
+				double d = kj[j] * (Bd * g[j] - sg[j] - x[j] * sgx[j]);
 
 				if (!before)
 					d *= 1.0 - (double)a[j] * a[j];
@@ -1153,9 +1160,13 @@ CP_CLONES static void FN(term_backward)(size_t item, int worker, void *ctx)
 		}
 	}
 	/* vec: the total dZ over the batch (kept for the children's pull) */
-	for (int64_t r = 0; r < nt; r++)
+	for (int64_t r = 0; r < nt; r++) {
+		const REAL *restrict g = G + r * L;
+
+#pragma omp simd
 		for (int j = 0; j < L; j++)
-			vec[j] += G[r * L + j];
+			vec[j] += g[j];
+	}
 	for (int j = 0; j < L; j++)
 		db[j] = vec[j];
 }
