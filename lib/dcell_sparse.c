@@ -44,7 +44,7 @@ typedef struct {
 	size_t tmp_cap;
 	void *ish, *vec;	/* an input vector, a width vector */
 	double *acc;		/* four width vectors */
-	int64_t *pos, *sel, *loc;	/* batch size, twice that, batch size */
+	int64_t *pos, *sel, *loc;	/* batch size, twice that (or the batch's deletions), batch size */
 	size_t pos_cap, sel_cap, loc_cap;
 	void *gp;		/* a pointer per gene of the batch */
 	size_t gp_cap;
@@ -429,7 +429,9 @@ static int build_sets(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 	for (int w = 0; w < sp->n_ws; w++)
 		if (grow((void **)&sp->ws[w].pos, &sp->ws[w].pos_cap, b->n, sizeof(int64_t), err) < 0 ||
 		    grow((void **)&sp->ws[w].loc, &sp->ws[w].loc_cap, b->n, sizeof(int64_t), err) < 0 ||
-		    grow((void **)&sp->ws[w].sel, &sp->ws[w].sel_cap, 2 * b->n, sizeof(int64_t), err) < 0 ||
+		    grow((void **)&sp->ws[w].sel, &sp->ws[w].sel_cap,
+			 2 * (b->n > (size_t)b->gene_ptr[b->n] ? b->n : (size_t)b->gene_ptr[b->n]), sizeof(int64_t),
+			 err) < 0 ||
 		    grow(&sp->ws[w].gp, &sp->ws[w].gp_cap, (size_t)b->gene_ptr[b->n] + 1, sizeof(void *), err) < 0)
 			return -1;
 	{

@@ -1065,9 +1065,13 @@ CP_CLONES static void FN(term_backward)(size_t item, int worker, void *ctx)
 			     G, L);
 			/* t's unaffected samples: the parent's total minus t's affected rows */
 			memcpy(vt, vp, (size_t)Lp * sizeof *vt);
-			for (int64_t i = 0; i < nt; i++)
+			for (int64_t i = 0; i < nt; i++) {
+				const REAL *restrict ti = tmp + i * Lp;
+
+#pragma omp simd
 				for (int j = 0; j < Lp; j++)
-					vt[j] -= tmp[i * Lp + j];
+					vt[j] -= ti[j];
+			}
 			GEMV(CblasRowMajor, CblasTrans, Lp, L, 1, Wp, inp, vt, 1, 1, g0, 1);
 			ws->flops += 2.0 * (double)nt * Lp * L + 2.0 * Lp * L;
 		} else {
@@ -1187,7 +1191,23 @@ CP_CLONES static void FN(term_weight_grad)(dcell_sparse *sp, const dcell_batch *
 	int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], cin = 0;
 	const int32_t *rows = sp->s_idx + sp->s_ptr[t];
 
+	int64_t *gpair = ws->sel, n_gene = 0;	/* (row, column) of each deleted gene of t */
+
 	FN(shared_input)(m, t, osh, ish);
+	for (int64_t kk = m->child_ptr[t]; kk < m->child_ptr[t + 1]; kk++)
+		cin += m->width[m->child[kk]];
+	for (int64_t r = 0; r < nt; r++)
+		for (int64_t k = b->gene_ptr[rows[r]]; k < b->gene_ptr[rows[r] + 1]; k++) {
+			int64_t q = gene_column(m, t, b->gene[k], cin);
+
+			if (q >= 0) {
+				gpair[2 * n_gene] = r;
+				gpair[2 * n_gene++ + 1] = q;
+			}
+		}
+	cin = 0;
+	/* the shared rank-1 part, and the genes' columns (which the children's
+	 * corrections below do not touch) while the row is in cache */
 	for (int i = 0; i < L; i++) {
 		REAL *restrict row = dW + (size_t)i * (size_t)in, vi = vec[i];
 		const REAL *restrict x = ish;
@@ -1195,6 +1215,8 @@ CP_CLONES static void FN(term_weight_grad)(dcell_sparse *sp, const dcell_batch *
 #pragma omp simd
 		for (int j = 0; j < in; j++)
 			row[j] = vi * x[j];
+		for (int64_t p = 0; p < n_gene; p++)
+			row[gpair[2 * p + 1]] += delta * G[gpair[2 * p] * L + i];
 	}
 	ws->flops += (double)L * in;
 	for (int64_t kk = m->child_ptr[t]; kk < m->child_ptr[t + 1]; kk++) {
@@ -1211,18 +1233,6 @@ CP_CLONES static void FN(term_weight_grad)(dcell_sparse *sp, const dcell_batch *
 			ws->flops += 2.0 * (double)nc * L * Lc;
 		}
 		cin += Lc;
-	}
-	for (int64_t r = 0; r < nt; r++) {
-		int32_t i = rows[r];
-
-		for (int64_t k = b->gene_ptr[i]; k < b->gene_ptr[i + 1]; k++) {
-			int64_t q = gene_column(m, t, b->gene[k], cin);
-
-			if (q < 0)
-				continue;
-			for (int j = 0; j < L; j++)
-				dW[(size_t)j * (size_t)in + (size_t)q] += delta * G[r * L + j];
-		}
 	}
 	/* its squared norm, while the block is fresh in cache */
 	{
