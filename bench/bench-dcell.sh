@@ -19,8 +19,9 @@ echo
 echo "== DCell, widths from direct genes (build/bench/dcell_bench go.cpz -b 256 -n 20 -d)"
 "$O/bench/dcell_bench" "$W/go.cpz" -b 256 -n 20 -d
 echo
-echo "== DCell sparse training at the main job's batch size (build/bench/dcell_bench go.cpz -b 64 -n 100 -d -m 2)"
+echo "== DCell sparse training at the main job's batch size and at 1,024 (build/bench/dcell_bench go.cpz -b 64 -n 100 -d -m 2; -b 1024 -n 20)"
 "$O/bench/dcell_bench" "$W/go.cpz" -b 64 -n 100 -d -m 2
+"$O/bench/dcell_bench" "$W/go.cpz" -b 1024 -n 20 -d -m 2
 echo
 echo "== DCell inference with the per-gene cache at predict's batch size (build/bench/dcell_bench go.cpz -b 1024 -n 200 -d -m 4)"
 "$O/bench/dcell_bench" "$W/go.cpz" -b 1024 -n 200 -d -m 4
