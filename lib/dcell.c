@@ -901,7 +901,6 @@ int dcell_run_download(dcell_run *r, void *adam_m, void *adam_v, cp_error *err)
 
 	if (dcell_run_settle(r, err) < 0)
 		return -1;
-
 	if (cp_buffer_download(r->be, m->params, r->params, m->n_params * es, err) < 0 ||
 	    cp_buffer_download(r->be, m->buffers, r->buffers, m->n_buffers * es, err) < 0)
 		return -1;
@@ -919,7 +918,6 @@ int dcell_run_upload(dcell_run *r, const void *adam_m, const void *adam_v, cp_er
 
 	if (dcell_run_settle(r, err) < 0)
 		return -1;
-
 	if (cp_buffer_upload(r->be, r->params, m->params, m->n_params * es, err) < 0 ||
 	    cp_buffer_upload(r->be, r->buffers, m->buffers, m->n_buffers * es, err) < 0)
 		return -1;
