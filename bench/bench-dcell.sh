@@ -23,5 +23,9 @@ echo "== DCell sparse training at the main job's batch size and at 1,024 (build/
 "$O/bench/dcell_bench" "$W/go.cpz" -b 64 -n 100 -d -m 2
 "$O/bench/dcell_bench" "$W/go.cpz" -b 1024 -n 20 -d -m 2
 echo
+echo "== DCell sparse training with BatchNorm before tanh (the main job's --order bn-tanh), at 256 and at the main job's 64 (build/bench/dcell_bench go.cpz -b 256 -n 20 -d -m 2 -o bn-tanh; -b 64 -n 100)"
+"$O/bench/dcell_bench" "$W/go.cpz" -b 256 -n 20 -d -m 2 -o bn-tanh
+"$O/bench/dcell_bench" "$W/go.cpz" -b 64 -n 100 -d -m 2 -o bn-tanh
+echo
 echo "== DCell inference with the per-gene cache at predict's batch size (build/bench/dcell_bench go.cpz -b 1024 -n 200 -d -m 4)"
 "$O/bench/dcell_bench" "$W/go.cpz" -b 1024 -n 200 -d -m 4

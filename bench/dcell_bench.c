@@ -3,11 +3,12 @@
  * real GO DAG with random 2-gene deletions.
  *
  *   dcell_bench GO.cpz [-b BATCH] [-n BATCHES] [-t THREADS] [-p f32|f64] [-s SEED]
- *               [-d] [-m PATH]
+ *               [-d] [-o tanh-bn|bn-tanh] [-m PATH]
  *
  * Prints the model's size, the floating-point work each path does per
  * sample (multiply-add = 2), samples/s, the achieved GFLOP/s, and the mean
- * and median time of a batch.  -d: widths from direct genes; -m: only one
+ * and median time of a batch.  -d: widths from direct genes; -o: the order
+ * of the activation and BatchNorm (fit's --order) [tanh-bn]; -m: only one
  * path (0 dense training, 1 dense inference, 2 sparse training, 3 sparse
  * inference, 4 inference with the per-gene cache, which runs at least 200
  * batches).
@@ -79,7 +80,7 @@ static void make_batch(const dcell *m, const int32_t *annotated, size_t n_ann, s
 int main(int argc, char **argv)
 {
 	size_t B = 256, nb = 4;
-	int threads = 0, c, only = -1, direct = 0;
+	int threads = 0, c, only = -1, direct = 0, bn_first = 0;
 	cp_precision prec = CP_F32;
 	go_dag dag;
 	dcell m;
@@ -89,7 +90,7 @@ int main(int argc, char **argv)
 	dcell_run *run;
 	dcell_sparse *sp;
 
-	while ((c = getopt(argc, argv, "b:n:t:p:s:m:d")) != -1) {
+	while ((c = getopt(argc, argv, "b:n:t:p:s:m:do:")) != -1) {
 		switch (c) {
 		case 'b': B = (size_t)atol(optarg); break;
 		case 'n': nb = (size_t)atol(optarg); break;
@@ -98,13 +99,20 @@ int main(int argc, char **argv)
 		case 's': rng = (uint64_t)atoll(optarg); break;
 		case 'm': only = atoi(optarg); break;
 		case 'd': direct = 1; break;
+		case 'o':
+			if (strcmp(optarg, "bn-tanh") != 0 && strcmp(optarg, "tanh-bn") != 0) {
+				fprintf(stderr, "dcell_bench: -o: '%s' is not tanh-bn or bn-tanh\n", optarg);
+				return 2;
+			}
+			bn_first = strcmp(optarg, "bn-tanh") == 0;
+			break;
 		default:
-			fprintf(stderr, "usage: dcell_bench GO.cpz [-b BATCH] [-n BATCHES] [-t THREADS] [-p f32|f64] [-s SEED] [-d] [-m PATH]\n");
+			fprintf(stderr, "usage: dcell_bench GO.cpz [-b BATCH] [-n BATCHES] [-t THREADS] [-p f32|f64] [-s SEED] [-d] [-o tanh-bn|bn-tanh] [-m PATH]\n");
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: dcell_bench GO.cpz [-b BATCH] [-n BATCHES] [-t THREADS] [-p f32|f64] [-s SEED] [-d] [-m PATH]\n");
+		fprintf(stderr, "usage: dcell_bench GO.cpz [-b BATCH] [-n BATCHES] [-t THREADS] [-p f32|f64] [-s SEED] [-d] [-o tanh-bn|bn-tanh] [-m PATH]\n");
 		return 2;
 	}
 	if (go_dag_read(argv[optind], &dag, &err) < 0) {
@@ -113,6 +121,7 @@ int main(int argc, char **argv)
 	}
 	dcell_config_default(&cfg);
 	cfg.width_from_direct = direct;
+	cfg.bn_before_tanh = bn_first;
 	if (dcell_init(&m, &dag, &cfg, prec, 1, &err) < 0 || !(be = cp_backend_cpu(threads, &err)) ||
 	    !(run = dcell_run_new(&m, be, B, &err)) || !(sp = dcell_sparse_new(run, &err))) {
 		fprintf(stderr, "dcell_bench: %s\n", err.msg);
@@ -135,9 +144,9 @@ int main(int argc, char **argv)
 	for (size_t t = 0; t < m.n_terms; t++)
 		if ((size_t)m.width[t] > max_w)
 			max_w = (size_t)m.width[t];
-	printf("DCell on %s (widths from %s genes): %zu terms, %zu strata, %zu genes annotated; widest term %zu; %zu parameters (%s)\n",
-	       argv[optind], direct ? "direct" : "contained", m.n_terms, m.n_strata, n_ann, max_w,
-	       m.n_params, prec == CP_F64 ? "f64" : "f32");
+	printf("DCell on %s (widths from %s genes, %s): %zu terms, %zu strata, %zu genes annotated; widest term %zu; %zu parameters (%s)\n",
+	       argv[optind], direct ? "direct" : "contained", bn_first ? "bn-tanh" : "tanh-bn", m.n_terms,
+	       m.n_strata, n_ann, max_w, m.n_params, prec == CP_F64 ? "f64" : "f32");
 	printf("dense forward: %.1f MFLOP per sample\n", dense_flops / 1e6);
 	/* the machine's practical peak: a large square SGEMM/DGEMM through OpenBLAS */
 	{

@@ -737,6 +737,7 @@ int dcell_dense_backward(dcell_run *r, const dcell_batch *b, cp_error *err)
 	if (dcell_run_settle(r, err) < 0)
 		return -1;
 	r->w_sumsq_valid = 0;
+	r->grad_version++;
 	if (cp_buffer_zero(be, r->dH, r->max_batch * (G + (size_t)m->total_width) * es, err) < 0)
 		return -1;
 	for (size_t s = m->n_strata; s-- > 0;) {

@@ -32,6 +32,7 @@ struct dcell_run {
 	/* host staging */
 	void *host_genes, *host_target, *host_pred;
 	int trained_forward;
+	long grad_version;	/* bumped by every backward (see dcell_sparse.c's zr) */
 	long params_version;	/* bumped whenever parameters change */
 	/* set by a sparse path: the squared norm of each term's weight
 	 * gradient, valid after its backward until the gradient changes */

@@ -19,7 +19,15 @@
  *    linear in it there), so each term carries that sum plus one gradient
  *    row per affected sample; the weight gradient is the shared rank-1
  *    part plus the sparse corrections.  A term pulls the gradient at its
- *    output from its parents (all in higher strata).
+ *    output from its parents (all in higher strata).  With BatchNorm
+ *    straight after the linear map, a term's gradient before it sums to
+ *    zero over the batch, exactly in the maths (the normalisation removes
+ *    the mean) and so here too, instead of the rounding noise a sum of
+ *    the rows leaves: the bias gets no gradient, the rank-1 part vanishes
+ *    and the weights have a gradient only in the input columns some
+ *    sample changed (AdamW, which divides by the gradient's running size,
+ *    would otherwise turn that noise into steps of up to the learning
+ *    rate).
  * Every term of a stratum writes only its own rows and columns, so the
  * terms of a stratum run in parallel, with the same result for any number
  * of threads.  The numerics are in dcell_sparse_tmpl.h, instantiated for
@@ -46,6 +54,8 @@ typedef struct {
 	double *acc;		/* four width vectors */
 	int64_t *pos, *sel, *loc;	/* batch size, twice that (or the batch's deletions), batch size */
 	size_t pos_cap, sel_cap, loc_cap;
+	int32_t *rng;		/* column ranges: 4 x (a term's most children + direct genes) */
+	uint8_t *gseen;		/* a mark per direct gene of a term, all zero between uses */
 	void *gp;		/* a pointer per gene of the batch */
 	size_t gp_cap;
 	double flops;
@@ -102,6 +112,14 @@ struct dcell_sparse {
 	int32_t *border;	/* the training backward's item order (2 T) */
 	int32_t *forder;	/* the training forward's (T) */
 	double *wsq;		/* per term, the squared norm of its weight gradient */
+	/* BatchNorm straight after the linear map: each term's weight gradient
+	 * is zero outside the input columns some sample changed.  At
+	 * zr + zr_off[t], the columns t's last backward wrote: zr_n[t]
+	 * (start, length) ranges of its children's, then zr_g[t] of its genes';
+	 * valid while zr_version is the run's grad_version */
+	int32_t *zr, *zr_n, *zr_g;
+	int64_t *zr_off;
+	long zr_version;
 	/* the per-gene cache: gene g's block at gc_off[g] (-1: not cached)
 	 * holds, for each term of cont_term[cont_ptr[g] ..], its change in
 	 * pre-activation then in output (2 L_t values, at 2 gc_loff[entry]
@@ -153,6 +171,7 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	const dcell *m = r->m;
 	size_t es = cp_precision_size(m->prec), T = m->n_terms, TW = (size_t)m->total_width;
 	size_t K = (size_t)m->cfg.n_outputs, max_in = 0, max_w = 0;
+	int64_t max_rng = 0, max_genes = 0;
 
 	if (!cp_backend_is_host(r->be)) {
 		cp_error_set(err, "dcell: the sparse path runs on the CPU backend");
@@ -197,6 +216,22 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	sp->border = cp_calloc(T ? 2 * T : 1, sizeof *sp->border, err);
 	sp->forder = cp_calloc(T ? T : 1, sizeof *sp->forder, err);
 	sp->wsq = cp_calloc(T ? T : 1, sizeof *sp->wsq, err);
+	sp->zr_n = cp_calloc(T ? T : 1, sizeof *sp->zr_n, err);
+	sp->zr_g = cp_calloc(T ? T : 1, sizeof *sp->zr_g, err);
+	sp->zr_off = cp_calloc(T + 1, sizeof *sp->zr_off, err);
+	sp->zr_version = -1;
+	if (sp->zr_off) {
+		for (size_t t = 0; t < T; t++) {
+			int64_t n = m->n_child[t] + (m->gene_ptr[t + 1] - m->gene_ptr[t]);
+
+			sp->zr_off[t + 1] = sp->zr_off[t] + 2 * n;
+			if (n > max_rng)
+				max_rng = n;
+			if (m->gene_ptr[t + 1] - m->gene_ptr[t] > max_genes)
+				max_genes = m->gene_ptr[t + 1] - m->gene_ptr[t];
+		}
+		sp->zr = cp_malloc(sp->zr_off[T] ? (size_t)sp->zr_off[T] : 1, sizeof *sp->zr, err);
+	}
 	r->w_sumsq = sp->wsq;
 	r->w_sumsq_valid = 0;
 	if (sp->border && sp->forder) {
@@ -235,13 +270,16 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	sp->ws = cp_calloc((size_t)sp->n_ws, sizeof *sp->ws, err);
 	if (!sp->s_ptr || !sp->e_off || !sp->mark || !sp->derived || !sp->zsh ||
 	    !sp->ash || !sp->xhsh || !sp->osh || !sp->gun || !sp->mu || !sp->is || !sp->wz || !sp->wa ||
-	    !sp->wo || !sp->bsc || !sp->ysh || !sp->dyun || !sp->wy || !sp->dzs || !sp->term_loss || !sp->t_left || !sp->border || !sp->forder || !sp->wsq || !sp->wp_off || !sp->ws)
+	    !sp->wo || !sp->bsc || !sp->ysh || !sp->dyun || !sp->wy || !sp->dzs || !sp->term_loss || !sp->t_left || !sp->border || !sp->forder || !sp->wsq || !sp->wp_off || !sp->ws ||
+	    !sp->zr_n || !sp->zr_g || !sp->zr_off || !sp->zr)
 		goto fail;
 	for (int w = 0; w < sp->n_ws; w++) {
 		sp->ws[w].ish = cp_calloc(max_in ? max_in : 1, es, err);
 		sp->ws[w].vec = cp_calloc(max_w ? max_w : 1, es, err);
 		sp->ws[w].acc = cp_calloc(max_w ? 4 * max_w : 1, sizeof(double), err);
-		if (!sp->ws[w].ish || !sp->ws[w].vec || !sp->ws[w].acc)
+		sp->ws[w].rng = cp_malloc(max_rng ? 4 * (size_t)max_rng : 1, sizeof *sp->ws[w].rng, err);
+		sp->ws[w].gseen = cp_calloc(max_genes ? (size_t)max_genes : 1, 1, err);
+		if (!sp->ws[w].ish || !sp->ws[w].vec || !sp->ws[w].acc || !sp->ws[w].rng || !sp->ws[w].gseen)
 			goto fail;
 	}
 	/* the parents of each term, with the input column each feeds */
@@ -302,10 +340,12 @@ void dcell_sparse_free(dcell_sparse *sp)
 		sp->r->w_sumsq_valid = 0;
 	}
 	free(sp->wsq);
+	free(sp->zr), free(sp->zr_n), free(sp->zr_g), free(sp->zr_off);
 	free(sp->dzs), free(sp->term_loss), free(sp->t_left), free(sp->border), free(sp->forder), free(sp->par_ptr), free(sp->par), free(sp->par_cin);
 	for (int w = 0; sp->ws && w < sp->n_ws; w++)
 		free(sp->ws[w].tmp), free(sp->ws[w].ish), free(sp->ws[w].vec), free(sp->ws[w].pos), free(sp->ws[w].loc),
-			free(sp->ws[w].sel), free(sp->ws[w].gp), free(sp->ws[w].acc);
+			free(sp->ws[w].sel), free(sp->ws[w].gp), free(sp->ws[w].acc), free(sp->ws[w].rng),
+			free(sp->ws[w].gseen);
 	free(sp->ws);
 	free(sp);
 }
@@ -483,6 +523,39 @@ static int64_t gene_column(const dcell *m, int32_t t, int32_t g, int64_t childre
 	if (lo < m->gene_ptr[t + 1] && m->gene[lo] == g)
 		return children_in + (lo - m->gene_ptr[t]);
 	return -1;
+}
+
+/* Append columns [start, start + n) to a list of (start, length) ranges,
+ * joining it to the last when they meet. */
+static void add_range(int32_t *r, int *n, int32_t start, int32_t len)
+{
+	if (*n > 0 && r[2 * *n - 2] + r[2 * *n - 1] == start) {
+		r[2 * *n - 1] += len;
+	} else {
+		r[2 * *n] = start;
+		r[2 * *n + 1] = len;
+		++*n;
+	}
+}
+
+/* (row, input column) of each deleted gene of t, over t's affected rows;
+ * children_in: the width of t's children's columns.  Their number. */
+static int64_t gene_pairs(const dcell_sparse *sp, const dcell_batch *b, int32_t t, int64_t children_in,
+			  int64_t *pair)
+{
+	const int32_t *rows = sp->s_idx + sp->s_ptr[t];
+	int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], n = 0;
+
+	for (int64_t r = 0; r < nt; r++)
+		for (int64_t k = b->gene_ptr[rows[r]]; k < b->gene_ptr[rows[r] + 1]; k++) {
+			int64_t q = gene_column(sp->m, t, b->gene[k], children_in);
+
+			if (q >= 0) {
+				pair[2 * n] = r;
+				pair[2 * n++ + 1] = q;
+			}
+		}
+	return n;
 }
 
 static double head_scale(const dcell *m, int32_t t)

@@ -1045,6 +1045,12 @@ CP_CLONES static void FN(term_backward)(size_t item, int worker, void *ctx)
 	REAL *G = rg + sp->e_off[t], *g0 = gun + col;
 	REAL *Y = rdy + (size_t)sp->s_ptr[t] * K;
 	double scale = head_scale(m, t);
+	/* BatchNorm straight after the linear map: a term's dZ sums to zero
+	 * over the batch (the normalisation removes the mean; the rows
+	 * computed below add up to rounding noise), so the sum is taken as
+	 * exactly zero: the bias has no gradient, the weights none outside the
+	 * columns some sample changed (term_weight_grad_cols) */
+	int zero_sum = m->cfg.bn_before_tanh;
 
 	vec += col;
 	/* 0. the gradient at t's output, from its parents (all in higher strata,
@@ -1063,6 +1069,9 @@ CP_CLONES static void FN(term_backward)(size_t item, int worker, void *ctx)
 				memcpy(tmp + i * Lp, Gp + ws->pos[i] * Lp, (size_t)Lp * sizeof *tmp);
 			GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nt, L, Lp, 1, tmp, Lp, Wp, inp, 1,
 			     G, L);
+			ws->flops += 2.0 * (double)nt * Lp * L;
+			if (zero_sum)
+				continue;	/* g0 from G's rows below */
 			/* t's unaffected samples: the parent's total minus t's affected rows */
 			memcpy(vt, vp, (size_t)Lp * sizeof *vt);
 			for (int64_t i = 0; i < nt; i++) {
@@ -1073,11 +1082,20 @@ CP_CLONES static void FN(term_backward)(size_t item, int worker, void *ctx)
 					vt[j] -= ti[j];
 			}
 			GEMV(CblasRowMajor, CblasTrans, Lp, L, 1, Wp, inp, vt, 1, 1, g0, 1);
-			ws->flops += 2.0 * (double)nt * Lp * L + 2.0 * Lp * L;
-		} else {
+			ws->flops += 2.0 * Lp * L;
+		} else if (!zero_sum) {
 			GEMV(CblasRowMajor, CblasTrans, Lp, L, 1, Wp, inp, vp, 1, 1, g0, 1);
 			ws->flops += 2.0 * Lp * L;
 		}
+	}
+	/* zero_sum: every parent's dZ sums to zero over the batch, so t's
+	 * unaffected samples receive minus what its affected rows did */
+	for (int64_t r = 0; zero_sum && r < nt; r++) {
+		const REAL *restrict gr = G + r * L;
+
+#pragma omp simd
+		for (int j = 0; j < L; j++)
+			g0[j] -= gr[j];
 	}
 	/* 1. the head: turn the stored predictions into gradients, then
 	 * propagate them to the term's output */
@@ -1164,7 +1182,9 @@ CP_CLONES static void FN(term_backward)(size_t item, int worker, void *ctx)
 		}
 	}
 	/* vec: the total dZ over the batch (kept for the children's pull) */
-	for (int64_t r = 0; r < nt; r++) {
+	if (zero_sum)
+		memset(vec, 0, (size_t)L * sizeof *vec);
+	for (int64_t r = 0; !zero_sum && r < nt; r++) {
 		const REAL *restrict g = G + r * L;
 
 #pragma omp simd
@@ -1175,6 +1195,126 @@ CP_CLONES static void FN(term_backward)(size_t item, int worker, void *ctx)
 		db[j] = vec[j];
 }
 
+/* Training: add to dWc, the L_t x L_c block of t's weight gradient child c
+ * feeds (leading dimension in_t), t's dZ rows of the samples c's output
+ * changed for, transposed, times those changes. */
+static void FN(child_weight_grad)(dcell_sparse *sp, sparse_ws *ws, int32_t t, int32_t c, REAL *dWc)
+{
+	const dcell *m = sp->m;
+	REAL *tmp = ws->tmp;
+	const REAL *G = (const REAL *)sp->rg + sp->e_off[t];
+	int L = m->width[t], Lc = m->width[c];
+	int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
+
+	positions(sp, c, t, ws->pos);
+	for (int64_t i = 0; i < nc; i++)
+		memcpy(tmp + i * L, G + ws->pos[i] * L, (size_t)L * sizeof *tmp);
+	GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, L, Lc, (int)nc, 1, tmp, L,
+	     (const REAL *)sp->rdo + sp->e_off[c], Lc, 1, dWc, m->in_dim[t]);
+	ws->flops += 2.0 * (double)nc * L * Lc;
+}
+
+/* The weight gradient with BatchNorm straight after the linear map: the
+ * batch's dZ sums to zero (term_backward), so sum_b dz_b x_b^T is
+ * sum_b dz_b (x_b - x_shared)^T, nonzero only in the columns of the
+ * children some sample changed and of the deleted genes.  The rest of the
+ * block stays zero: the columns the last backward wrote are cleared (the
+ * whole block when they are not known), then this batch's are written. */
+CP_CLONES static void FN(term_weight_grad_cols)(dcell_sparse *sp, const dcell_batch *b, int32_t t,
+						 int worker, int known)
+{
+	sparse_ws *ws = &sp->ws[worker];
+	const dcell *m = sp->m;
+	REAL delta = m->cfg.gene_present ? (REAL)-1 : (REAL)1;
+	int L = m->width[t], in = m->in_dim[t], nch = m->n_child[t];
+	REAL *dW = (REAL *)sp->r->grad + m->w_off[t];
+	const REAL *G = (const REAL *)sp->rg + sp->e_off[t];
+	int64_t cin = 0, n_gene = 0;
+	int64_t *gpair = ws->sel;	/* (row, column) of each deleted gene of t */
+	/* the last batch's children ranges (start, length) and gene columns;
+	 * this batch's; the ranges to clear (written last time, not now) */
+	int32_t *pr = sp->zr + sp->zr_off[t], *pg = pr + 2 * sp->zr_n[t];
+	int32_t *nr = ws->rng, *cr = nr + 2 * nch, *ng = cr + 2 * nch;
+	int n_prev = known ? sp->zr_n[t] : 0, n_pg = known ? sp->zr_g[t] : 0;
+	int n_nr = 0, n_cr = 0, n_ng = 0, k = 0;
+	double ss = 0;
+
+	for (int64_t kk = m->child_ptr[t]; kk < m->child_ptr[t + 1]; kk++) {
+		int32_t c = m->child[kk];
+		int Lc = m->width[c], was, now = sp->s_ptr[c + 1] > sp->s_ptr[c];
+
+		while (k < n_prev && pr[2 * k] + pr[2 * k + 1] <= cin)
+			k++;
+		was = k < n_prev && pr[2 * k] <= cin;
+		if (now)
+			add_range(nr, &n_nr, (int32_t)cin, Lc);
+		if (now || was)
+			add_range(cr, &n_cr, (int32_t)cin, Lc);
+		cin += Lc;
+	}
+	n_gene = gene_pairs(sp, b, t, cin, gpair);
+	for (int64_t p = 0; p < n_gene; p++) {	/* each gene column once */
+		int64_t col = gpair[2 * p + 1];
+
+		if (!ws->gseen[col - cin]) {
+			ws->gseen[col - cin] = 1;
+			ng[n_ng++] = (int32_t)col;
+		}
+	}
+	for (int q = 0; q < n_ng; q++)
+		ws->gseen[ng[q] - cin] = 0;
+	qsort(ng, (size_t)n_ng, sizeof *ng, cmp_i32);
+	/* clear the columns the last batch wrote and this one's (or the whole
+	 * block when the last's are not known); add the genes' columns and
+	 * their squares */
+	if (!known)
+		memset(dW, 0, (size_t)L * (size_t)in * sizeof *dW);
+	for (int i = 0; i < L; i++) {
+		REAL *restrict row = dW + (size_t)i * (size_t)in;
+
+		for (int q = 0; q < n_cr; q++) {
+			REAL *restrict w = row + cr[2 * q];
+			int n = cr[2 * q + 1];
+
+#pragma omp simd
+			for (int j = 0; j < n; j++)
+				w[j] = 0;
+		}
+		for (int q = 0; q < n_pg; q++)
+			row[pg[q]] = 0;
+		for (int q = 0; q < n_ng; q++)
+			row[ng[q]] = 0;
+		for (int64_t p = 0; p < n_gene; p++)
+			row[gpair[2 * p + 1]] += delta * G[gpair[2 * p] * L + i];
+		for (int q = 0; q < n_ng; q++)
+			ss += (double)row[ng[q]] * row[ng[q]];
+	}
+	/* the changed children's columns */
+	cin = 0;
+	for (int64_t kk = m->child_ptr[t]; kk < m->child_ptr[t + 1]; kk++) {
+		int32_t c = m->child[kk];
+		int Lc = m->width[c];
+		int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
+
+		if (nc > 0) {
+			FN(child_weight_grad)(sp, ws, t, c, dW + cin);
+			for (int i = 0; i < L; i++) {	/* its squares, while in cache */
+				const REAL *restrict w = dW + (size_t)i * (size_t)in + cin;
+
+#pragma omp simd reduction(+ : ss)
+				for (int j = 0; j < Lc; j++)
+					ss += (double)w[j] * w[j];
+			}
+		}
+		cin += Lc;
+	}
+	sp->wsq[t] = ss;
+	memcpy(pr, nr, (size_t)n_nr * 2 * sizeof *pr);
+	memcpy(pr + 2 * n_nr, ng, (size_t)n_ng * sizeof *pr);
+	sp->zr_n[t] = n_nr;
+	sp->zr_g[t] = n_ng;
+}
+
 /* Training, the weight gradient of term t (after its backward): the
  * shared rank-1 part, then the affected corrections.  Needed by no other
  * term's backward, so it runs as an item of its own. */
@@ -1182,29 +1322,18 @@ CP_CLONES static void FN(term_weight_grad)(dcell_sparse *sp, const dcell_batch *
 {
 	sparse_ws *ws = &sp->ws[worker];
 	const dcell *m = sp->m;
-	REAL *Gr = sp->r->grad, *osh = sp->osh, *ish = ws->ish, *tmp = ws->tmp;
-	REAL *rdo = sp->rdo, *rg = sp->rg;
+	REAL *Gr = sp->r->grad, *osh = sp->osh, *ish = ws->ish, *rg = sp->rg;
 	REAL delta = m->cfg.gene_present ? (REAL)-1 : (REAL)1;
 	int L = m->width[t], in = m->in_dim[t];
 	const REAL *vec = (const REAL *)sp->dzs + TCOL(m, t);
 	REAL *dW = Gr + m->w_off[t], *G = rg + sp->e_off[t];
-	int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], cin = 0;
-	const int32_t *rows = sp->s_idx + sp->s_ptr[t];
-
+	int64_t cin = 0;
 	int64_t *gpair = ws->sel, n_gene = 0;	/* (row, column) of each deleted gene of t */
 
 	FN(shared_input)(m, t, osh, ish);
 	for (int64_t kk = m->child_ptr[t]; kk < m->child_ptr[t + 1]; kk++)
 		cin += m->width[m->child[kk]];
-	for (int64_t r = 0; r < nt; r++)
-		for (int64_t k = b->gene_ptr[rows[r]]; k < b->gene_ptr[rows[r] + 1]; k++) {
-			int64_t q = gene_column(m, t, b->gene[k], cin);
-
-			if (q >= 0) {
-				gpair[2 * n_gene] = r;
-				gpair[2 * n_gene++ + 1] = q;
-			}
-		}
+	n_gene = gene_pairs(sp, b, t, cin, gpair);
 	cin = 0;
 	/* the shared rank-1 part, and the genes' columns (which the children's
 	 * corrections below do not touch) while the row is in cache */
@@ -1224,14 +1353,8 @@ CP_CLONES static void FN(term_weight_grad)(dcell_sparse *sp, const dcell_batch *
 		int Lc = m->width[c];
 		int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
 
-		if (nc > 0) {
-			positions(sp, c, t, ws->pos);
-			for (int64_t i = 0; i < nc; i++)
-				memcpy(tmp + i * L, G + ws->pos[i] * L, (size_t)L * sizeof *tmp);
-			GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, L, Lc, (int)nc, 1, tmp, L,
-			     rdo + sp->e_off[c], Lc, 1, dW + cin, in);
-			ws->flops += 2.0 * (double)nc * L * Lc;
-		}
+		if (nc > 0)
+			FN(child_weight_grad)(sp, ws, t, c, dW + cin);
 		cin += Lc;
 	}
 	/* its squared norm, while the block is fresh in cache */
@@ -1262,7 +1385,10 @@ static void FN(term_backward_after)(size_t item, int worker, void *ctx)
 		t -= (int32_t)m->n_terms;
 		while (__atomic_load_n(&sp->t_left[t], __ATOMIC_ACQUIRE) > 0)
 			CP_PAUSE();
-		FN(term_weight_grad)(sp, job->b, t, worker);
+		if (m->cfg.bn_before_tanh)
+			FN(term_weight_grad_cols)(sp, job->b, t, worker, sp->zr_version == sp->r->grad_version);
+		else
+			FN(term_weight_grad)(sp, job->b, t, worker);
 		return;
 	}
 	for (int64_t k = sp->par_ptr[t]; k < sp->par_ptr[t + 1]; k++)
@@ -1287,6 +1413,7 @@ static int FN(sparse_backward)(dcell_sparse *sp, const dcell_batch *b, cp_error 
 		sp->t_left[t] = 1;
 	cp_parallel_for(sp->r->be, 2 * m->n_terms, FN(term_backward_after), &job);
 	sp->r->w_sumsq_valid = 1;
+	sp->zr_version = ++sp->r->grad_version;
 	sp->flops = 0;
 	for (int w = 0; w < sp->n_ws; w++)
 		sp->flops += sp->ws[w].flops;
