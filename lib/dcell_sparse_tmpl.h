@@ -229,6 +229,210 @@ CP_CLONES static void FN(train_normalise)(dcell_sparse *sp, sparse_ws *ws, int32
 	}
 }
 
+/* Products of a few sample rows with a block of weights.  With one to a
+ * handful of rows, a BLAS call spends most of its time packing a block it
+ * then uses once or twice; these read the block once, in place, and take
+ * the rows by pointer (no gathering copies).  Each result is a sum formed
+ * apart, in an order fixed by the shapes alone, then added to its target:
+ * it depends neither on the other rows nor on how many there are. */
+#define SMALL_ROWS 4		/* rows a pass of the dot and row kernels keeps in registers */
+/* The most rows given to each kernel (more go to BLAS), where they were
+ * faster on the real DAG (per-call timers, one thread, batches of 256). */
+#define SMALL_DOTS_MAX 2
+#define SMALL_ROWS_MAX 4
+#define SMALL_OUTER_MAX 4
+
+/* Sum of a vector's lanes, in lane order. */
+CP_INLINE REAL FN(fold)(const FN(vec) *a)
+{
+	REAL s = (*a)[0];
+
+	for (int l = 1; l < NV; l++)
+		s += (*a)[l];
+	return s;
+}
+
+/* z[i][j] += d[i] . W[j] (K values each, W's rows ldw apart) for i < R,
+ * j < n: lane-wise partial sums over the input, folded, then the tail. */
+CP_INLINE void FN(dots_pass)(int R, int n, int K, const REAL *const *d, const REAL *W, size_t ldw,
+			     REAL *const *z)
+{
+	int kv = K - K % NV;
+
+	for (int j = 0; j < n; j++) {
+		const REAL *w = W + (size_t)j * ldw;
+		FN(vec) a0 = { 0 }, a1 = a0, a2 = a0, a3 = a0;
+		REAL s0, s1 = 0, s2 = 0, s3 = 0;
+
+		for (int k = 0; k < kv; k += NV) {
+			FN(vec) x = VLOAD(w + k);
+
+			a0 += VLOAD(d[0] + k) * x;
+			if (R > 1)
+				a1 += VLOAD(d[1] + k) * x;
+			if (R > 2)
+				a2 += VLOAD(d[2] + k) * x;
+			if (R > 3)
+				a3 += VLOAD(d[3] + k) * x;
+		}
+		s0 = FN(fold)(&a0);
+		if (R > 1)
+			s1 = FN(fold)(&a1);
+		if (R > 2)
+			s2 = FN(fold)(&a2);
+		if (R > 3)
+			s3 = FN(fold)(&a3);
+		for (int k = kv; k < K; k++) {
+			s0 += d[0][k] * w[k];
+			if (R > 1)
+				s1 += d[1][k] * w[k];
+			if (R > 2)
+				s2 += d[2][k] * w[k];
+			if (R > 3)
+				s3 += d[3][k] * w[k];
+		}
+		z[0][j] += s0;
+		if (R > 1)
+			z[1][j] += s1;
+		if (R > 2)
+			z[2][j] += s2;
+		if (R > 3)
+			z[3][j] += s3;
+	}
+}
+
+/* c[i][j] += sum_k a[i][k] W[k][j] (W's K rows ldw apart) for i < R,
+ * j < n: each sum in input order, from zero. */
+CP_INLINE void FN(rows_pass)(int R, int n, int K, const REAL *const *a, const REAL *W, size_t ldw,
+			     REAL *const *c)
+{
+	int j = 0;
+
+	for (; j + 2 * NV <= n; j += 2 * NV) {
+		FN(vec) p0 = { 0 }, p1 = p0, p2 = p0, p3 = p0, q0 = p0, q1 = p0, q2 = p0, q3 = p0;
+
+		for (int k = 0; k < K; k++) {
+			const REAL *w = W + (size_t)k * ldw + j;
+			FN(vec) x = VLOAD(w), y = VLOAD(w + NV);
+
+			p0 += a[0][k] * x, q0 += a[0][k] * y;
+			if (R > 1)
+				p1 += a[1][k] * x, q1 += a[1][k] * y;
+			if (R > 2)
+				p2 += a[2][k] * x, q2 += a[2][k] * y;
+			if (R > 3)
+				p3 += a[3][k] * x, q3 += a[3][k] * y;
+		}
+		VSTORE(c[0] + j, VLOAD(c[0] + j) + p0), VSTORE(c[0] + j + NV, VLOAD(c[0] + j + NV) + q0);
+		if (R > 1)
+			VSTORE(c[1] + j, VLOAD(c[1] + j) + p1), VSTORE(c[1] + j + NV, VLOAD(c[1] + j + NV) + q1);
+		if (R > 2)
+			VSTORE(c[2] + j, VLOAD(c[2] + j) + p2), VSTORE(c[2] + j + NV, VLOAD(c[2] + j + NV) + q2);
+		if (R > 3)
+			VSTORE(c[3] + j, VLOAD(c[3] + j) + p3), VSTORE(c[3] + j + NV, VLOAD(c[3] + j + NV) + q3);
+	}
+	for (; j + NV <= n; j += NV) {
+		FN(vec) p0 = { 0 }, p1 = p0, p2 = p0, p3 = p0;
+
+		for (int k = 0; k < K; k++) {
+			FN(vec) x = VLOAD(W + (size_t)k * ldw + j);
+
+			p0 += a[0][k] * x;
+			if (R > 1)
+				p1 += a[1][k] * x;
+			if (R > 2)
+				p2 += a[2][k] * x;
+			if (R > 3)
+				p3 += a[3][k] * x;
+		}
+		VSTORE(c[0] + j, VLOAD(c[0] + j) + p0);
+		if (R > 1)
+			VSTORE(c[1] + j, VLOAD(c[1] + j) + p1);
+		if (R > 2)
+			VSTORE(c[2] + j, VLOAD(c[2] + j) + p2);
+		if (R > 3)
+			VSTORE(c[3] + j, VLOAD(c[3] + j) + p3);
+	}
+	for (; j < n; j++) {
+		REAL s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+
+		for (int k = 0; k < K; k++) {
+			REAL x = W[(size_t)k * ldw + (size_t)j];
+
+			s0 += a[0][k] * x;
+			if (R > 1)
+				s1 += a[1][k] * x;
+			if (R > 2)
+				s2 += a[2][k] * x;
+			if (R > 3)
+				s3 += a[3][k] * x;
+		}
+		c[0][j] += s0;
+		if (R > 1)
+			c[1][j] += s1;
+		if (R > 2)
+			c[2][j] += s2;
+		if (R > 3)
+			c[3][j] += s3;
+	}
+}
+
+/* The forward's children: z[i] += d[i] W^T for i < R (any R), W being n
+ * rows of K inputs, ldw apart. */
+CP_CLONES static void FN(small_dots)(int R, int n, int K, const REAL *const *d, const REAL *W, size_t ldw,
+				     REAL *const *z)
+{
+	for (int i = 0; i < R; i += SMALL_ROWS) {
+		switch (R - i < SMALL_ROWS ? R - i : SMALL_ROWS) {
+		case 4: FN(dots_pass)(4, n, K, d + i, W, ldw, z + i); break;
+		case 3: FN(dots_pass)(3, n, K, d + i, W, ldw, z + i); break;
+		case 2: FN(dots_pass)(2, n, K, d + i, W, ldw, z + i); break;
+		default: FN(dots_pass)(1, n, K, d + i, W, ldw, z + i); break;
+		}
+	}
+}
+
+/* The gradient from a parent: c[i] += a[i] W for i < R (any R), W being
+ * K rows of n values, ldw apart. */
+CP_CLONES static void FN(small_rows)(int R, int n, int K, const REAL *const *a, const REAL *W, size_t ldw,
+				     REAL *const *c)
+{
+	for (int i = 0; i < R; i += SMALL_ROWS) {
+		switch (R - i < SMALL_ROWS ? R - i : SMALL_ROWS) {
+		case 4: FN(rows_pass)(4, n, K, a + i, W, ldw, c + i); break;
+		case 3: FN(rows_pass)(3, n, K, a + i, W, ldw, c + i); break;
+		case 2: FN(rows_pass)(2, n, K, a + i, W, ldw, c + i); break;
+		default: FN(rows_pass)(1, n, K, a + i, W, ldw, c + i); break;
+		}
+	}
+}
+
+/* A weight gradient block: C[i][j] += sum_r g[r][i] o[r][j] for i < m,
+ * j < n (C's rows ldc apart), each sum over the R rows in row order. */
+CP_CLONES static void FN(small_outer)(int R, int m, int n, const REAL *const *g, const REAL *const *o, REAL *C,
+				      size_t ldc)
+{
+	for (int i = 0; i < m; i++) {
+		REAL *restrict c = C + (size_t)i * ldc;
+		int j = 0;
+
+		for (; j + NV <= n; j += NV) {
+			FN(vec) acc = g[0][i] * VLOAD(o[0] + j);
+
+			for (int r = 1; r < R; r++)
+				acc += g[r][i] * VLOAD(o[r] + j);
+			VSTORE(c + j, VLOAD(c + j) + acc);
+		}
+		for (; j < n; j++) {
+			REAL s = g[0][i] * o[0][j];
+
+			for (int r = 1; r < R; r++)
+				s += g[r][i] * o[r][j];
+			c[j] += s;
+		}
+	}
+}
+
 CP_CLONES static void FN(term_forward)(size_t item, int worker, void *ctx)
 {
 	FN(term_job) *job = ctx;
@@ -275,7 +479,15 @@ CP_CLONES static void FN(term_forward)(size_t item, int worker, void *ctx)
 				int Lc = m->width[c];
 				int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
 
-				if (nc > 0) {
+				if (nc > 0 && nc <= SMALL_DOTS_MAX) {
+					const REAL *d[SMALL_DOTS_MAX];
+					REAL *z[SMALL_DOTS_MAX];
+
+					positions(sp, c, t, ws->pos);
+					for (int64_t i = 0; i < nc; i++)
+						d[i] = rdo + sp->e_off[c] + i * Lc, z[i] = Z + ws->pos[i] * L;
+					FN(small_dots)((int)nc, L, Lc, d, W + cin, (size_t)in, z);
+				} else if (nc > 0) {
 					GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nc, L, Lc, 1,
 					     rdo + sp->e_off[c], Lc, W + cin, in, 0, tmp, L);
 					positions(sp, c, t, ws->pos);
@@ -285,8 +497,8 @@ CP_CLONES static void FN(term_forward)(size_t item, int worker, void *ctx)
 						for (int j = 0; j < L; j++)
 							zr[j] += tr[j];
 					}
-					ws->flops += 2.0 * (double)nc * L * Lc;
 				}
+				ws->flops += 2.0 * (double)nc * L * Lc;
 				cin += Lc;
 			}
 			for (int64_t r = 0; r < nt; r++) {
@@ -1065,17 +1277,26 @@ CP_CLONES static void FN(term_backward)(size_t item, int worker, void *ctx)
 
 		if (nt > 0) {
 			positions(sp, t, p, ws->pos);
-			for (int64_t i = 0; i < nt; i++)
-				memcpy(tmp + i * Lp, Gp + ws->pos[i] * Lp, (size_t)Lp * sizeof *tmp);
-			GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nt, L, Lp, 1, tmp, Lp, Wp, inp, 1,
-			     G, L);
+			if (nt <= SMALL_ROWS_MAX) {
+				const REAL *a[SMALL_ROWS_MAX];
+				REAL *c[SMALL_ROWS_MAX];
+
+				for (int64_t i = 0; i < nt; i++)
+					a[i] = Gp + ws->pos[i] * Lp, c[i] = G + i * L;
+				FN(small_rows)((int)nt, L, Lp, a, Wp, (size_t)inp, c);
+			} else {
+				for (int64_t i = 0; i < nt; i++)
+					memcpy(tmp + i * Lp, Gp + ws->pos[i] * Lp, (size_t)Lp * sizeof *tmp);
+				GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nt, L, Lp, 1, tmp, Lp, Wp,
+				     inp, 1, G, L);
+			}
 			ws->flops += 2.0 * (double)nt * Lp * L;
 			if (zero_sum)
 				continue;	/* g0 from G's rows below */
 			/* t's unaffected samples: the parent's total minus t's affected rows */
 			memcpy(vt, vp, (size_t)Lp * sizeof *vt);
 			for (int64_t i = 0; i < nt; i++) {
-				const REAL *restrict ti = tmp + i * Lp;
+				const REAL *restrict ti = Gp + ws->pos[i] * Lp;
 
 #pragma omp simd
 				for (int j = 0; j < Lp; j++)
@@ -1207,10 +1428,18 @@ static void FN(child_weight_grad)(dcell_sparse *sp, sparse_ws *ws, int32_t t, in
 	int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
 
 	positions(sp, c, t, ws->pos);
-	for (int64_t i = 0; i < nc; i++)
-		memcpy(tmp + i * L, G + ws->pos[i] * L, (size_t)L * sizeof *tmp);
-	GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, L, Lc, (int)nc, 1, tmp, L,
-	     (const REAL *)sp->rdo + sp->e_off[c], Lc, 1, dWc, m->in_dim[t]);
+	if (nc <= SMALL_OUTER_MAX) {
+		const REAL *g[SMALL_OUTER_MAX], *o[SMALL_OUTER_MAX];
+
+		for (int64_t i = 0; i < nc; i++)
+			g[i] = G + ws->pos[i] * L, o[i] = (const REAL *)sp->rdo + sp->e_off[c] + i * Lc;
+		FN(small_outer)((int)nc, L, Lc, g, o, dWc, (size_t)m->in_dim[t]);
+	} else {
+		for (int64_t i = 0; i < nc; i++)
+			memcpy(tmp + i * L, G + ws->pos[i] * L, (size_t)L * sizeof *tmp);
+		GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, L, Lc, (int)nc, 1, tmp, L,
+		     (const REAL *)sp->rdo + sp->e_off[c], Lc, 1, dWc, m->in_dim[t]);
+	}
 	ws->flops += 2.0 * (double)nc * L * Lc;
 }
 

@@ -2,7 +2,9 @@
  * DCell: the sparse path equals the dense path (outputs, loss, every
  * gradient, running statistics) in float64, in training and inference
  * mode, for every configuration; the dense gradient equals finite
- * differences; serialisation round-trips.  On random DAGs built here.
+ * differences; serialisation round-trips.  On random DAGs built here;
+ * with CELLPIPE_TEST_GO set (tests/data/dcell.sh), the sparse path against
+ * the dense one on that real DAG instead.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -234,12 +236,23 @@ static void random_batch(test_batch *tb, size_t n, size_t G, size_t K, int with_
 	tb->b.target = tb->target;
 }
 
-static void randomise(dcell *m, double range)
+/* Random parameters in [-range, range] (each term's weights over the
+ * square root of its inputs with fan_in, so that a wide term's
+ * pre-activations keep the scale of a narrow one's), random BatchNorm
+ * scales and running statistics. */
+static void randomise(dcell *m, double range, int fan_in)
 {
 	double *p = m->params, *b = m->buffers;
 
 	for (size_t i = 0; i < m->n_params; i++)
 		p[i] = (2 * unif() - 1) * range;
+	for (size_t t = 0; fan_in && t < m->n_terms; t++) {
+		size_t n = (size_t)m->width[t] * (size_t)m->in_dim[t];
+		double f = 1 / sqrt(m->in_dim[t] > 1 ? (double)m->in_dim[t] : 1.0);
+
+		for (size_t i = 0; i < n; i++)
+			p[(size_t)m->w_off[t] + i] *= f;
+	}
 	for (size_t s = 0; s < m->n_strata; s++)
 		for (int64_t j = 0; j < m->stratum_width[s]; j++) {
 			p[m->gamma_off[s] + j] = 0.5 + unif();
@@ -282,13 +295,14 @@ typedef struct {
 	dcell_sparse *sp;
 } twin;
 
-static void twin_new(twin *tw, const test_dag *td, const dcell_config *cfg, cp_backend *be, size_t n)
+static void twin_new(twin *tw, const go_dag *dag, const dcell_config *cfg, cp_backend *be, size_t n,
+		     int fan_in)
 {
 	cp_error err;
 
-	assert_int_equal(dcell_init(&tw->m1, &td->dag, cfg, CP_F64, 7, &err), 0);
-	randomise(&tw->m1, 0.4);
-	assert_int_equal(dcell_init(&tw->m2, &td->dag, cfg, CP_F64, 7, &err), 0);
+	assert_int_equal(dcell_init(&tw->m1, dag, cfg, CP_F64, 7, &err), 0);
+	randomise(&tw->m1, 0.4, fan_in);
+	assert_int_equal(dcell_init(&tw->m2, dag, cfg, CP_F64, 7, &err), 0);
 	memcpy(tw->m2.params, tw->m1.params, tw->m1.n_params * 8);
 	memcpy(tw->m2.buffers, tw->m1.buffers, tw->m1.n_buffers * 8);
 	tw->r1 = dcell_run_new(&tw->m1, be, n, &err);
@@ -308,19 +322,18 @@ static void twin_free(twin *tw)
 	dcell_free(&tw->m2);
 }
 
-/* Dense and sparse on two copies of one model: equal everything. */
-static void dense_vs_sparse(const dcell_config *cfg, size_t G, size_t T, size_t n, uint64_t seed)
+/* Dense and sparse on two copies of one model of a DAG, a batch of n
+ * random 1-3-gene deletions: equal everything. */
+static void dense_vs_sparse_dag(const dcell_config *cfg, const go_dag *dag, size_t n, int fan_in)
 {
-	test_dag td;
 	twin tw;
 	cp_error err;
 	cp_backend *be = cp_backend_cpu(1, &err);
 	test_batch tb;
-	size_t K = (size_t)cfg->n_outputs;
+	size_t K = (size_t)cfg->n_outputs, G = dag->n_genes, T = dag->n_terms;
 	double l1 = 0, l2 = 0, p1[256 * 2], p2[256 * 2];
 
-	random_dag(&td, G, T, seed);
-	twin_new(&tw, &td, cfg, be, n);
+	twin_new(&tw, dag, cfg, be, n, fan_in);
 	random_batch(&tb, n, G, K, 1);
 
 	/* inference */
@@ -391,8 +404,16 @@ static void dense_vs_sparse(const dcell_config *cfg, size_t G, size_t T, size_t 
 		assert_true(pairs > 0 && pairs <= (double)n * (double)T);
 	}
 	twin_free(&tw);
-	go_dag_free(&td.dag);
 	cp_backend_free(be);
+}
+
+static void dense_vs_sparse(const dcell_config *cfg, size_t G, size_t T, size_t n, uint64_t seed)
+{
+	test_dag td;
+
+	random_dag(&td, G, T, seed);
+	dense_vs_sparse_dag(cfg, &td.dag, n, 0);
+	go_dag_free(&td.dag);
 }
 
 static void test_sparse_equals_dense(void **state)
@@ -448,7 +469,7 @@ static void test_sparse_grad_columns(void **state)
 	dcell_config_default(&cfg);
 	cfg.bn_before_tanh = 1;
 	random_dag(&td, G, 70, 11);
-	twin_new(&tw, &td, &cfg, be, n);
+	twin_new(&tw, &td.dag, &cfg, be, n, 0);
 	random_batch(&ta, n, G, K, 0);
 	random_batch(&tb, n, G, K, 1);
 	random_batch(&tc, n, G, K, 0);
@@ -502,7 +523,7 @@ static void test_gradient_check(void **state)
 	cfg.width_min = 4;
 	random_dag(&td, 30, 20, 11);
 	assert_int_equal(dcell_init(&m, &td.dag, &cfg, CP_F64, 3, &err), 0);
-	randomise(&m, 0.5);
+	randomise(&m, 0.5, 0);
 	r = dcell_run_new(&m, be, 12, &err);
 	random_batch(&tb, 12, 30, 1, 1);
 	saved_buffers = malloc(m.n_buffers * 8);
@@ -610,7 +631,7 @@ static void test_sparse_threads(void **state)
 			rng = 77;
 			assert_int_equal(cp_backend_threads(be), run == 0 ? 1 : 3);
 			assert_int_equal(dcell_init(&m, &td.dag, &cfg, CP_F64, 5, &err), 0);
-			randomise(&m, 0.4);
+			randomise(&m, 0.4, 0);
 			r = dcell_run_new(&m, be, 64, &err);
 			sp = dcell_sparse_new(r, &err);
 			assert_non_null(sp);
@@ -739,7 +760,7 @@ static void test_sparse_inference_threads(void **state)
 
 			rng = 91;
 			assert_int_equal(dcell_init(&m, &td.dag, &cfg, CP_F64, 5, &err), 0);
-			randomise(&m, 0.4);
+			randomise(&m, 0.4, 0);
 			if (prec == 1) {	/* the same model in float */
 				dcell m32;
 
@@ -812,8 +833,36 @@ static void test_model_record(void **state)
 	go_dag_free(&td.dag);
 }
 
+/* The real GO DAG, read from the go stream CELLPIPE_TEST_GO names (the
+ * data suite sets it to gaf2go's whole 2012 DAG: 2,145 terms, 5,794
+ * genes), with the main job's widths (from direct genes): both orders of
+ * the activation and BatchNorm, deletions of any of the DAG's genes. */
+static void test_real_dag(void **state)
+{
+	const char *path = getenv("CELLPIPE_TEST_GO");
+	go_dag dag;
+	cp_error err;
+	dcell_config cfg;
+
+	(void)state;
+	if (go_dag_read(path, &dag, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(dag.n_terms > 1000);
+	for (int before = 0; before < 2; before++) {
+		dcell_config_default(&cfg);
+		cfg.width_from_direct = 1;
+		cfg.bn_before_tanh = before;
+		dense_vs_sparse_dag(&cfg, &dag, 48, 1);
+	}
+	go_dag_free(&dag);
+}
+
 int main(void)
 {
+	/* the data suite's run: the real DAG only */
+	const struct CMUnitTest real[] = {
+		cmocka_unit_test(test_real_dag),
+	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sparse_equals_dense),
 		cmocka_unit_test(test_sparse_equals_dense_options),
@@ -826,5 +875,7 @@ int main(void)
 		cmocka_unit_test(test_model_record),
 	};
 
+	if (getenv("CELLPIPE_TEST_GO"))
+		return cmocka_run_group_tests(real, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
