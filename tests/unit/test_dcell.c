@@ -667,8 +667,9 @@ static void test_sparse_threads(void **state)
  * (each term's block updated as its item starts) gives the same bits as
  * the update done at once: parameters, moments and losses after several
  * steps, with an inference forward (which applies the update first) and a
- * checkpoint-style download between steps. */
-static void test_deferred_update(void **state)
+ * checkpoint-style download between steps; with either order of the
+ * activation and BatchNorm and a new batch each step. */
+static void deferred_update(int before)
 {
 	test_dag td;
 	dcell_config cfg;
@@ -677,8 +678,8 @@ static void test_deferred_update(void **state)
 	double loss[2][5];
 	size_t np = 0;
 
-	(void)state;
 	dcell_config_default(&cfg);
+	cfg.bn_before_tanh = before;
 	random_dag(&td, 120, 90, 41);
 	for (int run = 0; run < 2; run++) {
 		cp_backend *be = cp_backend_cpu(2, &err);
@@ -695,9 +696,9 @@ static void test_deferred_update(void **state)
 		assert_non_null(sp);
 		r->defer_ok = run;	/* run 0: every update at once */
 		np = m.n_params;
-		random_batch(&tb, 48, 120, 1, 3);
 		random_batch(&tv, 48, 120, 1, 0);
 		for (long step = 1; step <= 5; step++) {
+			random_batch(&tb, 48, 120, 1, 3);
 			assert_int_equal(dcell_sparse_forward(sp, &tb.b, 1, &loss[run][step - 1], NULL, &err), 0);
 			assert_int_equal(dcell_sparse_backward(sp, &tb.b, &err), 0);
 			assert_int_equal(dcell_adamw_step(r, step, 0.02, 0.01, 0.5, NULL, &err), 0);
@@ -731,6 +732,13 @@ static void test_deferred_update(void **state)
 	for (int run = 0; run < 2; run++)
 		free(params[run]), free(mom[run][0]), free(mom[run][1]);
 	go_dag_free(&td.dag);
+}
+
+static void test_deferred_update(void **state)
+{
+	(void)state;
+	deferred_update(0);
+	deferred_update(1);
 }
 
 /* Sparse inference, plain and with the per-gene cache, in both precisions:
