@@ -230,14 +230,15 @@ CP_CLONES static void FN(train_normalise)(dcell_sparse *sp, sparse_ws *ws, int32
 }
 
 /* Products of a few sample rows with a block of weights.  With one to a
- * handful of rows, a BLAS call spends most of its time packing a block it
- * then uses once or twice; these read the block once, in place, and take
- * the rows by pointer (no gathering copies).  Each result is a sum formed
- * apart, in an order fixed by the shapes alone, then added to its target:
- * it depends neither on the other rows nor on how many there are. */
+ * handful of rows, a BLAS call packs the whole block into a buffer it then
+ * uses once or twice; these read the block in place and take the rows by
+ * pointer (no gathering copies), which spares the memory bandwidth two
+ * threads share.  Each result is a sum formed apart, in an order fixed by
+ * the shapes, then added to its target (more rows go to BLAS, which may
+ * round differently: results are repeatable, not those of BLAS). */
 #define SMALL_ROWS 4		/* rows a pass of the dot and row kernels keeps in registers */
-/* The most rows given to each kernel (more go to BLAS), where they were
- * faster on the real DAG (per-call timers, one thread, batches of 256). */
+/* The most rows given to each kernel; past these BLAS was faster
+ * (per-call timers on the real DAG, batches of 256). */
 #define SMALL_DOTS_MAX 2
 #define SMALL_ROWS_MAX 4
 #define SMALL_OUTER_MAX 4
