@@ -3,7 +3,7 @@
  * real GO DAG with random 2-gene deletions.
  *
  *   dcell_bench GO.cpz [-b BATCH] [-n BATCHES] [-t THREADS] [-p f32|f64] [-s SEED]
- *               [-d] [-o tanh-bn|bn-tanh] [-m PATH]
+ *               [-d] [-o tanh-bn|bn-tanh] [-m PATH] [-D cpu|cuda]
  *
  * Prints the model's size, the floating-point work each path does per
  * sample (multiply-add = 2), samples/s, the achieved GFLOP/s, and the mean
@@ -11,7 +11,8 @@
  * of the activation and BatchNorm (fit's --order) [tanh-bn]; -m: only one
  * path (0 dense training, 1 dense inference, 2 sparse training, 3 sparse
  * inference, 4 inference with the per-gene cache, which runs at least 200
- * batches).
+ * batches); -D: the backend [cpu] (cuda: the dense paths only, each batch
+ * timed to the end of its queued work, the peak a cuBLAS GEMM).
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -77,10 +78,45 @@ static void make_batch(const dcell *m, const int32_t *annotated, size_t n_ann, s
 	(void)m;
 }
 
+/* A backend's peak: the best of three 4096^3 GEMMs of zeros in its memory,
+ * each to the end of its queued work. */
+static int device_peak(cp_backend *be, cp_precision prec)
+{
+	int N = 4096;
+	size_t bytes = (size_t)N * N * cp_precision_size(prec);
+	void *a = NULL, *bm = NULL, *cm = NULL;
+	cp_error err;
+	double best = 1e30;
+	int rc = -1;
+
+	if (!(a = cp_buffer_alloc(be, bytes, &err)) || !(bm = cp_buffer_alloc(be, bytes, &err)) ||
+	    !(cm = cp_buffer_alloc(be, bytes, &err)) || cp_buffer_zero(be, a, bytes, &err) < 0 ||
+	    cp_buffer_zero(be, bm, bytes, &err) < 0 || cp_backend_sync(be, &err) < 0)
+		goto out;
+	for (int rep = 0; rep < 4; rep++) {
+		cp_gemm g = { 0, 0, N, N, N, a, N, bm, N, cm, N, 1, 0 };
+		double t0 = now();
+
+		if (cp_gemm_grouped(be, prec, 1, &g, &err) < 0 || cp_backend_sync(be, &err) < 0)
+			goto out;
+		if (rep > 0 && now() - t0 < best)	/* the first warms up */
+			best = now() - t0;
+	}
+	printf("machine peak (%s %s %dx%dx%d): %.1f GFLOP/s\n", cp_backend_name(be),
+	       prec == CP_F64 ? "DGEMM" : "SGEMM", N, N, N, 2.0 * N * N * (double)N / best / 1e9);
+	rc = 0;
+out:
+	if (rc < 0)
+		fprintf(stderr, "dcell_bench: %s\n", err.msg);
+	cp_buffer_free(be, a), cp_buffer_free(be, bm), cp_buffer_free(be, cm);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	size_t B = 256, nb = 4;
-	int threads = 0, c, only = -1, direct = 0, bn_first = 0;
+	int threads = 0, c, only = -1, direct = 0, bn_first = 0, host;
+	const char *device = "cpu";
 	cp_precision prec = CP_F32;
 	go_dag dag;
 	dcell m;
@@ -88,9 +124,9 @@ int main(int argc, char **argv)
 	cp_error err;
 	cp_backend *be;
 	dcell_run *run;
-	dcell_sparse *sp;
+	dcell_sparse *sp = NULL;
 
-	while ((c = getopt(argc, argv, "b:n:t:p:s:m:do:")) != -1) {
+	while ((c = getopt(argc, argv, "b:n:t:p:s:m:do:D:")) != -1) {
 		switch (c) {
 		case 'b': B = (size_t)atol(optarg); break;
 		case 'n': nb = (size_t)atol(optarg); break;
@@ -99,6 +135,7 @@ int main(int argc, char **argv)
 		case 's': rng = (uint64_t)atoll(optarg); break;
 		case 'm': only = atoi(optarg); break;
 		case 'd': direct = 1; break;
+		case 'D': device = optarg; break;
 		case 'o':
 			if (strcmp(optarg, "bn-tanh") != 0 && strcmp(optarg, "tanh-bn") != 0) {
 				fprintf(stderr, "dcell_bench: -o: '%s' is not tanh-bn or bn-tanh\n", optarg);
@@ -107,12 +144,12 @@ int main(int argc, char **argv)
 			bn_first = strcmp(optarg, "bn-tanh") == 0;
 			break;
 		default:
-			fprintf(stderr, "usage: dcell_bench GO.cpz [-b BATCH] [-n BATCHES] [-t THREADS] [-p f32|f64] [-s SEED] [-d] [-o tanh-bn|bn-tanh] [-m PATH]\n");
+			fprintf(stderr, "usage: dcell_bench GO.cpz [-b BATCH] [-n BATCHES] [-t THREADS] [-p f32|f64] [-s SEED] [-d] [-o tanh-bn|bn-tanh] [-m PATH] [-D cpu|cuda]\n");
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: dcell_bench GO.cpz [-b BATCH] [-n BATCHES] [-t THREADS] [-p f32|f64] [-s SEED] [-d] [-o tanh-bn|bn-tanh] [-m PATH]\n");
+		fprintf(stderr, "usage: dcell_bench GO.cpz [-b BATCH] [-n BATCHES] [-t THREADS] [-p f32|f64] [-s SEED] [-d] [-o tanh-bn|bn-tanh] [-m PATH] [-D cpu|cuda]\n");
 		return 2;
 	}
 	if (go_dag_read(argv[optind], &dag, &err) < 0) {
@@ -122,8 +159,9 @@ int main(int argc, char **argv)
 	dcell_config_default(&cfg);
 	cfg.width_from_direct = direct;
 	cfg.bn_before_tanh = bn_first;
-	if (dcell_init(&m, &dag, &cfg, prec, 1, &err) < 0 || !(be = cp_backend_cpu(threads, &err)) ||
-	    !(run = dcell_run_new(&m, be, B, &err)) || !(sp = dcell_sparse_new(run, &err))) {
+	be = strcmp(device, "cpu") == 0 ? cp_backend_cpu(threads, &err) : cp_backend_open(device, &err);
+	if (!be || dcell_init(&m, &dag, &cfg, prec, 1, &err) < 0 || !(run = dcell_run_new(&m, be, B, &err)) ||
+	    ((host = cp_backend_is_host(be)) && !(sp = dcell_sparse_new(run, &err)))) {
 		fprintf(stderr, "dcell_bench: %s\n", err.msg);
 		return 1;
 	}
@@ -149,7 +187,10 @@ int main(int argc, char **argv)
 	       m.n_strata, n_ann, max_w, m.n_params, prec == CP_F64 ? "f64" : "f32");
 	printf("dense forward: %.1f MFLOP per sample\n", dense_flops / 1e6);
 	/* the machine's practical peak: a large square SGEMM/DGEMM through OpenBLAS */
-	{
+	if (!host) {
+		if (device_peak(be, prec) < 0)
+			return 1;
+	} else {
 		int N = 2048;
 		size_t es = prec == CP_F64 ? 8 : 4;
 		void *a = malloc((size_t)N * N * es), *bm = malloc((size_t)N * N * es);
@@ -175,7 +216,7 @@ int main(int argc, char **argv)
 	}
 
 	/* affected terms per sample, over a few batches */
-	{
+	if (host) {
 		double pairs = 0, flops = 0;
 
 		for (size_t k = 0; k < nb && k < 4; k++) {
@@ -203,7 +244,7 @@ int main(int argc, char **argv)
 	double cache_fill_s = -1, cache_rate = 0, cache_gflops = 0, cache_ms = 0, cache_med = 0;
 	double gain = dcell_sparse_cache_gain(&m);
 
-	if ((only < 0 && gain >= 2.0) || only == 4) {
+	if (host && ((only < 0 && gain >= 2.0) || only == 4)) {
 		int32_t *one = malloc(B * sizeof *one);
 		int64_t *one_ptr = malloc((B + 1) * sizeof *one_ptr);
 		double t0, f, flops_total = 0;
@@ -244,7 +285,7 @@ int main(int argc, char **argv)
 		for (int train = 1; train >= 0; train--) {
 			double t0, t, flops_total = 0;
 
-			if (only >= 0 && only != path * 2 + (1 - train))
+			if ((only >= 0 && only != path * 2 + (1 - train)) || (path == 1 && !host))
 				continue;
 
 			make_batch(&m, annotated, n_ann, B, ptr, genes, target);
@@ -283,6 +324,8 @@ int main(int argc, char **argv)
 				}
 				if (train && dcell_adamw_step(run, (long)k + 1, 1e-4, 0, 0, NULL, &err) < 0)
 					goto fail;
+				if (cp_backend_sync(be, &err) < 0)	/* a GPU's queued work */
+					goto fail;
 				ph[2 * nbc + k] = now() - pt;
 				bt[k] = now() - bt0;
 			}
@@ -294,7 +337,9 @@ int main(int argc, char **argv)
 				printf("  (medians: forward %.1f ms, backward %.1f ms, optimiser %.1f ms)\n",
 				       median_ms(ph, nb), median_ms(ph + nbc, nb), median_ms(ph + 2 * nbc, nb));
 		}
-	if (cache_fill_s >= 0) {
+	if (!host) {
+		printf("(sparse and cached paths: not run, they need the CPU backend)\n");
+	} else if (cache_fill_s >= 0) {
 		printf("%-6s %-10s (%4zu)       %12.0f %12.2f %10.1f %8.2f\n", "cached", "inference", B, cache_rate,
 		       cache_gflops, cache_ms, cache_med);
 		printf("(cached: the per-gene cache filled first for all %zu annotated genes in %.2f s; "

@@ -1,0 +1,69 @@
+#!/bin/sh
+# The CUDA checks, on a machine with a GPU, from a folder that
+# tools/gpu-bundle filled (GPU=DIR, default .gpu): the CUDA kernels against
+# the CPU on random inputs (the unit tests, which skip without a GPU), the
+# dense DCell paths' speed on CUDA beside the CPU backend of the same
+# machine (dcell_bench -D), and two epochs of the main job's DCell on
+# DCell's GO:0006281 pairs, dense, on CUDA and on the CPU: the losses and
+# validation scores should agree to a few digits (sums round differently).
+# Prints everything; ends with "gpu-check: N failed".  Outputs go to
+# OUT (default a temporary folder).
+set -u
+G=${GPU:-.gpu}
+OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-gpu-check.XXXXXX")}
+failed=0
+if [ ! -x "$G/bench/dcell_bench" ]; then
+	echo "gpu-check: no bundle at $G (run tools/gpu-bundle first)" >&2
+	exit 2
+fi
+L=${TMPDIR:-/tmp}/cellpipe-gpu-lib
+mkdir -p "$L" && tar -C "$L" -xzf "$G/lib.tgz"
+LD_LIBRARY_PATH="$L/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# cuBLAS where the build found it, else wherever this machine keeps it
+if [ ! -e /usr/local/cuda/lib64/libcublas.so.13 ]; then
+	d=$(find / -name 'libcublas.so.13*' -not -path '/proc/*' 2>/dev/null | head -1)
+	[ -n "$d" ] && LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$(dirname "$d")"
+	d=$(find / -name 'libcudart.so.13*' -not -path '/proc/*' 2>/dev/null | head -1)
+	[ -n "$d" ] && LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$(dirname "$d")"
+fi
+export LD_LIBRARY_PATH
+nvidia-smi -L 2>/dev/null || echo "(no nvidia-smi)"
+
+step() {	# step NAME COMMAND...: run, keep the output, count a failure
+	name=$1
+	shift
+	echo "== $name: $*"
+	"$@" > "$OUT/$name.log" 2>&1
+	rc=$?
+	cat "$OUT/$name.log"
+	if [ $rc -ne 0 ]; then
+		echo "gpu-check: $name FAILED (exit $rc)"
+		failed=$((failed + 1))
+	fi
+}
+
+for t in test_kernels test_ops; do
+	step "$t" "$G/tests/$t"
+	grep -q 'SKIP CUDA' "$OUT/$t.log" && echo "gpu-check: $t skipped its CUDA comparison" &&
+		failed=$((failed + 1))
+done
+for dev in cuda cpu; do
+	step "bench-$dev-direct" "$G/bench/dcell_bench" "$G/data/go.cpz" -b 256 -n 20 -d -D $dev -m 0
+	step "bench-$dev-direct-inference" "$G/bench/dcell_bench" "$G/data/go.cpz" -b 256 -n 20 -d -D $dev -m 1
+	step "bench-$dev-contained" "$G/bench/dcell_bench" "$G/data/go.cpz" -b 256 -n 4 -D $dev -m 0
+	step "bench-$dev-contained-inference" "$G/bench/dcell_bench" "$G/data/go.cpz" -b 256 -n 4 -D $dev -m 1
+done
+FIT="--model dcell --go $G/data/go.cpz --train $G/data/gi6281.batches.cpz --label gene_interaction
+     --seed 1 --width-from direct --order bn-tanh --lr 0.003 --weight-decay 0.0001 --clip 5
+     --batch-size 64 --epochs 2 --path dense"
+# shellcheck disable=SC2086
+step fit-cuda "$G/bin/fit" $FIT --device cuda -o "$OUT/cuda.cpz"
+# shellcheck disable=SC2086
+step fit-cpu "$G/bin/fit" $FIT --device cpu -o "$OUT/cpu.cpz"
+for d in cuda cpu; do
+	[ -f "$OUT/$d.cpz" ] || continue
+	echo "$d: validation loss, then Pearson, per epoch:" \
+		$("$G/bin/cpz" dump "$OUT/$d.cpz" val_loss) / $("$G/bin/cpz" dump "$OUT/$d.cpz" val_pearson.gene_interaction)
+done
+echo "gpu-check: $failed failed (logs in $OUT)"
+[ "$failed" -eq 0 ]
