@@ -1,13 +1,14 @@
 #!/bin/sh
 # The CUDA checks, on a machine with a GPU, from a folder that
-# tools/gpu-bundle filled (GPU=DIR, default .gpu): the CUDA kernels against
-# the CPU on random inputs (the unit tests, which skip without a GPU), the
-# dense DCell paths' speed on CUDA beside the CPU backend of the same
-# machine (dcell_bench -D), and two epochs of the main job's DCell on
-# DCell's GO:0006281 pairs, dense, on CUDA and on the CPU: the losses and
-# validation scores should agree to a few digits (sums round differently).
-# Prints everything; ends with "gpu-check: N failed".  Outputs go to
-# OUT (default a temporary folder).
+# tools/gpu-bundle filled (GPU=DIR, default .gpu): the unit tests that run
+# the CUDA kernels against the CPU on random inputs and a dense DCell step
+# on CUDA against the CPU (each skips without a GPU: that counts as a
+# failure here), the dense DCell paths' speed on CUDA beside the CPU
+# backend of the same machine (dcell_bench -D), and two epochs of the main
+# job's DCell on DCell's GO:0006281 pairs, dense, on CUDA and on the CPU:
+# their losses and validation scores should agree to a few digits (sums
+# round differently).  Prints everything; ends with "gpu-check: N
+# failed".  Logs go to OUT (default a temporary folder).
 set -u
 G=${GPU:-.gpu}
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-gpu-check.XXXXXX")}
@@ -42,7 +43,7 @@ step() {	# step NAME COMMAND...: run, keep the output, count a failure
 	fi
 }
 
-for t in test_kernels test_ops; do
+for t in test_kernels test_ops test_dcell; do
 	step "$t" "$G/tests/$t"
 	grep -q 'SKIP CUDA' "$OUT/$t.log" && echo "gpu-check: $t skipped its CUDA comparison" &&
 		failed=$((failed + 1))

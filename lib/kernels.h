@@ -99,7 +99,8 @@ int cp_gather_cols(cp_backend *be, cp_precision prec, size_t rows, size_t n, con
 		   const int64_t *stride, const void *src, void *dst, cp_error *err);
 /* The transpose of a gather, as a deterministic sum: for each target c <
  * n_targets and b < rows, dst[tbase[c] + b*tstride[c]] += sum over k in
- * [ptr[c], ptr[c+1]) of src[b*n_src + use[k]]. */
+ * [ptr[c], ptr[c+1]) of src[b*n_src + use[k]].  The destinations must be
+ * distinct (a GPU adds to them in parallel). */
 int cp_gather_cols_backward(cp_backend *be, cp_precision prec, size_t rows, size_t n_targets,
 			    const int64_t *tbase, const int64_t *tstride, const int64_t *ptr,
 			    const int64_t *use, size_t n_src, const void *src, void *dst,

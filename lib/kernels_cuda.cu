@@ -30,6 +30,18 @@ static int blas_fail(cp_error *err, const char *what, cublasStatus_t rc)
 	return cp_error_set(err, "cublas: %s: status %d", what, (int)rc);
 }
 
+static int launched(cp_error *err, const char *what)
+{
+	cudaError_t rc = cudaGetLastError();
+
+	return rc == cudaSuccess ? 0 : cuda_fail(err, what, rc);
+}
+
+static unsigned grid(size_t n)
+{
+	return (unsigned)((n + 255) / 256);
+}
+
 static cuda_state *state(cp_backend *be)
 {
 	return (cuda_state *)be->impl;
@@ -100,6 +112,19 @@ static int cuda_sync(cp_backend *be, cp_error *err)
 	return rc == cudaSuccess ? 0 : cuda_fail(err, "synchronize", rc);
 }
 
+/* C (m x n, ldc apart) = beta C, and exactly 0 where beta is 0 (a BLAS
+ * GEMM with k = 0 is not relied on to do either). */
+template <typename T> __global__ void scale_c_kernel(int m, int n, T *c, int ldc, double beta)
+{
+	size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+
+	if (i >= (size_t)m * (size_t)n)
+		return;
+	T *x = c + (i / (size_t)n) * (size_t)ldc + i % (size_t)n;
+
+	*x = beta == 0 ? T(0) : (T)(*x * (T)beta);
+}
+
 static int cuda_gemm_grouped(cp_backend *be, cp_precision prec, size_t count, const cp_gemm *g,
 			     cp_error *err)
 {
@@ -113,6 +138,19 @@ static int cuda_gemm_grouped(cp_backend *be, cp_precision prec, size_t count, co
 
 		if (p->m == 0 || p->n == 0)
 			continue;
+		if (p->k == 0) {	/* C = beta C (0 where beta is 0), as the CPU does */
+			size_t n = (size_t)p->m * (size_t)p->n;
+
+			if (prec == CP_F64)
+				scale_c_kernel<double><<<grid(n), 256, 0, s->stream>>>(
+					p->m, p->n, (double *)p->c, p->ldc, p->beta);
+			else
+				scale_c_kernel<float><<<grid(n), 256, 0, s->stream>>>(
+					p->m, p->n, (float *)p->c, p->ldc, p->beta);
+			if (launched(err, "gemm") < 0)
+				return -1;
+			continue;
+		}
 		if (prec == CP_F64) {
 			double alpha = p->alpha, beta = p->beta;
 
@@ -443,11 +481,16 @@ __global__ void mse_kernel(size_t rows, size_t nseg, size_t K, const T *pred, co
 	partial[i] = total;
 }
 
-template <typename T> __global__ void sumsq_kernel(size_t n, const T *x, double *partial, size_t chunk)
+/* partial[i] = the sum of squares of chunk i, for i < parts (the grid
+ * rounds the thread count up: the threads past parts write nothing). */
+template <typename T>
+__global__ void sumsq_kernel(size_t n, const T *x, double *partial, size_t parts, size_t chunk)
 {
 	size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x, lo = i * chunk;
 	double s = 0;
 
+	if (i >= parts)
+		return;
 	for (size_t k = lo; k < lo + chunk && k < n; k++)
 		s += (double)x[k] * x[k];
 	partial[i] = s;
@@ -476,18 +519,6 @@ __global__ void adamw_kernel(size_t n, T *p, const T *g, double gscale, T *m, T 
 	m[i] = (T)mi;
 	v[i] = (T)vi;
 	p[i] = (T)(p[i] - lr * ((mi / c1) / (sqrt(vi / c2) + eps) + wd * p[i]));
-}
-
-static int launched(cp_error *err, const char *what)
-{
-	cudaError_t rc = cudaGetLastError();
-
-	return rc == cudaSuccess ? 0 : cuda_fail(err, what, rc);
-}
-
-static unsigned grid(size_t n)
-{
-	return (unsigned)((n + 255) / 256);
 }
 
 /* Each op: a template body for one element type, and the entry point that
@@ -788,10 +819,10 @@ static int cuda_sum_squares(cp_backend *be, cp_precision prec, size_t n, const v
 		return cuda_fail(err, "sum_squares", rc);
 	if (prec == CP_F64)
 		sumsq_kernel<double><<<grid(parts), 256, 0, state(be)->stream>>>(
-			n, (const double *)x, partial, chunk);
+			n, (const double *)x, partial, parts, chunk);
 	else
 		sumsq_kernel<float><<<grid(parts), 256, 0, state(be)->stream>>>(
-			n, (const float *)x, partial, chunk);
+			n, (const float *)x, partial, parts, chunk);
 	result = launched(err, "sum_squares");
 	if (result == 0)
 		result = host_total(be, partial, parts, out, err);

@@ -44,7 +44,7 @@ fi
 
 if command -v "$NVCC" >/dev/null 2>&1; then
 	if build cuda CUDA=1 O=build/cuda BINDIR=build/cuda/bin; then
-		for t in test_kernels test_ops; do
+		for t in test_kernels test_ops test_dcell; do
 			if build/cuda/tests/$t > "$O/cuda-$t.log" 2>&1; then
 				if grep -q 'SKIP CUDA' "$O/cuda-$t.log"; then
 					echo "ok - cuda $t matches the CPU # SKIP $(grep -m1 'SKIP CUDA' "$O/cuda-$t.log" | sed 's/^# SKIP //')"

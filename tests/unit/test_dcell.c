@@ -841,6 +841,69 @@ static void test_model_record(void **state)
 	go_dag_free(&td.dag);
 }
 
+/* The dense path on CUDA against the CPU, skipped without a GPU: a
+ * training step (forward, backward, AdamW with clipping and decay), then
+ * an inference forward, in float64 on a random DAG, with either order of
+ * the activation and BatchNorm: predictions, losses, parameters, moments
+ * and running statistics agree to rounding. */
+static void test_cuda_dense_matches_cpu(void **state)
+{
+	cp_error err;
+	cp_backend *gpu = cp_backend_cuda(0, &err), *host;
+	test_dag td;
+
+	(void)state;
+	if (!gpu) {
+		printf("# SKIP CUDA: %s\n", err.msg);
+		skip();
+	}
+	host = cp_backend_cpu(1, &err);
+	random_dag(&td, 120, 90, 51);
+	for (int before = 0; before < 2; before++) {
+		dcell_config cfg;
+		dcell m[2];
+		dcell_run *r[2];
+		double loss[2][2], pred[2][2][48], *mom[2][2];
+		test_batch tb;
+
+		dcell_config_default(&cfg);
+		cfg.bn_before_tanh = before;
+		for (int k = 0; k < 2; k++) {
+			assert_int_equal(dcell_init(&m[k], &td.dag, &cfg, CP_F64, 7, &err), 0);
+			rng = 77;
+			randomise(&m[k], 0.4, 0);
+			r[k] = dcell_run_new(&m[k], k ? gpu : host, 48, &err);
+			if (!r[k])
+				fail_msg("%s", err.msg);
+			random_batch(&tb, 48, 120, 1, 1);
+			if (dcell_zero_grad(r[k], &err) < 0 ||
+			    dcell_dense_forward(r[k], &tb.b, 1, &loss[k][0], pred[k][0], &err) < 0 ||
+			    dcell_dense_backward(r[k], &tb.b, &err) < 0 ||
+			    dcell_adamw_step(r[k], 1, 0.01, 0.01, 1.0, NULL, &err) < 0 ||
+			    dcell_dense_forward(r[k], &tb.b, 0, &loss[k][1], pred[k][1], &err) < 0)
+				fail_msg("%s: %s", k ? "cuda" : "cpu", err.msg);
+			mom[k][0] = malloc(m[k].n_params * sizeof(double));
+			mom[k][1] = malloc(m[k].n_params * sizeof(double));
+			assert_int_equal(dcell_run_download(r[k], mom[k][0], mom[k][1], &err), 0);
+		}
+		compare_arrays("cuda: training predictions", pred[0][0], pred[1][0], 48, 1e-9);
+		compare_arrays("cuda: inference predictions", pred[0][1], pred[1][1], 48, 1e-9);
+		compare_arrays("cuda: losses", loss[0], loss[1], 2, 1e-9);
+		compare_arrays("cuda: parameters", m[0].params, m[1].params, m[0].n_params, 1e-9);
+		compare_arrays("cuda: first moments", mom[0][0], mom[1][0], m[0].n_params, 1e-9);
+		compare_arrays("cuda: second moments", mom[0][1], mom[1][1], m[0].n_params, 1e-9);
+		compare_arrays("cuda: running statistics", m[0].buffers, m[1].buffers, m[0].n_buffers, 1e-9);
+		for (int k = 0; k < 2; k++) {
+			dcell_run_free(r[k]);
+			dcell_free(&m[k]);
+			free(mom[k][0]), free(mom[k][1]);
+		}
+	}
+	go_dag_free(&td.dag);
+	cp_backend_free(host);
+	cp_backend_free(gpu);
+}
+
 /* The real GO DAG, read from the go stream CELLPIPE_TEST_GO names (the
  * data suite sets it to gaf2go's whole 2012 DAG: 2,145 terms, 5,794
  * genes), with the main job's widths (from direct genes): both orders of
@@ -881,6 +944,7 @@ int main(void)
 		cmocka_unit_test(test_deferred_update),
 		cmocka_unit_test(test_sparse_inference_threads),
 		cmocka_unit_test(test_model_record),
+		cmocka_unit_test(test_cuda_dense_matches_cpu),
 	};
 
 	if (getenv("CELLPIPE_TEST_GO"))

@@ -396,6 +396,100 @@ static double *run_ops(dev *d, size_t *n_out)
 	return out;
 }
 
+/* The ops and cases run_ops leaves out: a cleared buffer, scaling, running
+ * statistics with a scale, an accumulating column sum, a column constant
+ * over the batch and dx written over dy in BatchNorm, its inference mode,
+ * AdamW with clipping and decay, GEMMs with k = 0 (beta 0 and not), an
+ * empty head segment, targets summing several sources, and a sum of
+ * squares over many partial sums. */
+static double *run_ops2(dev *d, size_t *n_out)
+{
+	enum { R = 12, N = 30, NS = 4, K = 2, NT = 10, NP = 1234567 };
+	cp_error err;
+	uint64_t saved = rng;
+	int64_t sptr[NS + 1] = { 0, 7, 7, 19, 30 }, tbase[NT], tstride[NT], uptr[NT + 1], use[3 * NT];
+	double *x0 = randv(R * N), *gamma = randv(N), *beta = randv(N), *dy = randv(R * N);
+	double *w = randv(K * N), *sb = randv(NS * K), *rmean = randv(N), *rvar = randv(N);
+	double *pp = randv(N), *pg = randv(N), *pm = randv(N), *pv = randv(N), *big = randv(NP);
+	double *c0 = randv(R * N);
+	double *out = malloc(sizeof(double) * (R * N * 8 + N * 12 + R * NS * K + R * NT + 8));
+	size_t o = 0;
+
+	for (int j = 0; j < N; j++) {
+		x0[5 * N + j] = x0[j];	/* rows agree ... */
+		rvar[j] = 0.2 + fabs(rvar[j]);
+		pv[j] = fabs(pv[j]);
+	}
+	for (int r = 0; r < R; r++)
+		x0[r * N + 4] = 0.375;	/* ... and column 4 is constant */
+	uptr[0] = 0;
+	for (int c = 0; c < NT; c++) {
+		for (int q = 0; q < 3; q++)
+			use[3 * c + q] = c + NT * q;
+		uptr[c + 1] = 3 * c + 3;
+		tbase[c] = c, tstride[c] = NT;
+	}
+	double zeros[R * N] = { 0 };
+	void *x = put(d, x0, R * N), *dg = put(d, gamma, N), *dbeta = put(d, beta, N), *ddy = put(d, dy, R * N);
+	void *dw = put(d, w, K * N), *dsb = put(d, sb, NS * K), *drm = put(d, rmean, N), *drv = put(d, rvar, N);
+	void *dp = put(d, pp, N), *dpg = put(d, pg, N), *dpm = put(d, pm, N), *dpv = put(d, pv, N);
+	void *dbig = put(d, big, NP), *c1 = put(d, c0, R * N), *c2 = put(d, c0, R * N);
+	void *y = put(d, zeros, R * N), *xh = put(d, zeros, R * N), *is = put(d, zeros, N);
+	void *mean = put(d, zeros, N), *var = put(d, zeros, N), *dgm = put(d, zeros, N), *dbt = put(d, zeros, N);
+	void *yi = put(d, x0, R * N), *hy = put(d, zeros, R * NS * K), *colsum = put(d, pg, N);
+	void *tg = put(d, x0, R * NT), *rs = put(d, rmean, N);
+	void *dptr = put_i64(d, sptr, NS + 1), *dtb = put_i64(d, tbase, NT), *dts = put_i64(d, tstride, NT);
+	void *dup = put_i64(d, uptr, NT + 1), *du = put_i64(d, use, 3 * NT);
+	cp_gemm g0[2] = { { 0, 1, R, N, 0, x, N, x, N, c1, N, 1.0, 0.0 },
+			  { 1, 0, R, N, 0, x, N, x, N, c2, N, 1.0, 0.5 } };
+	double ss;
+
+#define OK(call) do { if ((call) < 0) fail_msg("%s: %s", cp_backend_name(d->be), err.msg); } while (0)
+	OK(cp_buffer_zero(d->be, xh, R * N * cp_precision_size(d->prec), &err));
+	OK(cp_batchnorm_forward(d->be, d->prec, R, N, x, dg, dbeta, 1e-5, y, xh, is, mean, var, &err));
+	OK(cp_lerp(d->be, d->prec, N, rs, var, 0.1, (double)R / (R - 1), &err));
+	OK(cp_batchnorm_backward(d->be, d->prec, R, N, xh, is, dg, ddy, ddy, dgm, dbt, &err));
+	OK(cp_batchnorm_inference(d->be, d->prec, R, N, yi, dg, dbeta, drm, drv, 1e-5, yi, &err));
+	OK(cp_col_sum(d->be, d->prec, R, N, ddy, colsum, 1, &err));
+	OK(cp_scale(d->be, d->prec, R * N, y, -0.75, &err));
+	OK(cp_segment_linear_forward(d->be, d->prec, R, NS, K, dptr, y, dw, dsb, hy, &err));
+	OK(cp_gather_cols_backward(d->be, d->prec, R, NT, dtb, dts, dup, du, N, ddy, tg, &err));
+	OK(cp_adamw(d->be, d->prec, N, dp, dpg, 0.4, dpm, dpv, 0.01, 0.9, 0.999, 1e-8, 0.1, 3, &err));
+	OK(cp_gemm_grouped(d->be, d->prec, 2, g0, &err));
+	OK(cp_sum_squares(d->be, d->prec, NP, dbig, &ss, &err));
+	OK(cp_backend_sync(d->be, &err));
+#undef OK
+	void *bufs[] = { y, xh, is, mean, var, rs, ddy, dgm, dbt, yi, colsum, hy, tg, dp, dpm, dpv, c1, c2 };
+	size_t lens[] = { R * N, R * N, N, N, N, N, R * N, N, N, R * N, N, R * NS * K, R * NT, N, N, N,
+			  R * N, R * N };
+
+	for (size_t i = 0; i < sizeof lens / sizeof *lens; i++) {
+		double *h = get(d, bufs[i], lens[i]);
+
+		memcpy(out + o, h, lens[i] * sizeof *h);
+		o += lens[i];
+		free(h);
+	}
+	out[o++] = ss / NP;
+	void *all[] = { x, dg, dbeta, ddy, dw, dsb, drm, drv, dp, dpg, dpm, dpv, dbig, c1, c2, y, xh, is,
+			mean, var, dgm, dbt, yi, hy, colsum, tg, rs, dptr, dtb, dts, dup, du };
+
+	for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+		cp_buffer_free(d->be, all[i]);
+	free(x0), free(gamma), free(beta), free(dy), free(w), free(sb), free(rmean), free(rvar);
+	free(pp), free(pg), free(pm), free(pv), free(big), free(c0);
+	rng = saved;
+	*n_out = o;
+	return out;
+}
+
+static void compare_runs(const char *what, const double *a, const double *b, size_t n, double tol)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(fabs(a[i] - b[i]) <= tol * (1 + fabs(a[i]))))
+			fail_msg("%s value %zu: cpu %g, cuda %g", what, i, a[i], b[i]);
+}
+
 static void test_cuda_ops_match_cpu(void **state)
 {
 	cp_error err;
@@ -414,9 +508,13 @@ static void test_cuda_ops_match_cpu(void **state)
 		double tol = p ? 1e-4 : 1e-10;
 
 		assert_int_equal(nh, ng);
-		for (size_t i = 0; i < nh; i++)
-			if (fabs(a[i] - b[i]) > tol * (1 + fabs(a[i])))
-				fail_msg("%s value %zu: cpu %g, cuda %g", p ? "f32" : "f64", i, a[i], b[i]);
+		compare_runs(p ? "f32" : "f64", a, b, nh, tol);
+		free(a);
+		free(b);
+		a = run_ops2(&dh, &nh);
+		b = run_ops2(&dg, &ng);
+		assert_int_equal(nh, ng);
+		compare_runs(p ? "f32, second sequence" : "f64, second sequence", a, b, nh, tol);
 		free(a);
 		free(b);
 	}
@@ -437,6 +535,15 @@ static void test_ops_deterministic(void **state)
 	b = run_ops(&d, &n2);
 	assert_int_equal(n1, n2);
 	assert_memory_equal(a, b, n1 * sizeof *a);
+	free(a);
+	free(b);
+	a = run_ops2(&d, &n1);
+	b = run_ops2(&d, &n2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(a, b, n1 * sizeof *a);
+	/* the constant column normalises to exactly zero */
+	for (int r = 0; r < 12; r++)
+		assert_true(a[12 * 30 + r * 30 + 4] == 0);
 	free(a);
 	free(b);
 	cp_backend_free(be);
