@@ -44,7 +44,7 @@ step() {	# step NAME COMMAND...: run, keep the output, count a failure
 }
 
 for t in test_kernels test_ops test_dcell; do
-	step "$t" "$G/tests/$t"
+	step "$t" env CELLPIPE_CUDA_SYNC=1 "$G/tests/$t"	# a fault named by its op
 	grep -q 'SKIP CUDA' "$OUT/$t.log" && echo "gpu-check: $t skipped its CUDA comparison" &&
 		failed=$((failed + 1))
 done

@@ -30,10 +30,20 @@ static int blas_fail(cp_error *err, const char *what, cublasStatus_t rc)
 	return cp_error_set(err, "cublas: %s: status %d", what, (int)rc);
 }
 
+/* After a launch: its error, if any.  A fault inside a kernel surfaces
+ * only at a later synchronisation, under that op's name; with
+ * CELLPIPE_CUDA_SYNC set in the environment every op waits for its
+ * kernels, so the error names the op that caused it (slower; for
+ * debugging). */
 static int launched(cp_error *err, const char *what)
 {
+	static int sync_each = -1;
 	cudaError_t rc = cudaGetLastError();
 
+	if (sync_each < 0)
+		sync_each = getenv("CELLPIPE_CUDA_SYNC") != NULL;
+	if (rc == cudaSuccess && sync_each)
+		rc = cudaDeviceSynchronize();
 	return rc == cudaSuccess ? 0 : cuda_fail(err, what, rc);
 }
 
