@@ -3,6 +3,7 @@
 #include "cp_base.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -539,6 +540,47 @@ void cp_tmp_discard(const char *tmp_path)
 		return;
 	unlink(tmp_path);
 	tmp_forget(tmp_path);
+}
+
+int cp_tmp_sweep(const char *final_path)
+{
+	const char *slash = strrchr(final_path, '/');
+	const char *base = slash ? slash + 1 : final_path;
+	size_t blen = strlen(base);
+	char *dir, *path = NULL;
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == final_path)
+		dir = strdup("/");
+	else
+		dir = strndup(final_path, (size_t)(slash - final_path));
+	if (!dir)
+		return 0;
+	if (!(d = opendir(dir))) {
+		free(dir);
+		return 0;
+	}
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		if (len != blen + 11 || strncmp(e->d_name, base, blen) != 0 ||
+		    strncmp(e->d_name + blen, ".tmp.", 5) != 0)
+			continue;
+		free(path);
+		if (!(path = malloc(strlen(dir) + len + 2)))
+			break;
+		sprintf(path, "%s/%s", dir, e->d_name);
+		if (unlink(path) == 0)
+			n++;
+	}
+	closedir(d);
+	free(path);
+	free(dir);
+	return n;
 }
 
 /* ---- parsing ---------------------------------------------------------- */

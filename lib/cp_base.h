@@ -103,6 +103,10 @@ int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err);
 int cp_tmp_commit(const char *tmp_path, const char *final_path, cp_error *err);
 /* Remove tmp_path and forget it.  Safe on NULL. */
 void cp_tmp_discard(const char *tmp_path);
+/* Remove what a writer of final_path killed mid-write left behind: the
+ * files named final_path.tmp.XXXXXX (XXXXXX six characters).  For a
+ * program resuming that output; returns how many it removed. */
+int cp_tmp_sweep(const char *final_path);
 /* Install the signal handlers that remove registered temporaries.
  * Idempotent. */
 void cp_tmp_install_signal_handlers(void);

@@ -710,6 +710,10 @@ int fit_resume(const char *checkpoint, const char *out_path, int threads, const 
 	st.o.shuffle_buffer = (size_t)v;
 	st.o.threads = threads;
 	st.o.out_path = out_path ? out_path : checkpoint;
+	/* the checkpoint a killed run was writing when it died */
+	cp_tmp_sweep(checkpoint);
+	if (strcmp(st.o.out_path, checkpoint) != 0)
+		cp_tmp_sweep(st.o.out_path);
 	/* the network and its values */
 	if (go_dag_from_records(&st.dag, &genome, &dagrec, err) < 0)
 		goto out;

@@ -289,6 +289,39 @@ static void test_table(void **state)
 	}
 }
 
+/* cp_tmp_sweep removes exactly the temporaries of one output: the files
+ * named OUTPUT.tmp. and six characters, in OUTPUT's folder. */
+static void test_tmp_sweep(void **state)
+{
+	char dir[] = "/tmp/cellpipe-sweep.XXXXXX", path[256], out[256];
+	const char *gone[] = { "m.cpz.tmp.Ab3dEf", "m.cpz.tmp.zzzzzz" };
+	const char *kept[] = { "m.cpz", "m.cpz.tmp.abc", "m.cpz.tmp.abcdefg", "n.cpz.tmp.Ab3dEf", "xm.cpz.tmp.Ab3dEf" };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, gone[i]);
+		fclose(fopen(path, "w"));
+	}
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, kept[i]);
+		fclose(fopen(path, "w"));
+	}
+	snprintf(out, sizeof out, "%s/m.cpz", dir);
+	assert_int_equal(cp_tmp_sweep(out), 2);
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, gone[i]);
+		assert_int_equal(access(path, F_OK), -1);
+	}
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, kept[i]);
+		assert_int_equal(access(path, F_OK), 0);
+		unlink(path);
+	}
+	assert_int_equal(cp_tmp_sweep(out), 0);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_textio_compressions),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_tmp_sweep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
