@@ -7,8 +7,9 @@
 # backend of the same machine (dcell_bench -D), and two epochs of the main
 # job's DCell on DCell's GO:0006281 pairs, dense, on CUDA and on the CPU:
 # their losses and validation scores should agree to a few digits (sums
-# round differently).  Prints everything; ends with "gpu-check: N
-# failed".  Logs go to OUT (default a temporary folder).
+# round differently), and that model's validation predictions, dense on
+# CUDA against the CPU's exact sparse path.  Prints everything; ends with
+# "gpu-check: N failed".  Logs go to OUT (default a temporary folder).
 set -u
 G=${GPU:-.gpu}
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-gpu-check.XXXXXX")}
@@ -66,5 +67,26 @@ for d in cuda cpu; do
 	echo "$d: validation loss, then Pearson, per epoch:" \
 		$("$G/bin/cpz" dump "$OUT/$d.cpz" val_loss) / $("$G/bin/cpz" dump "$OUT/$d.cpz" val_pearson.gene_interaction)
 done
+# the CPU-trained model's validation predictions: dense on CUDA against
+# the CPU's exact sparse path
+if [ -f "$OUT/cpu.cpz" ]; then
+	step predict-cuda "$G/bin/predict" -q --model "$OUT/cpu.cpz" --path dense --device cuda \
+		"$G/data/gi6281.batches.cpz" --split val -o "$OUT/pred-cuda.cpz"
+	step predict-cpu "$G/bin/predict" -q --model "$OUT/cpu.cpz" \
+		"$G/data/gi6281.batches.cpz" --split val -o "$OUT/pred-cpu.cpz"
+	if [ -f "$OUT/pred-cuda.cpz" ] && [ -f "$OUT/pred-cpu.cpz" ]; then
+		"$G/bin/cpz" dump "$OUT/pred-cuda.cpz" pred > "$OUT/pred-cuda.txt"
+		"$G/bin/cpz" dump "$OUT/pred-cpu.cpz" pred > "$OUT/pred-cpu.txt"
+		if paste "$OUT/pred-cuda.txt" "$OUT/pred-cpu.txt" | awk '
+			{ d = $1 - $2; if (d < 0) d = -d; s = $2 < 0 ? -$2 : $2; if (s > m) m = s; if (d > w) w = d; n++ }
+			END { printf "predict: %d predictions, largest difference %g (largest value %g)\n", n, w, m
+			      exit !(n > 0 && w <= 1e-3 * (m + 1e-6)) }'; then
+			:
+		else
+			echo "gpu-check: CUDA and CPU predictions differ"
+			failed=$((failed + 1))
+		fi
+	fi
+fi
 echo "gpu-check: $failed failed (logs in $OUT)"
 [ "$failed" -eq 0 ]
