@@ -470,7 +470,7 @@ static int build_sets(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 		if (grow((void **)&sp->ws[w].pos, &sp->ws[w].pos_cap, b->n, sizeof(int64_t), err) < 0 ||
 		    grow((void **)&sp->ws[w].loc, &sp->ws[w].loc_cap, b->n, sizeof(int64_t), err) < 0 ||
 		    grow((void **)&sp->ws[w].sel, &sp->ws[w].sel_cap,
-			 2 * (b->n > (size_t)b->gene_ptr[b->n] ? b->n : (size_t)b->gene_ptr[b->n]), sizeof(int64_t),
+			 4 * (b->n > (size_t)b->gene_ptr[b->n] ? b->n : (size_t)b->gene_ptr[b->n]), sizeof(int64_t),
 			 err) < 0 ||
 		    grow(&sp->ws[w].gp, &sp->ws[w].gp_cap, (size_t)b->gene_ptr[b->n] + 1, sizeof(void *), err) < 0)
 			return -1;

@@ -657,6 +657,9 @@ CP_INLINE void FN(add_rows)(REAL *restrict Z, int ldz, int zc0, const int64_t *z
 		int nj = j1 - j < PW ? j1 - j : PW, nv = nj > NV ? 2 : 1;
 		REAL zb[4][PW];	/* a last panel's rows, nj used */
 
+		if (n > 0 && j + PW < j1)
+			for (int k = 0; k < Lc; k++)
+				__builtin_prefetch(w + pst + (size_t)k * PW, 0, 1);
 		for (int i = 0; i < n; i += 4) {
 			int R = n - i < 4 ? n - i : 4;
 			REAL *z[4];
@@ -756,6 +759,70 @@ CP_INLINE void FN(activate_row)(const dcell_sparse *sp, int32_t t, const REAL *z
 		FN(activate_cols)(sp, t, z, a, d, L - 8, L);
 }
 
+/* Inference: the rows r0 <= r < r1 of t (at: sample -> t's row) whose
+ * samples change child c's output, and, with a cache, delete two or more
+ * of c's genes (a child's genes are its parent's: two there, two here):
+ * the rows written to (loc[r - r0], or r without loc) in sel[0 .. n), c's
+ * rows in sel[B ..]; their number n. */
+CP_INLINE int FN(child_rows)(const dcell_sparse *sp, int32_t t, int32_t c, const int64_t *at, const int64_t *loc,
+			      int64_t r0, int64_t r1, int64_t *sel, size_t B)
+{
+	const int32_t *rows = sp->s_idx + sp->s_ptr[t], *cs = sp->s_idx + sp->s_ptr[c];
+	const uint8_t *cc = sp->s_cnt + sp->s_ptr[c];
+	int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
+	int n = 0, min = loc ? 2 : 0;
+
+	for (int64_t i = 0; i < nc; i++) {
+		int64_t r = at[cs[i]];
+
+		if (cc[i] < min || r < r0 || r >= r1 || rows[r] != cs[i])
+			continue;
+		sel[n] = loc ? loc[r - r0] : r;
+		sel[B + (size_t)n++] = i;
+	}
+	return n;
+}
+
+/* Inference: Z (rows ldz apart, Z's first column being column j0) += each
+ * changed child's rows of V (rdo or rg) times its weights, columns
+ * [j0, j1) (see child_rows for the rows).  Each child with rows is found
+ * one ahead, so that its first panel of weights is on its way while the
+ * one before is added; sel holds 4 x B.  Returns the children's width,
+ * where t's gene columns start. */
+CP_INLINE int64_t FN(add_children)(const dcell_sparse *sp, int32_t t, REAL *Z, int ldz, int j0, int j1,
+				   const int64_t *at, const int64_t *loc, int64_t r0, int64_t r1, const REAL *V,
+				   int64_t *sel_buf, size_t B, double *flops)
+{
+	const dcell *m = sp->m;
+	const REAL *Wp = (const REAL *)sp->wtr + sp->wp_off[t];
+	size_t pst = (size_t)m->in_dim[t] * PW;	/* panel to panel */
+	int64_t k = m->child_ptr[t], ke = m->child_ptr[t + 1], cin = 0, *sel[2] = { sel_buf, sel_buf + 2 * B };
+	int cur = 0, n = 0;
+
+	for (; k < ke; cin += m->width[m->child[k++]])
+		if ((n = FN(child_rows)(sp, t, m->child[k], at, loc, r0, r1, sel[cur], B)) > 0)
+			break;
+	while (k < ke) {
+		int32_t c = m->child[k];
+		int Lc = m->width[c], nn = 0;
+		int64_t kn = k + 1, cn = cin + Lc;
+
+		for (; kn < ke; cn += m->width[m->child[kn++]])
+			if ((nn = FN(child_rows)(sp, t, m->child[kn], at, loc, r0, r1, sel[!cur], B)) > 0)
+				break;
+		if (kn < ke)
+			for (int q = 0, Ln = m->width[m->child[kn]]; q < Ln; q++)
+				__builtin_prefetch(Wp + (size_t)(j0 / PW) * pst + (size_t)(cn + q) * PW, 0, 1);
+		FN(add_rows)(Z, ldz, j0, sel[cur], sel[cur] + B, n, V + sp->e_off[c], Wp + (size_t)cin * PW, pst, Lc,
+			     j0, j1);
+		*flops += 2.0 * Lc * (j1 - j0) * n;
+		k = kn, cin = cn, n = nn, cur = !cur;
+	}
+	for (; k < ke; k++)
+		cin += m->width[m->child[k]];
+	return cin;
+}
+
 /* Inference, one work item: rows [r0, r1) of term t's affected samples,
  * from the wild type and the changed children's output deltas.  Rows are
  * independent here (BatchNorm uses its running statistics), so a wide
@@ -782,7 +849,7 @@ CP_CLONES static void FN(infer_item)(size_t item, int worker, void *ctx)
 	REAL *dO = (REAL *)sp->rdo + sp->e_off[t];
 	REAL delta = m->cfg.gene_present ? (REAL)-1 : (REAL)1;
 	int64_t *at = sp->ws[worker].pos;	/* sample -> row, valid for this item's rows */
-	int64_t *zr = sp->ws[worker].sel, *vr = zr + B;	/* rows a child adds to, and its rows */
+	int64_t *zr = sp->ws[worker].sel;	/* the children's rows (add_children) */
 	int root = (size_t)t + 1 == m->n_terms;
 	double total = 0, flops = 0;
 
@@ -791,25 +858,7 @@ CP_CLONES static void FN(infer_item)(size_t item, int worker, void *ctx)
 		memset(Z + r * L, 0, (size_t)L * sizeof *Z);
 	}
 	/* 1. the changed children's columns, then the deleted direct genes' */
-	for (int64_t k = m->child_ptr[t]; k < m->child_ptr[t + 1]; k++) {
-		int32_t c = m->child[k];
-		int Lc = m->width[c], n = 0;
-		const int32_t *cs = sp->s_idx + sp->s_ptr[c];
-		int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
-
-		for (int64_t i = 0; i < nc; i++) {
-			int64_t r = at[cs[i]];
-
-			if (r >= r0 && r < r1 && rows[r] == cs[i]) {
-				zr[n] = r;
-				vr[n++] = i;
-			}
-		}
-		FN(add_rows)(Z, L, 0, zr, vr, n, (const REAL *)sp->rdo + sp->e_off[c], Wp + (size_t)cin * PW, pst,
-			     Lc, 0, L);
-		flops += 2.0 * Lc * L * n;
-		cin += Lc;
-	}
+	cin = FN(add_children)(sp, t, Z, L, 0, L, at, NULL, r0, r1, (const REAL *)sp->rdo, zr, B, &flops);
 	for (int64_t r = r0; r < r1; r++) {
 		int32_t i = rows[r];
 		REAL *z = Z + r * L;
@@ -900,17 +949,15 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 	const dcell *m = sp->m;
 	int32_t t = it->t;
 	int j0 = it->r0, j1 = it->r1, nj = j1 - j0;
-	int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], m0 = it->m0, m1 = it->m1, cin = 0, nm = 0;
+	int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t], m0 = it->m0, m1 = it->m1, nm = 0;
 	int L = m->width[t], root = (size_t)t + 1 == m->n_terms;
-	const REAL *Wp = (const REAL *)sp->wtr + sp->wp_off[t];
-	size_t pst = (size_t)m->in_dim[t] * PW;	/* panel to panel */
 	const int32_t *rows = sp->s_idx + sp->s_ptr[t];
 	const uint8_t *cnt = sp->s_cnt + sp->s_ptr[t];
 	REAL *Z = sp->ws[worker].tmp;	/* the item's rows, nj columns each */
 	REAL *dO = (REAL *)sp->rdo + sp->e_off[t], *dC = (REAL *)sp->rg + sp->e_off[t];
 	int64_t *at = sp->ws[worker].pos;	/* sample -> row, valid for t's rows */
 	int64_t *loc = sp->ws[worker].loc;	/* row - m0 -> the item's row */
-	int64_t *zr = sp->ws[worker].sel, *vr = zr + b->n;	/* rows a child adds to, and its rows */
+	int64_t *zr = sp->ws[worker].sel;	/* two children's rows, 2 x B each (add_children) */
 	const REAL **gp = (const REAL **)sp->ws[worker].gp;	/* per gene of the batch: its cached block at t */
 	double flops = 0;
 
@@ -966,27 +1013,7 @@ CP_CLONES static void FN(infer_cached_item)(size_t item, int worker, void *ctx)
 			}
 		}
 	}
-	for (int64_t k = m->child_ptr[t]; k < m->child_ptr[t + 1]; k++) {
-		int32_t c = m->child[k];
-		int Lc = m->width[c], n = 0;
-		const int32_t *cs = sp->s_idx + sp->s_ptr[c];
-		const uint8_t *cc = sp->s_cnt + sp->s_ptr[c];
-		int64_t nc = sp->s_ptr[c + 1] - sp->s_ptr[c];
-
-		for (int64_t i = 0; i < nc; i++) {
-			int64_t r = at[cs[i]];
-
-			/* a child's genes are its parent's: two there, two here */
-			if (cc[i] < 2 || r < m0 || r >= m1 || rows[r] != cs[i])
-				continue;
-			zr[n] = loc[r - m0];
-			vr[n++] = i;
-		}
-		FN(add_rows)(Z, nj, j0, zr, vr, n, (const REAL *)sp->rg + sp->e_off[c], Wp + (size_t)cin * PW,
-			     pst, Lc, j0, j1);
-		flops += 2.0 * Lc * nj * n;
-		cin += Lc;
-	}
+	FN(add_children)(sp, t, Z, nj, j0, j1, at, loc, m0, m1, (const REAL *)sp->rg, zr, b->n, &flops);
 	{
 		const REAL *P = sp->r->params, *Buf = sp->r->buffers;
 		int32_t s = m->stratum[t];
