@@ -83,6 +83,11 @@ struct dcell_sparse {
 	size_t s_cont_cap, s_gmax;
 	int64_t *e_off;		/* element offset of t's rows: sum of n_t * L_t before t */
 	int32_t *mark;
+	/* build_sets with two or more genes: per term, the sample's genes in
+	 * it so far, and the first one's place (gene, cont_term entry) */
+	uint8_t *hits;
+	int32_t *first_k;
+	int64_t *first_c;
 	/* per (term, affected sample) rows, e_off indexed (REAL) */
 	void *rz, *ra, *rxh, *rdo, *rg;
 	size_t r_cap;
@@ -195,6 +200,9 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	sp->s_ptr = cp_calloc(T + 1, sizeof *sp->s_ptr, err);
 	sp->e_off = cp_calloc(T + 1, sizeof *sp->e_off, err);
 	sp->mark = cp_malloc(T, sizeof *sp->mark, err);
+	sp->hits = cp_malloc(T, sizeof *sp->hits, err);
+	sp->first_k = cp_malloc(T, sizeof *sp->first_k, err);
+	sp->first_c = cp_malloc(T, sizeof *sp->first_c, err);
 	sp->derived = cp_malloc(T, sizeof *sp->derived, err);
 	sp->zsh = cp_calloc(TW, es, err);
 	sp->ash = cp_calloc(TW, es, err);
@@ -268,7 +276,8 @@ dcell_sparse *dcell_sparse_new(dcell_run *r, cp_error *err)
 	if (sp->n_ws > 16)
 		sp->n_ws = 16;
 	sp->ws = cp_calloc((size_t)sp->n_ws, sizeof *sp->ws, err);
-	if (!sp->s_ptr || !sp->e_off || !sp->mark || !sp->derived || !sp->zsh ||
+	if (!sp->s_ptr || !sp->e_off || !sp->mark || !sp->hits || !sp->first_k || !sp->first_c || !sp->derived ||
+	    !sp->zsh ||
 	    !sp->ash || !sp->xhsh || !sp->osh || !sp->gun || !sp->mu || !sp->is || !sp->wz || !sp->wa ||
 	    !sp->wo || !sp->bsc || !sp->ysh || !sp->dyun || !sp->wy || !sp->dzs || !sp->term_loss || !sp->t_left || !sp->border || !sp->forder || !sp->wsq || !sp->wp_off || !sp->ws ||
 	    !sp->zr_n || !sp->zr_g || !sp->zr_off || !sp->zr)
@@ -327,6 +336,7 @@ void dcell_sparse_free(dcell_sparse *sp)
 		return;
 	sp->r->defer_ok = 0;	/* a pending update stays until settled */
 	free(sp->s_ptr), free(sp->s_idx), free(sp->e_off), free(sp->mark), free(sp->derived);
+	free(sp->hits), free(sp->first_k), free(sp->first_c);
 	free(sp->rz), free(sp->ra), free(sp->rxh), free(sp->rdo), free(sp->rg), free(sp->rdy);
 	free(sp->zsh), free(sp->ash), free(sp->xhsh), free(sp->osh), free(sp->gun), free(sp->mu);
 	free(sp->is), free(sp->ysh), free(sp->dyun);
@@ -365,8 +375,10 @@ static int cmp_i32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The samples affecting each term: every term containing a deleted gene. */
-static int build_sets(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
+/* The samples affecting each term: every term containing a deleted gene,
+ * or with multi (the per-gene cache's inference) only those containing
+ * two or more of the sample's genes. */
+static int build_sets(dcell_sparse *sp, const dcell_batch *b, int multi, cp_error *err)
 {
 	const dcell *m = sp->m;
 	size_t T = m->n_terms, es = cp_precision_size(m->prec), K = (size_t)m->cfg.n_outputs;
@@ -389,8 +401,12 @@ static int build_sets(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 
 				if (sp->mark[t] != (int32_t)i) {
 					sp->mark[t] = (int32_t)i;
-					sp->s_ptr[t + 1]++;
+					sp->hits[t] = 1;
+					sp->s_ptr[t + 1] += !multi;
 					sp->derived[nd++] = t;
+				} else if (multi && sp->hits[t] == 1) {
+					sp->hits[t] = 2;
+					sp->s_ptr[t + 1]++;	/* the second gene */
 				}
 			}
 		}
@@ -430,18 +446,31 @@ static int build_sets(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 				for (int64_t c = m->cont_ptr[b->gene[k]]; c < m->cont_ptr[b->gene[k] + 1]; c++) {
 					int32_t t = m->cont_term[c];
 					int64_t *slot;
+					size_t gk = (size_t)(k - b->gene_ptr[i]);
 
 					if (sp->mark[t] != (int32_t)i) {
 						sp->mark[t] = (int32_t)i;
-						sp->s_cnt[fill[t]] = 1;
+						sp->hits[t] = 1;
+						if (multi) {	/* a row only at the second gene */
+							sp->first_k[t] = (int32_t)gk;
+							sp->first_c[t] = c;
+							continue;
+						}
+					} else if (sp->hits[t] < 255) {
+						sp->hits[t]++;
+					}
+					if (sp->hits[t] == (multi ? 2 : 1)) {
 						slot = sp->s_cont + (size_t)fill[t] * sp->s_gmax;
 						for (size_t j = 0; j < sp->s_gmax; j++)
 							slot[j] = -1;
+						if (multi)
+							slot[sp->first_k[t]] = sp->first_c[t];
 						sp->s_idx[fill[t]++] = (int32_t)i;
-					} else if (sp->s_cnt[fill[t] - 1] < 255) {
-						sp->s_cnt[fill[t] - 1]++;
 					}
-					sp->s_cont[(size_t)(fill[t] - 1) * sp->s_gmax + (size_t)(k - b->gene_ptr[i])] = c;
+					if (multi && sp->hits[t] < 2)
+						continue;
+					sp->s_cnt[fill[t] - 1] = sp->hits[t];
+					sp->s_cont[(size_t)(fill[t] - 1) * sp->s_gmax + gk] = c;
 				}
 		free(fill);
 	}
@@ -643,7 +672,7 @@ int dcell_sparse_forward(dcell_sparse *sp, const dcell_batch *b, int train, doub
 		return -1;
 	sp->use_cache = 0;
 	if (!train && sp->gc_on && !loss && distinct_genes(b)) {
-		if (build_sets(sp, b, err) < 0)	/* checks the genes first */
+		if (build_sets(sp, b, 1, err) < 0)	/* checks the genes first */
 			return -1;
 		/* 1: new genes were computed, with sets of their own */
 		rc = sp->m->prec == CP_F64 ? cache_fill_f64(sp, b, err) : cache_fill_f32(sp, b, err);
@@ -652,7 +681,7 @@ int dcell_sparse_forward(dcell_sparse *sp, const dcell_batch *b, int train, doub
 		sets = rc == 0;
 		sp->use_cache = 1;
 	}
-	if ((!sets && build_sets(sp, b, err) < 0) || (!train && infer_prepare(sp, err) < 0))
+	if ((!sets && build_sets(sp, b, sp->use_cache, err) < 0) || (!train && infer_prepare(sp, err) < 0))
 		return -1;
 	sp->train = train;
 	if (train)

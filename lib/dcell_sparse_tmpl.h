@@ -1076,7 +1076,8 @@ static void FN(infer_cached_after)(size_t item, int worker, void *ctx)
 }
 
 /* Root predictions with the cache: two or more genes in the root from its
- * computed row, one from that gene's cached prediction, none: wild type. */
+ * computed row (the sets hold only those, build_sets' multi), one from
+ * that gene's cached prediction, none: wild type. */
 static void FN(cached_predictions)(dcell_sparse *sp, const dcell_batch *b, double *pred)
 {
 	const dcell *m = sp->m;
@@ -1085,7 +1086,6 @@ static void FN(cached_predictions)(dcell_sparse *sp, const dcell_batch *b, doubl
 	const REAL *hw = (const REAL *)sp->r->params + m->head_w_off[s] + m->col_off[t];
 	const REAL *wy = sp->wy, *gy = sp->gc_y, *dO = (const REAL *)sp->rdo + sp->e_off[t];
 	const int32_t *rows = sp->s_idx + sp->s_ptr[t];
-	const uint8_t *cnt = sp->s_cnt + sp->s_ptr[t];
 	int64_t nt = sp->s_ptr[t + 1] - sp->s_ptr[t];
 	int L = m->width[t];
 
@@ -1095,13 +1095,18 @@ static void FN(cached_predictions)(dcell_sparse *sp, const dcell_batch *b, doubl
 		for (size_t k = 0; k < K; k++) {
 			double y = wy[(size_t)t * K + k];
 
-			if (in_root && cnt[r] >= 2) {
+			if (in_root) {
 				for (int j = 0; j < L; j++)
 					y += (double)hw[k * Ws + (size_t)j] * dO[r * (size_t)L + (size_t)j];
-			} else if (in_root) {
-				for (int64_t q = b->gene_ptr[i]; q < b->gene_ptr[i + 1]; q++)
-					if (m->cont_ptr[b->gene[q] + 1] > m->cont_ptr[b->gene[q]])
-						y = gy[(size_t)b->gene[q] * K + k];
+			} else {
+				/* the root is every term's ancestor: the last in its
+				 * genes' lists */
+				for (int64_t q = b->gene_ptr[i]; q < b->gene_ptr[i + 1]; q++) {
+					int32_t g = b->gene[q];
+
+					if (m->cont_ptr[g + 1] > m->cont_ptr[g] && m->cont_term[m->cont_ptr[g + 1] - 1] == t)
+						y = gy[(size_t)g * K + k];
+				}
 			}
 			pred[i * K + k] = y;
 		}
@@ -1711,7 +1716,7 @@ static int FN(cache_fill)(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 		const int32_t *genes = sp->gc_genes + c0;
 		dcell_batch sb = { n, sp->gc_ptr, genes, NULL, NULL, NULL };
 
-		if (build_sets(sp, &sb, err) < 0 || infer_prepare(sp, err) < 0 ||
+		if (build_sets(sp, &sb, 0, err) < 0 || infer_prepare(sp, err) < 0 ||
 		    FN(sparse_forward)(sp, &sb, 0, NULL, pred, err) < 0)
 			goto out;
 		for (size_t i = 0; i < n; i++) {
