@@ -33,7 +33,9 @@ typedef struct cp_backend cp_backend;
 /* The CPU backend; threads <= 0 uses OpenBLAS's default. */
 cp_backend *cp_backend_cpu(int threads, cp_error *err);
 /* The CUDA backend on a device.  NULL with a message when cellpipe was
- * built without CUDA or no GPU is present. */
+ * built without CUDA or no GPU is present.  It makes the device current
+ * for the calling thread once, when opened: use it from that thread, and
+ * open one backend per process. */
 cp_backend *cp_backend_cuda(int device, cp_error *err);
 /* "cpu" or "cuda" (names accepted by --device). */
 cp_backend *cp_backend_open(const char *name, cp_error *err);

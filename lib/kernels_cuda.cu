@@ -20,8 +20,11 @@ typedef struct cuda_state {
 	cublasHandle_t blas;
 } cuda_state;
 
+/* A failed runtime call: its error, which is then cleared, so that the
+ * next op's check does not report it again under its own name. */
 static int cuda_fail(cp_error *err, const char *what, cudaError_t rc)
 {
+	(void)cudaGetLastError();
 	return cp_error_set(err, "cuda: %s: %s", what, cudaGetErrorString(rc));
 }
 
@@ -91,10 +94,15 @@ static void cuda_release(cp_backend *be, void *p)
 	cudaFree(p);
 }
 
+/* The caller may free or reuse src as soon as this returns, and src is
+ * pageable memory, for which CUDA promises that only of the synchronous
+ * copy: wait for the copy. */
 static int cuda_upload(cp_backend *be, void *dst, const void *src, size_t bytes, cp_error *err)
 {
 	cudaError_t rc = cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, state(be)->stream);
 
+	if (rc == cudaSuccess)
+		rc = cudaStreamSynchronize(state(be)->stream);
 	return rc == cudaSuccess ? 0 : cuda_fail(err, "upload", rc);
 }
 
@@ -177,7 +185,7 @@ static int cuda_gemm_grouped(cp_backend *be, cp_precision prec, size_t count, co
 		if (rc != CUBLAS_STATUS_SUCCESS)
 			return blas_fail(err, "gemm", rc);
 	}
-	return 0;
+	return launched(err, "gemm");
 }
 
 template <typename T> __global__ void tanh_forward_kernel(size_t n, const T *x, T *y)
@@ -214,9 +222,7 @@ static int cuda_tanh_forward(cp_backend *be, cp_precision prec, size_t n, const 
 	else
 		tanh_forward_kernel<float><<<blocks_for(n), 256, 0, st>>>(n, (const float *)x,
 									  (float *)y);
-	cudaError_t rc = cudaGetLastError();
-
-	return rc == cudaSuccess ? 0 : cuda_fail(err, "tanh_forward", rc);
+	return launched(err, "tanh_forward");
 }
 
 static int cuda_tanh_backward(cp_backend *be, cp_precision prec, size_t n, const void *y,
@@ -232,9 +238,7 @@ static int cuda_tanh_backward(cp_backend *be, cp_precision prec, size_t n, const
 	else
 		tanh_backward_kernel<float><<<blocks_for(n), 256, 0, st>>>(
 			n, (const float *)y, (const float *)dy, (float *)dx);
-	cudaError_t rc = cudaGetLastError();
-
-	return rc == cudaSuccess ? 0 : cuda_fail(err, "tanh_backward", rc);
+	return launched(err, "tanh_backward");
 }
 
 
