@@ -7,6 +7,9 @@
 #   ASAN=1          AddressSanitizer + UndefinedBehaviorSanitizer build
 #   CUDA=1          also build the CUDA backend of the kernel library (nvcc + cuBLAS)
 #   CUDA_HOME=/usr/local/cuda   NVCC=$(CUDA_HOME)/bin/nvcc   CUDA_ARCH=90
+#   CUDA_EMU=1      with CUDA=1: the CUDA backend compiled as host C++ against
+#                   tests/cuda-emu (each kernel's threads run in turn on the CPU,
+#                   cuBLAS by a reference GEMM), so its code runs without a GPU
 #   O=build         object directory; give each configuration its own
 #   BINDIR=bin      where the programs land
 #   V=1             print every command in full
@@ -45,7 +48,12 @@ CUDA_DEFS :=
 CUDA_LIBS :=
 ifeq ($(CUDA),1)
 CUDA_DEFS := -DCP_HAVE_CUDA
+ifeq ($(CUDA_EMU),1)
+NVCC := EMU_CXXFLAGS='$(SAN)' sh tests/cuda-emu/nvcc
+CUDA_LIBS := -lstdc++
+else
 CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
+endif
 endif
 
 ALL_CFLAGS = $(BASE_CFLAGS) $(CUDA_DEFS) $(SAN) $(CFLAGS)
@@ -91,7 +99,7 @@ help:
 
 # Rebuild everything when the configuration changes, so objects of different
 # flags (CPU/CUDA, sanitizers, compilers) never mix.
-FLAGS_LINE = $(CC) $(ALL_CFLAGS) | $(ALL_LDFLAGS) | CUDA=$(CUDA) $(CUDA_ARCH)
+FLAGS_LINE = $(CC) $(ALL_CFLAGS) | $(ALL_LDFLAGS) | CUDA=$(CUDA) $(CUDA_ARCH) $(CUDA_EMU)
 $(O)/.flags: FORCE
 	@mkdir -p $(O)
 	@echo '$(FLAGS_LINE)' | cmp -s - $@ || echo '$(FLAGS_LINE)' > $@
@@ -101,7 +109,8 @@ $(O)/%.o: %.c $(O)/.flags
 	$(call say,CC,$<)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/lib/kernels_cuda.o: lib/kernels_cuda.cu lib/kernels_impl.h lib/kernels.h lib/cp_base.h $(O)/.flags
+$(O)/lib/kernels_cuda.o: lib/kernels_cuda.cu lib/kernels_impl.h lib/kernels.h lib/cp_base.h $(O)/.flags \
+		$(if $(filter 1,$(CUDA_EMU)),$(wildcard tests/cuda-emu/*))
 	@mkdir -p $(dir $@)
 	$(call say,NVCC,$<)
 	$(Q)$(NVCC) -O2 -std=c++17 -Ilib -DCP_HAVE_CUDA -arch=sm_$(CUDA_ARCH) \

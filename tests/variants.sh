@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build variants: warning-free under gcc and clang with -Werror, the
-# sanitizer build running the unit tests and the corrupt corpus, and the
-# CUDA build where nvcc exists (its GPU test skips without a GPU).
+# sanitizer build running the unit tests and the corrupt corpus, the CUDA
+# backend's code run on the CPU under the sanitizers (tests/cuda-emu), and
+# the CUDA build where nvcc exists (its GPU test skips without a GPU).
 set -u
 MAKE=${MAKE:-make}
 NVCC=${NVCC:-nvcc}
@@ -40,6 +41,33 @@ if build asan CC=gcc ASAN=1 O=build/asan BINDIR=build/asan/bin; then
 		fi
 	done
 	CORRUPT_TAG=-asan BINDIR=$TOP/build/asan/bin sh tests/corrupt.sh
+fi
+
+# The CUDA backend compiled as host C++ against the emulated runtime: the
+# CUDA-against-CPU tests then run every kernel, index and cuBLAS mapping
+# for real (only what a GPU alone shows, races and its memory model, stays
+# untested here).  A skip is a failure: these tests must run.
+EMU_TESTS="test_kernels test_ops test_dcell"
+if command -v "${CXX:-g++}" >/dev/null 2>&1; then
+	if $MAKE $J CC=gcc ASAN=1 CUDA=1 CUDA_EMU=1 WERROR=1 O=build/cuda-emu BINDIR=build/cuda-emu/bin \
+		$(for t in $EMU_TESTS; do echo build/cuda-emu/tests/$t; done) > "$O/variant-cuda-emu.log" 2>&1; then
+		echo "ok - build cuda-emu warning-free"
+		for t in $EMU_TESTS; do
+			if ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
+				build/cuda-emu/tests/$t > "$O/cuda-emu-$t.log" 2>&1 &&
+				! grep -q 'SKIP' "$O/cuda-emu-$t.log"; then
+				echo "ok - cuda-emu $t: the CUDA backend's code matches the CPU"
+			else
+				echo "not ok - cuda-emu $t: see $O/cuda-emu-$t.log"
+				grep -E 'ERROR|runtime error|FAILED|cuda-emu:|SKIP' "$O/cuda-emu-$t.log" | head -3 | sed 's/^/#   /'
+			fi
+		done
+	else
+		echo "not ok - build cuda-emu: see $O/variant-cuda-emu.log"
+		grep -E 'error|warning' "$O/variant-cuda-emu.log" | head -5 | sed 's/^/#   /'
+	fi
+else
+	echo "ok - build cuda-emu # SKIP no C++ compiler (${CXX:-g++})"
 fi
 
 if command -v "$NVCC" >/dev/null 2>&1; then
