@@ -18,6 +18,8 @@ typedef struct cuda_state {
 	int device;
 	cudaStream_t stream;
 	cublasHandle_t blas;
+	double *partial;	/* partial sums of the reductions, kept between calls */
+	size_t partial_cap;
 } cuda_state;
 
 /* A failed runtime call: its error, which is then cleared, so that the
@@ -69,6 +71,7 @@ static void cuda_destroy(cp_backend *be)
 			cublasDestroy(s->blas);
 		if (s->stream)
 			cudaStreamDestroy(s->stream);
+		cudaFree(s->partial);
 		free(s);
 	}
 	free(be);
@@ -498,14 +501,15 @@ __global__ void mse_kernel(size_t rows, size_t nseg, size_t K, const T *pred, co
 /* partial[i] = the sum of squares of chunk i, for i < parts (the grid
  * rounds the thread count up: the threads past parts write nothing). */
 template <typename T>
-__global__ void sumsq_kernel(size_t n, const T *x, double *partial, size_t parts, size_t chunk)
+__global__ void sumsq_kernel(size_t n, const T *x, double *partial, size_t parts)
 {
-	size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x, lo = i * chunk;
+	size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
 	double s = 0;
 
 	if (i >= parts)
 		return;
-	for (size_t k = lo; k < lo + chunk && k < n; k++)
+	/* strided, so that a warp's threads read neighbouring elements */
+	for (size_t k = i; k < n; k += parts)
 		s += (double)x[k] * x[k];
 	partial[i] = s;
 }
@@ -762,6 +766,27 @@ static int cuda_segment_linear_backward(cp_backend *be, cp_precision prec, size_
 	return seg_backward_t<float>(be, rows, nseg, K, ptr, x, w, dy, dx, dw, dbias, err);
 }
 
+/* Room for n partial sums on the device (allocating and freeing on every
+ * call would synchronise the device each training step). */
+static double *partials(cp_backend *be, size_t n, cp_error *err)
+{
+	cuda_state *s = state(be);
+	cudaError_t rc;
+
+	if (n <= s->partial_cap)
+		return s->partial;
+	cudaFree(s->partial);
+	s->partial = NULL, s->partial_cap = 0;
+	rc = cudaMalloc(&s->partial, n * sizeof *s->partial);
+	if (rc != cudaSuccess) {
+		s->partial = NULL;
+		cuda_fail(err, "partial sums", rc);
+		return NULL;
+	}
+	s->partial_cap = n;
+	return s->partial;
+}
+
 /* Per-block partial sums come back to the host and are added there in a
  * fixed order, so the total does not depend on scheduling. */
 static int host_total(cp_backend *be, const double *partial, size_t n, double *out, cp_error *err)
@@ -790,16 +815,14 @@ static int cuda_masked_mse(cp_backend *be, cp_precision prec, size_t rows, size_
 			   double *loss, cp_error *err)
 {
 	size_t n = nseg * K;
-	double *partial = NULL;
-	cudaError_t rc;
+	double *partial;
 	int result;
 
 	*loss = 0;
 	if (n == 0)
 		return 0;
-	rc = cudaMalloc(&partial, n * sizeof *partial);
-	if (rc != cudaSuccess)
-		return cuda_fail(err, "masked_mse", rc);
+	if (!(partial = partials(be, n, err)))
+		return -1;
 	if (prec == CP_F64)
 		mse_kernel<double><<<grid(n), 256, 0, state(be)->stream>>>(
 			rows, nseg, K, (const double *)pred, (const double *)target, scale, (double *)grad,
@@ -812,35 +835,31 @@ static int cuda_masked_mse(cp_backend *be, cp_precision prec, size_t rows, size_
 	if (result == 0)
 		result = host_total(be, partial, n, loss, err);
 	*loss *= scale;
-	cudaFree(partial);
 	return result;
 }
 
 static int cuda_sum_squares(cp_backend *be, cp_precision prec, size_t n, const void *x,
 			    double *out, cp_error *err)
 {
-	const size_t chunk = 4096;
-	size_t parts = (n + chunk - 1) / chunk;
-	double *partial = NULL;
-	cudaError_t rc;
+	/* about 4,096 elements a thread, a fixed order for each n */
+	size_t parts = (n + 4095) / 4096;
+	double *partial;
 	int result;
 
 	*out = 0;
 	if (n == 0)
 		return 0;
-	rc = cudaMalloc(&partial, parts * sizeof *partial);
-	if (rc != cudaSuccess)
-		return cuda_fail(err, "sum_squares", rc);
+	if (!(partial = partials(be, parts, err)))
+		return -1;
 	if (prec == CP_F64)
-		sumsq_kernel<double><<<grid(parts), 256, 0, state(be)->stream>>>(
-			n, (const double *)x, partial, parts, chunk);
+		sumsq_kernel<double><<<grid(parts), 256, 0, state(be)->stream>>>(n, (const double *)x, partial,
+										  parts);
 	else
-		sumsq_kernel<float><<<grid(parts), 256, 0, state(be)->stream>>>(
-			n, (const float *)x, partial, parts, chunk);
+		sumsq_kernel<float><<<grid(parts), 256, 0, state(be)->stream>>>(n, (const float *)x, partial,
+										 parts);
 	result = launched(err, "sum_squares");
 	if (result == 0)
 		result = host_total(be, partial, parts, out, err);
-	cudaFree(partial);
 	return result;
 }
 
