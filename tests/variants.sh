@@ -4,6 +4,7 @@
 # backend's code run on the CPU under the sanitizers (tests/cuda-emu), and
 # the CUDA build where nvcc exists (its GPU test skips without a GPU).
 set -u
+. "${TOP:=$(pwd)}/tests/kill-at-epoch.sh"
 MAKE=${MAKE:-make}
 NVCC=${NVCC:-nvcc}
 J=-j$(nproc 2>/dev/null || echo 2)
@@ -48,9 +49,82 @@ fi
 # for real (only what a GPU alone shows, races and its memory model, stays
 # untested here).  A skip is a failure: these tests must run.
 EMU_TESTS="test_kernels test_ops test_dcell"
+
+# the largest difference between field $3 of streams $1 and $2, over the
+# largest magnitude in $1 (one column each)
+emu_reldiff() {
+	cpz dump "$1" "$3" > "$EW/x" && cpz dump "$2" "$3" > "$EW/y" &&
+		[ "$(grep -c '' "$EW/x")" -gt 0 ] && [ "$(grep -c '' "$EW/x")" -eq "$(grep -c '' "$EW/y")" ] &&
+		paste "$EW/x" "$EW/y" | awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > m) m = d
+			a = $1 < 0 ? -$1 : $1; if (a > s) s = a } END { printf "%.3g\n", (s > 0 ? m / s : m) }'
+}
+
+# fit and predict with --device cuda on the emulated device, on a tenth of
+# the GO:0006281 training pairs: float64 training matches the CPU's, a run
+# killed with SIGKILL and resumed ends byte-identical to an uninterrupted
+# one (moments, running statistics and RNG back on the device), and the
+# device's dense predictions match the CPU's exact sparse path.
+emu_fit() {
+	T=$O/test-data
+	E=$TOP/build/cuda-emu/bin
+	if [ ! -f "$T/dcell_GO_0006281_train.cpz" ] || [ ! -f "$T/go6281.cpz" ]; then
+		echo "not ok - cuda-emu fit: no GO:0006281 data from the data suite"
+		return
+	fi
+	EW=$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-emu.XXXXXX")
+	export ASAN_OPTIONS=detect_leaks=1:exitcode=99
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
+	if ! batch-pack -q -s random -f 0.1,0.02,0.88 -S 1 -b 32 --standardize -O "$EW/p" \
+		"$T/dcell_GO_0006281_train.cpz" 2> "$EW/err"; then
+		echo "not ok - cuda-emu fit: batch-pack: $(cat "$EW/err")"
+		rm -rf "$EW"
+		return
+	fi
+	for dir in cpu cuda a b; do
+		mkdir "$EW/$dir"
+		ln -s "$T/go6281.cpz" "$EW/$dir/go.cpz"
+		ln -s "$EW/p.train.cpz" "$EW/$dir/train.cpz"
+		ln -s "$EW/p.val.cpz" "$EW/$dir/val.cpz"
+	done
+	FIT="$E/fit -q --go go.cpz --train train.cpz --val val.cpz --label gene_interaction --batch-size 32 --path dense"
+	for dev in cpu cuda; do
+		(cd "$EW/$dev" && $FIT --precision f64 --epochs 2 --device $dev -o model.cpz) 2> "$EW/$dev.err"
+	done
+	if p=$(emu_reldiff "$EW/cpu/model.cpz" "$EW/cuda/model.cpz" params) &&
+		v=$(emu_reldiff "$EW/cpu/model.cpz" "$EW/cuda/model.cpz" val_loss) &&
+		awk -v p="$p" -v v="$v" 'BEGIN { exit !(p != "" && v != "" && p + 0 < 1e-8 && v + 0 < 1e-10) }'; then
+		echo "ok - cuda-emu fit --device cuda trains as the CPU does (float64, 2 epochs: parameters within $p, val loss within $v)"
+	else
+		echo "not ok - cuda-emu fit --device cuda against cpu: parameters ${p:-?}, val loss ${v:-?}: $(cat "$EW/cpu.err" "$EW/cuda.err" | head -2)"
+	fi
+
+	# kill -9 once a checkpoint of epoch 2 or later exists, then resume
+	(cd "$EW/a" && exec $FIT --epochs 5 --device cuda -o model.cpz) 2> /dev/null &
+	kill_at_epoch $! "$EW/a/model.cpz" 2
+	(cd "$EW/b" && $FIT --epochs 5 --device cuda -o model.cpz) 2> "$EW/b.err"
+	if (cd "$EW/a" && $E/fit -q --resume model.cpz) 2> "$EW/a.err" &&
+		[ -f "$EW/b/model.cpz" ] && cmp -s "$EW/a/model.cpz" "$EW/b/model.cpz"; then
+		echo "ok - cuda-emu fit --device cuda killed with SIGKILL after epoch $killed_at and resumed: byte-identical to an uninterrupted run"
+	else
+		echo "not ok - cuda-emu fit --device cuda resumed after epoch $killed_at differs from an uninterrupted run: $(cat "$EW/a.err" "$EW/b.err" | head -2)"
+	fi
+
+	# the float32 model's predictions of the val split
+	if $E/predict -q --model "$EW/b/model.cpz" --path dense --device cuda "$EW/p.val.cpz" -o "$EW/dev.cpz" 2> "$EW/err" &&
+		predict -q --model "$EW/b/model.cpz" "$EW/p.val.cpz" -o "$EW/cpu.cpz" 2>> "$EW/err" &&
+		d=$(emu_reldiff "$EW/cpu.cpz" "$EW/dev.cpz" pred) &&
+		awk -v d="$d" 'BEGIN { exit !(d != "" && d + 0 < 1e-5) }'; then
+		echo "ok - cuda-emu predict --device cuda (dense) matches the CPU's sparse path (float32, within $d of the largest)"
+	else
+		echo "not ok - cuda-emu predict --device cuda against the CPU's sparse path: ${d:-?}: $(head -1 "$EW/err")"
+	fi
+	rm -rf "$EW"
+}
+
 if command -v "${CXX:-g++}" >/dev/null 2>&1; then
 	if $MAKE $J CC=gcc ASAN=1 CUDA=1 CUDA_EMU=1 WERROR=1 O=build/cuda-emu BINDIR=build/cuda-emu/bin \
-		$(for t in $EMU_TESTS; do echo build/cuda-emu/tests/$t; done) > "$O/variant-cuda-emu.log" 2>&1; then
+		$(for t in $EMU_TESTS; do echo build/cuda-emu/tests/$t; done) \
+		build/cuda-emu/bin/fit build/cuda-emu/bin/predict > "$O/variant-cuda-emu.log" 2>&1; then
 		echo "ok - build cuda-emu warning-free"
 		for t in $EMU_TESTS; do
 			if ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
@@ -62,6 +136,7 @@ if command -v "${CXX:-g++}" >/dev/null 2>&1; then
 				grep -E 'ERROR|runtime error|FAILED|cuda-emu:|SKIP' "$O/cuda-emu-$t.log" | head -3 | sed 's/^/#   /'
 			fi
 		done
+		emu_fit
 	else
 		echo "not ok - build cuda-emu: see $O/variant-cuda-emu.log"
 		grep -E 'error|warning' "$O/variant-cuda-emu.log" | head -5 | sed 's/^/#   /'

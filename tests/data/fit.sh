@@ -5,6 +5,7 @@
 # resumed ends with the same bytes as an uninterrupted one; the sparse and
 # dense paths predict alike; the baselines fit; the report is complete.
 set -u
+. "$TOP/tests/kill-at-epoch.sh"
 T=$O/test-data
 W=$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-fit.XXXXXX")
 trap 'rm -rf "$W"' EXIT
@@ -49,17 +50,7 @@ fi
 for order in tanh-bn bn-tanh; do
 	rm -f "$W/c/model.cpz"
 	(cd "$W/c" && exec $FIT --precision f64 --order $order) 2> /dev/null &
-	pid=$!
-	n=0
-	while [ $n -lt 600 ]; do
-		e=$(cpz dump "$W/c/model.cpz" progress.epoch 2>/dev/null || echo 0)
-		[ "$e" -ge 3 ] && break
-		sleep 0.05
-		n=$((n + 1))
-	done
-	kill -9 $pid 2>/dev/null
-	wait $pid 2>/dev/null
-	killed_at=$(cpz dump "$W/c/model.cpz" progress.epoch 2>/dev/null || echo none)
+	kill_at_epoch $! "$W/c/model.cpz" 3
 	: > "$W/c/model.cpz.tmp.Zq3xWv"	# as if killed while writing a checkpoint
 	(cd "$W/b" && rm -f model.cpz && $FIT --precision f64 --order $order) 2> /dev/null
 	if (cd "$W/c" && fit -q --resume model.cpz) 2> "$W/c.err" && cmp -s "$W/b/model.cpz" "$W/c/model.cpz"; then
