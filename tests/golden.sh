@@ -18,7 +18,10 @@ TMP_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-golden.XXXXXX")
 export FIX CORRUPT TMP DATA
 trap 'rm -rf "$TMP_ROOT"' EXIT
 
-# Each test gets a scratch directory of its own.
+# Each test gets a scratch directory of its own.  Between tests TMP names
+# a path nothing can be written under, so a command that expands $TMP when
+# its line is read (double quotes without a backslash) fails.
+EARLY=/dev/null/TMP-expanded-too-early
 fresh() {
 	TMP=$TMP_ROOT/$1
 	rm -rf "$TMP"
@@ -29,6 +32,12 @@ fresh() {
 pass() {
 	name=$1 cmd=$2
 	fresh "$name"
+	pass_ "$name" "$cmd"
+	TMP=$EARLY
+}
+
+pass_() {
+	name=$1 cmd=$2
 	out=$(sh -c "$cmd" 2>"$TMP/stderr")
 	rc=$?
 	if [ $rc -ne 0 ]; then
@@ -53,8 +62,13 @@ pass() {
 }
 
 fail() {
+	fresh "$1"
+	fail_ "$@"
+	TMP=$EARLY
+}
+
+fail_() {
 	name=$1 want=$2 text=$3 cmd=$4
-	fresh "$name"
 	sh -c "$cmd" >/dev/null 2>"$TMP/stderr"
 	rc=$?
 	lines=$(grep -c '' "$TMP/stderr")
@@ -77,8 +91,12 @@ run() {
 	else
 		echo "not ok - $name: exit $?: $(head -c 300 "$TMP/stderr")"
 	fi
+	TMP=$EARLY
 }
 
+# Each file in a subshell of its own, so one that stops (an unset variable,
+# a syntax error) is reported instead of silently ending the suite.
 for f in "$@"; do
-	. "./$f"
+	TMP=$EARLY
+	( . "./$f"; echo "ok - $f: every test run" ) || echo "not ok - $f stopped (exit $?)"
 done

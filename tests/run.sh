@@ -28,13 +28,18 @@ mkdir -p "$LOG"
 RESULTS=$LOG/results
 : > "$RESULTS"
 
-suites=${TESTS:-"unit cli corrupt formats data variants"}
+suites=${TESTS:-"unit cli docs corrupt formats data variants"}
 
 run_suite() {
 	name=$1
 	shift
 	echo "== $name"
 	"$@" 2>&1 | tee "$LOG/$name.out" | grep -E '^(not ok|ok)\b' >> "$RESULTS"
+	# a suite that stops before its first result must not pass unseen
+	if ! grep -qE '^(not ok|ok)\b' "$LOG/$name.out"; then
+		echo "not ok - suite $name printed no results: $(tail -c 300 "$LOG/$name.out")" |
+			tee -a "$LOG/$name.out" >> "$RESULTS"
+	fi
 	grep -E '^not ok' "$LOG/$name.out" | sed 's/^/   FAIL: /'
 }
 
@@ -56,6 +61,7 @@ for s in $suites; do
 	case $s in
 	unit) run_suite unit unit_suite ;;
 	cli) run_suite cli sh tests/golden.sh tests/cli/*.golden ;;
+	docs) run_suite docs sh tests/man-options.sh ;;
 	corrupt) run_suite corrupt sh tests/corrupt.sh ;;
 	formats) run_suite formats sh tests/formats.sh ;;
 	data) run_suite data sh tests/data.sh ;;

@@ -63,7 +63,8 @@ static void usage(FILE *fp, int status)
 		"      --gene-state NAME    deleted (1 = deleted) or present (1 = present) [deleted]\n"
 		"      --init-range X       weights uniform in [-X, X] [%g]\n"
 		"\n"
-		"  -q, --quiet   no epoch lines    -v, --verbose   more    -h, --help    -V, --version\n"
+		"  -q, --quiet   no epoch lines    -v, --verbose   also time and memory\n"
+		"  -h, --help    this help         -V, --version\n"
 		"Exit status: 0 ok, 1 bad data or training failure, 2 usage.  See fit(1).\n",
 		d.epochs, d.batch_size, d.lr, d.weight_decay, d.clip, d.patience,
 		(unsigned long long)d.seed, d.shuffle_buffer, BASELINE_RIDGE_DEFAULT, d.dcell.width_min,

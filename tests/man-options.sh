@@ -1,0 +1,42 @@
+#!/bin/sh
+# The manual pages and the programs agree on their options: every long
+# option a program's --help lists is in its page, and every long option the
+# page's OPTIONS section describes is one --help lists (for cpz, the help of
+# any of its commands).  Runs the programs in $BINDIR.
+set -u
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-manopts.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+export PATH="$BINDIR:$PATH"
+
+long_opts() {
+	grep -oE -- '--[a-z][a-z0-9]*(-[a-z0-9]+)*' | sort -u
+}
+
+for page in man/man1/*.1; do
+	t=$(basename "$page" .1)
+	if ! "$t" --help > "$TMP/help" 2>&1; then
+		echo "not ok - $t --help fails: $(head -c 300 "$TMP/help")"
+		continue
+	fi
+	if [ "$t" = cpz ]; then
+		for c in cat head dump pack verify; do
+			cpz "$c" --help >> "$TMP/help" 2>&1
+		done
+	fi
+	# the page as text: roff's \- is a hyphen, font changes go
+	sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$page" > "$TMP/page"
+	awk '/^\.SH/ { on = ($2 == "OPTIONS") ; next } on' "$TMP/page" > "$TMP/options"
+	long_opts < "$TMP/help" > "$TMP/h"
+	long_opts < "$TMP/page" > "$TMP/p"
+	long_opts < "$TMP/options" > "$TMP/o"
+	if [ ! -s "$TMP/h" ] || [ ! -s "$TMP/o" ]; then
+		echo "not ok - $t: no long options found in --help or in the page's OPTIONS"
+		continue
+	fi
+	missing=$(comm -23 "$TMP/h" "$TMP/p" | tr '\n' ' ')
+	[ -z "$missing" ] && echo "ok - $t(1) describes every option of $t --help" ||
+		echo "not ok - $t(1) lacks options $t --help lists: $missing"
+	extra=$(comm -13 "$TMP/h" "$TMP/o" | tr '\n' ' ')
+	[ -z "$extra" ] && echo "ok - $t --help lists every option of $t(1)'s OPTIONS" ||
+		echo "not ok - $t --help lacks options $t(1) describes: $extra"
+done
