@@ -78,9 +78,10 @@ if [ -f "$OUT/cpu.cpz" ]; then
 		"$G/bin/cpz" dump "$OUT/pred-cuda.cpz" pred > "$OUT/pred-cuda.txt"
 		"$G/bin/cpz" dump "$OUT/pred-cpu.cpz" pred > "$OUT/pred-cpu.txt"
 		if paste "$OUT/pred-cuda.txt" "$OUT/pred-cpu.txt" | awk '
-			{ d = $1 - $2; if (d < 0) d = -d; s = $2 < 0 ? -$2 : $2; if (s > m) m = s; if (d > w) w = d; n++ }
-			END { printf "predict: %d predictions, largest difference %g (largest value %g)\n", n, w, m
-			      exit !(n > 0 && w <= 1e-3 * (m + 1e-6)) }'; then
+			{ d = $1 - $2; if (d < 0) d = -d; s = $2 < 0 ? -$2 : $2; if (s > m) m = s; if (d > w) w = d; n++
+			  if (tolower($0) ~ /nan|inf/) bad++ }
+			END { printf "predict: %d predictions, largest difference %g (largest value %g), %d not finite\n", n, w, m, bad
+			      exit !(n > 0 && !bad && w <= 1e-3 * (m + 1e-6)) }'; then
 			:
 		else
 			echo "gpu-check: CUDA and CPU predictions differ"

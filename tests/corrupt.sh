@@ -33,7 +33,8 @@ for dir in tests/corrupt/*/; do
 			OUT=$TMP/out
 			rm -rf "$OUT" && mkdir -p "$OUT"
 			run=$(printf '%s' "$cmd" | sed "s|{}|'$f'|g")
-			OUT=$OUT sh -c "$run" >/dev/null 2>"$TMP/err"
+			# stdin from /dev/null: the loop reads the commands from it
+			OUT=$OUT sh -c "$run" </dev/null >/dev/null 2>"$TMP/err"
 			rc=$?
 			lines=$(grep -c '' "$TMP/err")
 			left=$(ls -A "$OUT")

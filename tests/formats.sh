@@ -29,13 +29,12 @@ for f in "$V"/*.cpz; do
 done
 
 # round trip through text: the dump of a packed dump is the same dump
-cpz dump "$V/dtypes.cpz" f32 > "$TMP/f32.tsv"
-cpz dump "$V/dtypes.cpz" f64 > "$TMP/f64.tsv"
-paste "$TMP/f32.tsv" "$TMP/f64.tsv" > "$TMP/both.tsv" 2>/dev/null
-cpz pack -f "$TMP/f32.tsv" x:f32 -o "$TMP/x.cpz" && cpz dump "$TMP/x.cpz" x > "$TMP/x.tsv"
-cpz pack -f "$TMP/f64.tsv" y:f64 -o "$TMP/y.cpz" && cpz dump "$TMP/y.cpz" y > "$TMP/y.tsv"
-if cmp -s "$TMP/f32.tsv" "$TMP/x.tsv" && cmp -s "$TMP/f64.tsv" "$TMP/y.tsv"; then
-	echo "ok - dump/pack round trip keeps f32 and f64 values"
+if cpz dump "$V/dtypes.cpz" f32 > "$TMP/f32.tsv" && cpz dump "$V/dtypes.cpz" f64 > "$TMP/f64.tsv" &&
+	[ -s "$TMP/f32.tsv" ] && [ -s "$TMP/f64.tsv" ] &&
+	cpz pack -f "$TMP/f32.tsv" x:f32 -o "$TMP/x.cpz" && cpz dump "$TMP/x.cpz" x > "$TMP/x.tsv" &&
+	cpz pack -f "$TMP/f64.tsv" y:f64 -o "$TMP/y.cpz" && cpz dump "$TMP/y.cpz" y > "$TMP/y.tsv" &&
+	cmp -s "$TMP/f32.tsv" "$TMP/x.tsv" && cmp -s "$TMP/f64.tsv" "$TMP/y.tsv"; then
+	echo "ok - dump/pack round trip keeps f32 and f64 values ($(grep -c '' "$TMP/f32.tsv") of each)"
 else
-	echo "not ok - dump/pack round trip changed values"
+	echo "not ok - dump/pack round trip failed or changed values"
 fi

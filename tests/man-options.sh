@@ -1,12 +1,24 @@
 #!/bin/sh
-# The manual pages and the programs agree on their options: every long
-# option a program's --help lists is in its page, and every long option the
-# page's OPTIONS section describes is one --help lists (for cpz, the help of
-# any of its commands).  Runs the programs in $BINDIR.
+# Every program has a manual page and every page a program, and they agree
+# on the options: every long option a program's --help lists is in its
+# page, and every long option the page's OPTIONS section describes is one
+# --help lists (for cpz, the help of any of its commands).  Runs the
+# programs in $BINDIR.
 set -u
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-manopts.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 export PATH="$BINDIR:$PATH"
+
+# every program has a manual page, and every page a program
+for t in tools/*.c; do
+	name=$(basename "$t" .c)
+	[ -f "man/man1/$name.1" ] && echo "ok - $name has a manual page" ||
+		echo "not ok - $name has no man/man1/$name.1"
+done
+for page in man/man1/*.1; do
+	name=$(basename "$page" .1)
+	[ -f "tools/$name.c" ] || echo "not ok - man/man1/$name.1 documents no program"
+done
 
 long_opts() {
 	grep -oE -- '--[a-z][a-z0-9]*(-[a-z0-9]+)*' | sort -u

@@ -34,9 +34,15 @@ run_suite() {
 	name=$1
 	shift
 	echo "== $name"
-	"$@" 2>&1 | tee "$LOG/$name.out" | grep -E '^(not ok|ok)\b' >> "$RESULTS"
-	# a suite that stops before its first result must not pass unseen
-	if ! grep -qE '^(not ok|ok)\b' "$LOG/$name.out"; then
+	{ "$@" 2>&1; echo "# suite exit status $?"; } | tee "$LOG/$name.out" |
+		grep -E '^(not ok|ok)\b' >> "$RESULTS"
+	# a suite that stops early, or before its first result, must not pass
+	# unseen
+	rc=$(sed -n 's/^# suite exit status //p' "$LOG/$name.out")
+	if [ "$rc" != 0 ]; then
+		echo "not ok - suite $name exited with status $rc: $(grep -v '^# suite exit' "$LOG/$name.out" | tail -c 300)" |
+			tee -a "$LOG/$name.out" >> "$RESULTS"
+	elif ! grep -qE '^(not ok|ok)\b' "$LOG/$name.out"; then
 		echo "not ok - suite $name printed no results: $(tail -c 300 "$LOG/$name.out")" |
 			tee -a "$LOG/$name.out" >> "$RESULTS"
 	fi
@@ -51,8 +57,12 @@ unit_suite() {
 		rc=$?
 		echo "$out" | sed -n "s/^\(not ok\|ok\) [0-9]* - \(.*\)/\1 - $n: \2/p; s/^\(not ok\|ok\) [0-9]* # SKIP\(.*\)/ok - $n:\2 # SKIP/p"
 		echo "$out" | grep -E '^#|^  ---|message|error' | grep -v '^# *$' | sed 's/^/   /' | head -20
-		if [ $rc -ge 128 ] || ! echo "$out" | grep -q '^1\.\.'; then
+		plan=$(echo "$out" | sed -n 's/^1\.\.\([0-9]*\).*/\1/p' | head -1)
+		got=$(echo "$out" | grep -cE '^(not ok|ok) [0-9]')
+		if [ $rc -ge 128 ] || [ -z "$plan" ]; then
 			echo "not ok - $n: crashed or printed no plan (exit $rc)"
+		elif [ "$got" -ne "$plan" ]; then
+			echo "not ok - $n: $got results for a plan of $plan (exit $rc)"
 		fi
 	done
 }
@@ -69,7 +79,7 @@ for s in $suites; do
 		if [ "$CHECK_VARIANTS" = 1 ]; then
 			run_suite variants sh tests/variants.sh
 		fi ;;
-	*) echo "unknown suite $s" ;;
+	*) echo "not ok - unknown suite $s" | tee -a "$RESULTS" ;;
 	esac
 done
 

@@ -25,14 +25,3 @@ for page in man/man1/*.1; do
 		echo "not ok - $name(1) examples: $(tail -3 "$TMP/out")"
 	fi
 done
-
-# every program has a manual page, and every page a program
-for t in tools/*.c; do
-	name=$(basename "$t" .c)
-	[ -f "man/man1/$name.1" ] && echo "ok - $name has a manual page" ||
-		echo "not ok - $name has no man/man1/$name.1"
-done
-for page in man/man1/*.1; do
-	name=$(basename "$page" .1)
-	[ -f "tools/$name.c" ] || echo "not ok - man/man1/$name.1 documents no program"
-done

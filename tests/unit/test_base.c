@@ -119,6 +119,16 @@ static void test_parse_numbers(void **state)
 
 static char tmpdir[256];
 
+/* The scratch directory of the file-reading tests, made by the first that
+ * runs and removed by test_table (the last). */
+static void need_tmpdir(void)
+{
+	if (tmpdir[0])
+		return;
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/cp-base.XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+}
+
 static void write_file(const char *path, const void *data, size_t len)
 {
 	FILE *fp = fopen(path, "wb");
@@ -160,8 +170,7 @@ static void test_textio_compressions(void **state)
 	size_t half = sizeof text / 2;
 
 	(void)state;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/cp-base.XXXXXX");
-	assert_non_null(mkdtemp(tmpdir));
+	need_tmpdir();
 	snprintf(plain, sizeof plain, "%s/t.txt", tmpdir);
 	snprintf(gz, sizeof gz, "%s/t.gz", tmpdir);
 	snprintf(zs, sizeof zs, "%s/t.zst", tmpdir);
@@ -245,6 +254,7 @@ static void test_table(void **state)
 	char **f;
 
 	(void)state;
+	need_tmpdir();
 	snprintf(tsv, sizeof tsv, "%s/t.tsv", tmpdir);
 	snprintf(csv, sizeof csv, "%s/t.csv", tmpdir);
 	static const char tsv_text[] = "# header comment\nid\tname\n1\t \"quoted\" \n\n2\t\n";
@@ -286,6 +296,7 @@ static void test_table(void **state)
 
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
 		assert_int_equal(system(cmd), 0);
+		tmpdir[0] = 0;
 	}
 }
 

@@ -154,6 +154,13 @@ static int contains(const int32_t *set, int n, int32_t g)
 }
 
 /* Read the batches back and check everything against the input. */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
 static void check(const batch_pack_options *o, const char *path)
 {
 	pert_reader *r = pert_reader_open(path, "batches", NULL);
@@ -223,6 +230,37 @@ static void check(const batch_pack_options *o, const char *path)
 		double mean = sum / n_train_fit, var = sum2 / n_train_fit - mean * mean;
 
 		assert_true(fabs(mean) < 1e-4 && fabs(var - 1) < 0.01);
+	}
+	/* fitness and gene_interaction: center and scale from the training
+	 * split's labels, by the definitions (z-score: mean and sample standard
+	 * deviation; robust: median and 1.4826 x the median absolute deviation) */
+	for (int j = 0; j < 2 && o->standardize != STANDARDIZE_NONE; j++) {
+		int k = j ? PERT_GENE_INTERACTION : PERT_FITNESS, nv = 0;
+		double *v = malloc((size_t)n_in * sizeof *v), c = 0, sc = 0;
+
+		assert_non_null(v);
+		for (int i = 0; i < n_in; i++)
+			if (split_of[i] == PERT_TRAIN && !isnan(in[i].label[k]))
+				v[nv++] = in[i].label[k];
+		assert_true(nv >= 2);
+		if (o->standardize == STANDARDIZE_ZSCORE) {
+			for (int i = 0; i < nv; i++)
+				c += v[i] / nv;
+			for (int i = 0; i < nv; i++)
+				sc += (v[i] - c) * (v[i] - c) / (nv - 1);
+			sc = sqrt(sc);
+		} else {
+			qsort(v, (size_t)nv, sizeof *v, cmp_double);
+			c = nv % 2 ? v[nv / 2] : (v[nv / 2 - 1] + v[nv / 2]) / 2;
+			for (int i = 0; i < nv; i++)
+				v[i] = fabs(v[i] - c);
+			qsort(v, (size_t)nv, sizeof *v, cmp_double);
+			sc = 1.4826 * (nv % 2 ? v[nv / 2] : (v[nv / 2 - 1] + v[nv / 2]) / 2);
+		}
+		if (fabs(info.center[k] - c) > 1e-5 * (1 + fabs(c)) || fabs(info.scale[k] - sc) > 1e-5 * sc)
+			fail_msg("label %d: center %g scale %g, want %g and %g", k, info.center[k],
+				 info.scale[k], c, sc);
+		free(v);
 	}
 	if (o->standardize == STANDARDIZE_NONE)
 		for (int k = 0; k < PERT_N_LABELS; k++)

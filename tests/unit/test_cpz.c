@@ -447,6 +447,8 @@ static void test_pipe_stream(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+static void slurp(const char *path, cp_buf *b);
+
 /* Tensor data above the chunk size is split into several bins and joined
  * again on reading: the path tensors over 4 GiB take. */
 static void test_chunked_tensor(void **state)
@@ -470,6 +472,42 @@ static void test_chunked_tensor(void **state)
 	cpz_record_add_tensor(&rec, "v", CPZ_F64, 2, shape, v, &err);
 	write_rec(w, &rec);
 	close_w(w);
+	{
+		/* on disk: the record's second frame holds v's data as an array
+		 * of bins of whole elements (96 bytes: 12 doubles) */
+		cp_buf file = { 0 };
+		size_t clen, total = 0;
+		unsigned long long dlen;
+		char *content;
+		msgpack_unpacked u;
+		size_t off = 0;
+		msgpack_object data;
+
+		slurp(tmp("chunked.cpz"), &file);
+		clen = ZSTD_findFrameCompressedSize(file.data, file.len);	/* the header */
+		assert_false(ZSTD_isError(clen));
+		dlen = ZSTD_getFrameContentSize(file.data + clen, file.len - clen);
+		assert_true(dlen != ZSTD_CONTENTSIZE_UNKNOWN && dlen != ZSTD_CONTENTSIZE_ERROR);
+		content = malloc(dlen);
+		assert_int_equal(ZSTD_decompress(content, dlen, file.data + clen,
+						 ZSTD_findFrameCompressedSize(file.data + clen, file.len - clen)),
+				 dlen);
+		msgpack_unpacked_init(&u);
+		assert_int_equal(msgpack_unpack_next(&u, content, dlen, &off), MSGPACK_UNPACK_SUCCESS);
+		assert_int_equal(u.data.type, MSGPACK_OBJECT_MAP);
+		data = u.data.via.map.ptr[1].val.via.map.ptr[2].val;
+		assert_int_equal(data.type, MSGPACK_OBJECT_ARRAY);
+		assert_int_equal(data.via.array.size, (sizeof v + 95) / 96);
+		for (uint32_t i = 0; i < data.via.array.size; i++) {
+			assert_int_equal(data.via.array.ptr[i].type, MSGPACK_OBJECT_BIN);
+			assert_int_equal(data.via.array.ptr[i].via.bin.size % 8, 0);
+			total += data.via.array.ptr[i].via.bin.size;
+		}
+		assert_int_equal(total, sizeof v);
+		msgpack_unpacked_destroy(&u);
+		free(content);
+		cp_buf_free(&file);
+	}
 	r = open_r(tmp("chunked.cpz"));
 	next_ok(r, &rec);
 	t = cpz_record_tensor(&rec, "v", CPZ_F64, 2, &err);
@@ -609,6 +647,8 @@ static void test_no_partial_output(void **state)
 	cpz_record_reset(&rec, "r", &err);
 	write_rec(w, &rec);
 	assert_int_equal(stat(tmp("partial.cpz"), &st), -1);	/* not there until close */
+	snprintf(cmd, sizeof cmd, "ls '%s' | grep -q '^partial\\.cpz\\.tmp'", tmpdir);
+	assert_int_equal(system(cmd), 0);	/* its temporary is */
 	cpz_writer_abort(w);
 	assert_int_equal(stat(tmp("partial.cpz"), &st), -1);
 	snprintf(cmd, sizeof cmd, "ls '%s' | grep -q partial", tmpdir);

@@ -122,8 +122,8 @@ static void test_dag_invariants(void **state)
 	ids[1] = "GO:A";
 	expect_bad(&d, "appears twice");
 	ids[1] = "GO:B";
-	/* C's stratum must be exactly 1 + the largest of its children's */
-	stratum[3] = 2, stratum[4] = 3, stratum_ptr[2] = 3, stratum_ptr[3] = 4;
+	/* no stratum may be empty */
+	stratum[3] = 2, stratum[4] = 3;
 	{
 		int64_t sp[] = { 0, 3, 3, 4, 5 };
 
@@ -131,8 +131,13 @@ static void test_dag_invariants(void **state)
 		d.n_strata = 4;
 		expect_bad(&d, "stratum 1 is empty");
 	}
-	stratum[3] = 1, stratum[4] = 2, stratum_ptr[2] = 4, stratum_ptr[3] = 5;
+	stratum[3] = 1, stratum[4] = 2;
 	small_dag(&d);
+	/* a term's stratum is exactly 1 + the largest of its children's: D,
+	 * with no children, one stratum up (beside C, below the root) */
+	stratum[2] = 1, stratum_ptr[1] = 2;
+	expect_bad(&d, "GO:D has stratum 1, but 1 + its children's largest is 0");
+	stratum[2] = 0, stratum_ptr[1] = 3;
 	{
 		cp_error err;
 

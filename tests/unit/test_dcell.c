@@ -227,13 +227,44 @@ static void random_batch(test_batch *tb, size_t n, size_t G, size_t K, int with_
 		for (size_t q = 0; q < K; q++)
 			tb->target[i * K + q] = with_nan && unif() < 0.2 ? NAN : 2 * unif() - 1;
 	}
-	/* the first sample deletes a gene of no term when one exists, to cover it */
 	tb->b.n = n;
 	tb->b.gene_ptr = tb->ptr;
 	tb->b.gene = tb->genes;
 	tb->b.term_ptr = NULL;
 	tb->b.term = NULL;
 	tb->b.target = tb->target;
+}
+
+/* The first sample becomes the deletion of one gene of no term, when the
+ * DAG has such a gene: it changes nothing, and the sparse path must see
+ * that.  Returns the gene, or -1. */
+static uint8_t *annotated(const go_dag *dag)
+{
+	uint8_t *in = calloc(dag->n_genes, 1);
+
+	assert_non_null(in);
+	for (int64_t k = 0; k < dag->gene_ptr[dag->n_terms]; k++)
+		in[dag->gene[k]] = 1;
+	return in;
+}
+
+static int32_t lone_gene_first(test_batch *tb, const go_dag *dag)
+{
+	uint8_t *in = annotated(dag);
+	int32_t u = -1;
+	int64_t c0 = tb->ptr[1] - tb->ptr[0];
+
+	for (size_t g = 0; g < dag->n_genes && u < 0; g++)
+		if (!in[g])
+			u = (int32_t)g;
+	free(in);
+	if (u < 0)
+		return -1;
+	memmove(tb->genes + 1, tb->genes + c0, (size_t)(tb->ptr[tb->b.n] - c0) * sizeof *tb->genes);
+	tb->genes[0] = u;
+	for (size_t i = 1; i <= tb->b.n; i++)
+		tb->ptr[i] -= c0 - 1;
+	return u;
 }
 
 /* Random parameters in [-range, range] (each term's weights over the
@@ -335,6 +366,7 @@ static void dense_vs_sparse_dag(const dcell_config *cfg, const go_dag *dag, size
 
 	twin_new(&tw, dag, cfg, be, n, fan_in);
 	random_batch(&tb, n, G, K, 1);
+	lone_gene_first(&tb, dag);
 
 	/* inference */
 	if (dcell_dense_forward(tw.r1, &tb.b, 0, &l1, p1, &err) < 0 ||
@@ -401,7 +433,22 @@ static void dense_vs_sparse_dag(const dcell_config *cfg, const go_dag *dag, size
 		double f, pairs;
 
 		dcell_sparse_stats(tw.sp, &f, &pairs);
-		assert_true(pairs > 0 && pairs <= (double)n * (double)T);
+		/* the cached path computes the terms containing two or more of
+		 * a sample's genes: some (the root at least) exactly when a
+		 * sample has two annotated genes */
+		uint8_t *in = annotated(dag);
+		int two = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			int c = 0;
+
+			for (int64_t k = tb.ptr[i]; k < tb.ptr[i + 1]; k++)
+				c += in[tb.genes[k]];
+			two |= c >= 2;
+		}
+		free(in);
+		assert_true(pairs >= 0 && pairs <= (double)n * (double)T);
+		assert_true((pairs > 0) == two);
 	}
 	twin_free(&tw);
 	cp_backend_free(be);
@@ -424,7 +471,11 @@ static void test_sparse_equals_dense(void **state)
 	dcell_config_default(&cfg);
 	dense_vs_sparse(&cfg, 40, 30, 16, 1);
 	dense_vs_sparse(&cfg, 200, 120, 64, 2);
-	dense_vs_sparse(&cfg, 15, 12, 1, 3);	/* a batch of one */
+	/* a batch of one: train-mode BatchNorm maps every term to its beta,
+	 * so the gradients are zero in both paths; what it checks is that edge
+	 * and inference */
+	dense_vs_sparse(&cfg, 15, 12, 1, 3);
+	dense_vs_sparse(&cfg, 15, 12, 2, 3);	/* the smallest batch that trains */
 }
 
 static void test_sparse_equals_dense_options(void **state)
@@ -818,6 +869,11 @@ static void test_model_record(void **state)
 	cfg.bn_before_tanh = 1;
 	random_dag(&td, 30, 25, 31);
 	assert_int_equal(dcell_init(&m, &td.dag, &cfg, CP_F32, 5, &err), 0);
+	/* values of its own in every parameter and running statistic */
+	for (size_t i = 0; i < m.n_params; i++)
+		((float *)m.params)[i] = (float)(2 * unif() - 1);
+	for (size_t i = 0; i < m.n_buffers; i++)
+		((float *)m.buffers)[i] = (float)(0.5 + unif());
 	cpz_record_init(&rec);
 	cpz_record_reset(&rec, "dcell", &err);
 	assert_int_equal(dcell_to_record(&m, &rec, &err), 0);
@@ -826,6 +882,8 @@ static void test_model_record(void **state)
 	assert_int_equal(back.n_params, m.n_params);
 	assert_int_equal(back.cfg.bn_before_tanh, 1);
 	assert_memory_equal(back.params, m.params, m.n_params * 4);
+	assert_int_equal(back.n_buffers, m.n_buffers);
+	assert_memory_equal(back.buffers, m.buffers, m.n_buffers * 4);
 	dcell_free(&back);
 	/* another DAG is refused */
 	{

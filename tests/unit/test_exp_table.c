@@ -120,6 +120,7 @@ static void test_merge_refuses(void **state)
 	assert_non_null(strstr(err.msg, "environment"));
 	r = make("Y,A", NULL, "", "x", 1, NAN, NAN, NAN);
 	assert_int_equal(exp_merger_add(m, &r, &err), -1);
+	assert_non_null(strstr(err.msg, "gene 'Y,A' holds"));
 	r.n_genes = 0;
 	assert_int_equal(exp_merger_add(m, &r, &err), -1);
 	assert_non_null(strstr(err.msg, "without genes"));

@@ -55,7 +55,9 @@ static cp_backend *cpu(void)
 	return be;
 }
 
-/* gather and its backward are adjoint: <G x, y> = <x, G^T y>. */
+/* gather and its backward are adjoint: <G x, y> = <x, G^T y>; the
+ * backward adds into its output, and a column used several times gets the
+ * sum of its uses. */
 static void test_gather_adjoint(void **state)
 {
 	cp_backend *be = cpu();
@@ -63,11 +65,13 @@ static void test_gather_adjoint(void **state)
 	enum { ROWS = 5, SRC = 40, N = 12 };
 	/* source: rows x SRC, row-major: column c at base c, stride SRC */
 	int64_t base[N], stride[N], use_ptr[SRC + 1], use[N], tbase[SRC], tstride[SRC];
-	double *x = randv(ROWS * SRC), *y = randv(ROWS * N), gx[ROWS * N], gty[ROWS * SRC];
+	double *x = randv(ROWS * SRC), *y = randv(ROWS * N), *g0 = randv(ROWS * SRC), gx[ROWS * N];
+	double gty[ROWS * SRC];
 
 	(void)state;
 	for (int j = 0; j < N; j++) {
-		base[j] = j == 5 ? -1 : (j * 7) % SRC;	/* column 5 is a zero column */
+		/* column 5 is a zero column; sources 0, 4 and 7 are used twice */
+		base[j] = j == 5 ? -1 : (j * 7) % 10;
 		stride[j] = SRC;
 	}
 	/* uses of each source column, in order */
@@ -80,14 +84,25 @@ static void test_gather_adjoint(void **state)
 		tbase[c] = c;
 		tstride[c] = SRC;
 	}
-	memset(gty, 0, sizeof gty);
+	memcpy(gty, g0, sizeof gty);
 	assert_int_equal(cp_gather_cols(be, CP_F64, ROWS, N, base, stride, x, gx, &err), 0);
 	assert_int_equal(cp_gather_cols_backward(be, CP_F64, ROWS, SRC, tbase, tstride, use_ptr, use, N,
 						 y, gty, &err), 0);
 	for (int b = 0; b < ROWS; b++)
 		assert_true(gx[b * N + 5] == 0);
-	assert_true(fabs(dot(gx, y, ROWS * N) - dot(x, gty, ROWS * SRC)) < 1e-12);
-	free(x), free(y);
+	assert_true(fabs(dot(gx, y, ROWS * N) + dot(x, g0, ROWS * SRC) - dot(x, gty, ROWS * SRC)) < 1e-12);
+	/* and entry by entry, from the definition */
+	for (int b = 0; b < ROWS; b++)
+		for (int c = 0; c < SRC; c++) {
+			double want = g0[b * SRC + c];
+
+			for (int j = 0; j < N; j++)
+				if (base[j] == c)
+					want += y[b * N + j];
+			if (fabs(gty[b * SRC + c] - want) > 1e-12)
+				fail_msg("gather backward [%d, %d]: %g, want %g", b, c, gty[b * SRC + c], want);
+		}
+	free(x), free(y), free(g0);
 	cp_backend_free(be);
 }
 
@@ -108,8 +123,15 @@ static void test_batchnorm(void **state)
 	assert_int_equal(cp_batchnorm_forward(be, CP_F64, R, C, x, gamma, beta, 1e-5, y, xhat, invstd,
 					      mean, var, &err), 0);
 	for (int j = 0; j < C; j++) {
-		double m = 0, v = 0;
+		double m = 0, v = 0, xm = 0, xv = 0;
 
+		/* the batch's mean and (biased) variance, as the running
+		 * statistics take them */
+		for (int b = 0; b < R; b++)
+			xm += x[b * C + j] / R;
+		for (int b = 0; b < R; b++)
+			xv += (x[b * C + j] - xm) * (x[b * C + j] - xm) / R;
+		assert_true(fabs(mean[j] - xm) < 1e-12 && fabs(var[j] - xv) < 1e-12);
 		for (int b = 0; b < R; b++)
 			m += xhat[b * C + j] / R;
 		for (int b = 0; b < R; b++)
@@ -202,6 +224,29 @@ static void test_segment_linear(void **state)
 		w[i] += h;
 		assert_true(fabs((lp - lm) / (2 * h) - dw[i]) < 1e-9);
 	}
+	/* each segment's bias: the sum of its outputs' gradients over the rows */
+	for (int s = 0; s < NS; s++)
+		for (int k = 0; k < K; k++) {
+			double want = 0;
+
+			for (int r = 0; r < R; r++)
+				want += dy[(r * NS + s) * K + k];
+			assert_true(fabs(db[s * K + k] - want) < 1e-12);
+		}
+	/* the backward adds to what its outputs hold */
+	{
+		double dx2[R * W], dw2[K * W], db2[NS * K];
+
+		memcpy(dx2, dx, sizeof dx), memcpy(dw2, dw, sizeof dw), memcpy(db2, db, sizeof db);
+		assert_int_equal(cp_segment_linear_backward(be, CP_F64, R, NS, K, ptr, x, w, dy, dx, dw,
+							    db, &err), 0);
+		for (int i = 0; i < R * W; i++)
+			assert_true(fabs(dx[i] - 2 * dx2[i]) < 1e-12);
+		for (int i = 0; i < K * W; i++)
+			assert_true(fabs(dw[i] - 2 * dw2[i]) < 1e-12);
+		for (int i = 0; i < NS * K; i++)
+			assert_true(fabs(db[i] - 2 * db2[i]) < 1e-12);
+	}
 	free(x), free(w), free(bias), free(dy);
 	cp_backend_free(be);
 }
@@ -223,8 +268,16 @@ static void test_masked_mse(void **state)
 	double want = 0.5 * ((1 + 9 + 16 + 36) / 2.0 + (25 + 49 + 64 + 100) / 2.0);
 
 	assert_true(fabs(loss - want) < 1e-12);
-	assert_true(grad[1] == 0 && grad[3] == 0 && grad[8] == 0 && grad[10] == 0);
-	assert_true(fabs(grad[4] - 2 * 0.5 * (5 - 1) / 2.0) < 1e-12);
+	/* every entry: scale * 2 (pred - target) / count, zero where the target is NaN */
+	for (int b = 0; b < 3; b++)
+		for (int sg = 0; sg < 2; sg++)
+			for (int k = 0; k < 2; k++) {
+				int i = (b * 2 + sg) * 2 + k;
+				double t = target[b * 2 + k], g = isnan(t) ? 0 : 2 * 0.5 * (pred[i] - t) / 2.0;
+
+				if (fabs(grad[i] - g) > 1e-12)
+					fail_msg("masked MSE grad[%d]: %g, want %g", i, grad[i], g);
+			}
 	cp_backend_free(be);
 }
 
