@@ -49,7 +49,7 @@ static void usage(FILE *fp, int status)
 		"      --unmapped FILE    list every identifier that did not map (TSV)\n"
 		"  -o, --output FILE      stream to write [-]\n"
 		"  -q, --quiet            no summary on stderr\n"
-		"  -v, --verbose          more detail (twice for resources)\n"
+		"  -v, --verbose          also time and memory\n"
 		"  -h, --help             this help\n"
 		"  -V, --version          print the version\n"
 		"\n"

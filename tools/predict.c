@@ -33,7 +33,8 @@ static void usage(FILE *fp, int status)
 		"  -b, --batch-size N    experiments computed together [1024]\n"
 		"  -q, --quiet           no summary     -v, --verbose  also time and memory\n"
 		"  -h, --help            this help      -V, --version\n"
-		"SAMPLES may be - for standard input.  Exit status: 0 ok, 1 bad data, 2 usage.\n");
+		"SAMPLES may be - for standard input.  Exit status: 0 ok, 1 bad data, 2 usage.\n"
+		"See predict(1).\n");
 	exit(status);
 }
 
@@ -102,7 +103,13 @@ int main(int argc, char **argv)
 			}
 			path = optarg;
 			break;
-		case 'D': device = optarg; break;
+		case 'D':
+			if (strcmp(optarg, "cpu") != 0 && strcmp(optarg, "cuda") != 0) {
+				cli_error("--device: '%s' is not cpu or cuda", optarg);
+				return CLI_USAGE_ERROR;
+			}
+			device = optarg;
+			break;
 		case 'C':
 			if (cp_parse_i64(optarg, &v) < 0 || v < 0 || v > (1 << 24)) {
 				cli_error("--gene-cache: '%s' is not a size in MiB", optarg);

@@ -22,7 +22,8 @@ static void usage(FILE *fp, int status)
 		"  -t, --title TEXT     the page's title [cellpipe report]\n"
 		"      --no-plots       metrics and tables only (no gnuplot needed)\n"
 		"      --gnuplot PROG   the gnuplot program [gnuplot]\n"
-		"  -q, --quiet          no summary    -h, --help    -V, --version\n"
+		"  -q, --quiet          no summary    -v, --verbose   also time and memory\n"
+		"  -h, --help           this help     -V, --version\n"
 		"Exit status: 0 ok, 1 bad data or a failed plot, 2 usage.  See report(1).\n");
 	exit(status);
 }
@@ -107,6 +108,7 @@ int main(int argc, char **argv)
 	cli_info(1, "%s: %zu run%s, %zu metric rows, %zu plots%s; open %s/report.html", o.out_dir,
 		 sum.runs, sum.runs == 1 ? "" : "s", sum.rows, sum.plots,
 		 sum.missing ? " (pairs with a missing label skipped)" : "", o.out_dir);
+	cli_resources(2);
 	free(preds), free(models);
 	return CLI_OK;
 }
