@@ -205,7 +205,7 @@ static int compare_floats(const void *a, const void *b)
 
 static double median(float *v, size_t n)
 {
-	qsort(v, n, sizeof *v, compare_floats);
+	cp_sort(v, n, sizeof *v, compare_floats);
 	return n % 2 ? v[n / 2] : 0.5 * ((double)v[n / 2 - 1] + (double)v[n / 2]);
 }
 

@@ -153,7 +153,7 @@ int cell_graph_add_relation(cell_graph *cg, const char *name, int directed, size
 		keys[kept].key = (uint64_t)a << 32 | b;
 		keys[kept++].weight = weight ? weight[i] : 0.0f;
 	}
-	qsort(keys, kept, sizeof *keys, cmp_edge_key);
+	cp_sort(keys, kept, sizeof *keys, cmp_edge_key);
 	{
 		size_t out = 0;
 

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <stdlib.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -56,6 +57,13 @@ char *cp_strdup(const char *s, cp_error *err);
 /* Aligned allocation (align a power of two >= sizeof(void *)); free with
  * free(). */
 void *cp_aligned_alloc(size_t align, size_t size, cp_error *err);
+/* qsort, but nothing to do for fewer than two items: then base may be NULL
+ * (an empty list never allocated), which qsort itself does not allow. */
+static inline void cp_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
 /* n x size bytes for a large table read at random places: aligned to 2 MiB
  * and, where the system offers them, in huge pages (fewer TLB misses);
  * zeroed if zero is set; free with free(). */

@@ -1707,6 +1707,8 @@ static int reader_start_segment(cpz_reader *r, cp_error *err)
 	rc = reader_frame(r, err);
 	if (rc < 0)
 		return -1;
+	if (rc == 0 && r->segments > 0)	/* only skippable frames after the end */
+		return cp_error_set(err, "%s: data after the end record is not a cpz stream", r->name);
 	if (rc == 0)
 		return cp_error_set(err, "%s: empty input: not a cpz stream", r->name);
 	if (decode_header(r, &h, err) < 0)

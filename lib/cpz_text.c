@@ -78,6 +78,8 @@ int cpz_parse_value(cpz_dtype dtype, const char *text, void *out)
 		if (dtype == CPZ_F32) {
 			float f = (float)d;
 
+			if (isinf(f) && !isinf(d))
+				return -1;	/* finite, but beyond float's range */
 			memcpy(out, &f, 4);
 		} else {
 			memcpy(out, &d, 8);

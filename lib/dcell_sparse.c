@@ -414,7 +414,7 @@ static int build_sets(dcell_sparse *sp, const dcell_batch *b, int multi, cp_erro
 			/* the samples' own lists must name exactly these terms */
 			int64_t k0 = b->term_ptr[i], k1 = b->term_ptr[i + 1];
 
-			qsort(sp->derived, nd, sizeof *sp->derived, cmp_i32);
+			cp_sort(sp->derived, nd, sizeof *sp->derived, cmp_i32);
 			if ((size_t)(k1 - k0) != nd || (nd && memcmp(sp->derived, b->term + k0,
 								       nd * sizeof *sp->derived) != 0))
 				return cp_error_set(err, "sample %zu: its affected GO terms differ from the "

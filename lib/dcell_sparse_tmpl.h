@@ -1525,7 +1525,7 @@ CP_CLONES static void FN(term_weight_grad_cols)(dcell_sparse *sp, const dcell_ba
 	}
 	for (int q = 0; q < n_ng; q++)
 		ws->gseen[ng[q] - cin] = 0;
-	qsort(ng, (size_t)n_ng, sizeof *ng, cmp_i32);
+	cp_sort(ng, (size_t)n_ng, sizeof *ng, cmp_i32);
 	/* clear the columns the last batch wrote and this one's (or the whole
 	 * block when the last's are not known); add the genes' columns and
 	 * their squares */

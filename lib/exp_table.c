@@ -741,7 +741,7 @@ static int group_alleles(exp_merger *m, exp_row *row, cp_error *err)
 			n = cp_split(m->kinds[i].data, '|', items, 64);
 		if (n > 64)
 			return cp_error_set(err, "gene %s has more than 64 allele kinds", row->genes[i]);
-		qsort(items, n, sizeof *items, compare_cstrings);
+		cp_sort(items, n, sizeof *items, compare_cstrings);
 		if (join_with((const char *const *)items, n, "|", &m->alleles, err) < 0 ||
 		    cp_buf_append(&m->alleles, "", 1, err) < 0)
 			return -1;

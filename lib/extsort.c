@@ -121,7 +121,7 @@ static int spill(cp_extsort *s, cp_error *err)
 	if (s->n_runs >= CP_EXTSORT_MAX_RUNS)
 		return cp_error_set(err, "sorting needs more than %d scratch runs: give it more "
 				    "memory", CP_EXTSORT_MAX_RUNS);
-	qsort(s->refs, s->n_refs, sizeof *s->refs, compare_refs);
+	cp_sort(s->refs, s->n_refs, sizeof *s->refs, compare_refs);
 	fp = scratch_file(err);
 	if (!fp)
 		return -1;
@@ -226,7 +226,7 @@ int cp_extsort_finish(cp_extsort *s, cp_error *err)
 	s->finished = 1;
 	if (s->n_runs == 0) {
 		if (s->n_refs)
-			qsort(s->refs, s->n_refs, sizeof *s->refs, compare_refs);
+			cp_sort(s->refs, s->n_refs, sizeof *s->refs, compare_refs);
 		return 0;
 	}
 	if (s->n_refs && spill(s, err) < 0)

@@ -672,8 +672,13 @@ int fit_resume(const char *checkpoint, const char *out_path, int threads, const 
 		cpz_record extra;
 
 		cpz_record_init(&extra);
-		while ((rc = cpz_reader_next(r, &extra, err)) == 1)
-			;	/* to the end, so the checksum is verified */
+		/* to the end, so the checksum is verified: nothing may follow */
+		while ((rc = cpz_reader_next(r, &extra, err)) == 1) {
+			cpz_record_error(&extra, NULL, err,
+					 "a record after the checkpoint's last (concatenated streams?)");
+			rc = -1;
+			break;
+		}
 		cpz_record_free(&extra);
 	}
 	if (rc < 0)

@@ -252,7 +252,7 @@ static int read_stoichiometry(model_doc *d, model *m, yaml_node_t *map, const ch
 	}
 	if (rc < 0)
 		return -1;
-	qsort(m->st + first, m->n_st - first, sizeof *m->st, cmp_stoich);
+	cp_sort(m->st + first, m->n_st - first, sizeof *m->st, cmp_stoich);
 	for (size_t k = first + 1; k < m->n_st; k++)
 		if (m->st[k].met == m->st[k - 1].met)
 			return node_error(d, map, "reaction %s: metabolite %s listed twice", rxn,

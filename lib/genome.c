@@ -168,7 +168,7 @@ int genome_load_sgd(genome *g, const char *path, cp_error *err)
 		cp_error_set(err, "%s: no ORF features: not an SGD features table?", path);
 		goto fail;
 	}
-	qsort(rows, n, sizeof *rows, cmp_rows);
+	cp_sort(rows, n, sizeof *rows, cmp_rows);
 	g->n = n;
 	g->names = cp_arena_alloc(&g->arena, n * sizeof *g->names, err);
 	g->standard = cp_arena_alloc(&g->arena, n * sizeof *g->standard, err);

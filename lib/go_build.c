@@ -308,7 +308,7 @@ static int set_parents(build *b, edge *edges, size_t m, cp_error *err)
 {
 	size_t k = 0;
 
-	qsort(edges, m, sizeof *edges, cmp_edge);
+	cp_sort(edges, m, sizeof *edges, cmp_edge);
 	free(b->pidx);
 	free(b->prel);
 	b->pidx = cp_malloc(m ? m : 1, sizeof *b->pidx, err);
@@ -698,7 +698,7 @@ static void index_annotations(build *b)
 {
 	size_t k = 0;
 
-	qsort(b->ann, b->n_ann, sizeof *b->ann, cmp_annot);
+	cp_sort(b->ann, b->n_ann, sizeof *b->ann, cmp_annot);
 	for (size_t i = 0; i < b->n_ann; i++) {
 		const annot *a = &b->ann[i];
 
@@ -1229,7 +1229,7 @@ static int finish(build *b, go_dag *dag, cp_error *err)
 				b->nchild[b->pidx[k]] = b->nchild[t] + 1;
 		terms[i] = (placed){ t, b->nchild[t], term_id(b, t) };
 	}
-	qsort(terms, T, sizeof *terms, cmp_placed);
+	cp_sort(terms, T, sizeof *terms, cmp_placed);
 	for (size_t i = 0; i < T; i++)
 		index[terms[i].term] = (int32_t)i;
 	dag->n_genes = b->g->n;

@@ -193,9 +193,14 @@ int go_dag_read(const char *path, go_dag *dag, cp_error *err)
 	}
 	if (read_dag_record(dag, &dag->dag_rec, err) < 0)
 		goto fail;
-	/* read to the end so the checksum is verified */
+	/* read to the end so the checksum is verified; a go-dag stream holds
+	 * one DAG, so a further genome or go-dag record is a second one */
 	while ((rc = cpz_reader_next(r, &extra, err)) == 1)
-		;
+		if (strcmp(extra.type, "genome") == 0 || strcmp(extra.type, "go-dag") == 0) {
+			cpz_record_error(&extra, NULL, err,
+					 "a second GO DAG follows the first (concatenated streams?)");
+			goto fail;
+		}
 	if (rc < 0)
 		goto fail;
 	if (go_dag_check(dag, path, err) < 0)
@@ -455,7 +460,7 @@ int go_dag_subtree(const go_dag *src, const char *term_id, go_dag *out, cp_error
 			keys[nk].id = src->term_id[t];
 			keys[nk++].old = (int32_t)t;
 		}
-	qsort(keys, nk, sizeof *keys, cmp_subtree);
+	cp_sort(keys, nk, sizeof *keys, cmp_subtree);
 	for (size_t i = 0; i < nk; i++)
 		newi[keys[i].old] = (int32_t)i;
 	for (size_t i = 0; i < nk; i++) {

@@ -322,7 +322,7 @@ static int store(parser *p, const dnf *d)
 		return -1;
 	for (size_t i = 0; i < d->n; i++)
 		c[i].genes = d->genes[i], c[i].len = d->len[i];
-	qsort(c, d->n, sizeof *c, cmp_clause);
+	cp_sort(c, d->n, sizeof *c, cmp_clause);
 	for (size_t i = 0; i < d->n; i++) {
 		int absorbed = 0;
 

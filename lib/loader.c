@@ -153,7 +153,7 @@ static int fill(sample_loader *l, cp_error *err)
 {
 	size_t limit = l->opts.buffer ? l->opts.buffer : 4096;
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	l->n = l->served = 0;
 	l->g_len = 0;
@@ -201,11 +201,11 @@ static int fill(sample_loader *l, cp_error *err)
 		if (l->chunk_pos == b->n)
 			l->next_index += (int64_t)b->n;
 	}
+	if (rc < 0)	/* also after some experiments: a defect past the last chunk */
+		return -1;
 	if (l->n && l->gptr)
 		l->gptr[l->n] = (int64_t)l->g_len;
 	if (l->n == 0) {
-		if (rc < 0)
-			return -1;
 		l->at_end = 1;
 		return 0;
 	}

@@ -58,7 +58,7 @@ int cp_ranks(const double *x, size_t n, double *rank, cp_error *err)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		r[i].v = x[i], r[i].i = i;
-	qsort(r, n, sizeof *r, cmp_ranked);
+	cp_sort(r, n, sizeof *r, cmp_ranked);
 	for (size_t i = 0; i < n;) {
 		size_t j = i;
 

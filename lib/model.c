@@ -163,10 +163,18 @@ int model_load(cp_model *m, const char *path, cp_error *err)
 	}
 	if (read_record(r, &m->training, "training", path, err) < 0)
 		goto fail;
-	/* the rest: history (DCell), resume state; read to the end for the checksum */
-	while ((rc = cpz_reader_next(r, &rec, err)) == 1)
+	/* the rest: history (DCell), resume state; read to the end for the
+	 * checksum.  A model stream holds one model: a further genome record
+	 * starts a second, a second history is one's */
+	while ((rc = cpz_reader_next(r, &rec, err)) == 1) {
+		if (strcmp(rec.type, "genome") == 0 ||
+		    (strcmp(rec.type, "history") == 0 && m->history.type[0])) {
+			cpz_record_error(&rec, NULL, err, "a second model follows the first (concatenated streams?)");
+			goto fail;
+		}
 		if (strcmp(rec.type, "history") == 0 && cpz_record_copy(&m->history, &rec, err) < 0)
 			goto fail;
+	}
 	if (rc < 0)
 		goto fail;
 	/* the training data's standardization, if any */

@@ -534,6 +534,6 @@ size_t obo_replacements(const obo_ontology *o, int32_t term, int32_t *out, size_
 			    !contains(queue, tail, o->replaced_by[r]))
 				queue[tail++] = o->replaced_by[r];
 	}
-	qsort(out, n, sizeof *out, cmp_i32);
+	cp_sort(out, n, sizeof *out, cmp_i32);
 	return n;
 }

@@ -313,7 +313,7 @@ static int csr_append(pert_builder *b, csr_buf *c, size_t row, const int32_t *v,
 			b->scratch_cap = n;
 		}
 		memcpy(b->scratch, v, n * sizeof *v);
-		qsort(b->scratch, n, sizeof *b->scratch, cmp_i32);
+		cp_sort(b->scratch, n, sizeof *b->scratch, cmp_i32);
 		kept = 0;
 		for (i = 0; i < n; i++) {
 			if (kept && b->scratch[i] == b->scratch[kept - 1]) {

@@ -265,7 +265,8 @@ static int index_terms(pert_mask *pm, cp_error *err)
 					stack[top++] = dag->parent[k];
 				}
 		}
-		qsort(pm->gene_term + first, total - first, sizeof *pm->gene_term, cmp_i32);
+		if (total > first)	/* gene_term is NULL until some gene has a term */
+			cp_sort(pm->gene_term + first, total - first, sizeof *pm->gene_term, cmp_i32);
 		pm->gene_term_ptr[g + 1] = (int64_t)total;
 	}
 	rc = 0;

@@ -138,6 +138,10 @@ static int load_curve(const char *path, curve *cv, cp_error *err)
 
 		if (strcmp(rec.type, "history") != 0)
 			continue;
+		if (found) {
+			cpz_record_error(&rec, NULL, err, "a second model's history (concatenated streams?)");
+			goto fail;
+		}
 		found = 1;
 		for (int i = 0; i < 3; i++) {
 			t = cpz_record_tensor(&rec, fields[i], CPZ_F64, 1, err);
@@ -328,7 +332,7 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 		goto out;
 	memcpy(all, t, n * sizeof *t);
 	memcpy(all + n, p, n * sizeof *p);
-	qsort(all, 2 * n, sizeof *all, cmp_double);
+	cp_sort(all, 2 * n, sizeof *all, cmp_double);
 	lo = quantile(all, 2 * n, 0.002);
 	hi = quantile(all, 2 * n, 0.998);
 	if (!(hi > lo))
@@ -398,7 +402,7 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 			goto out;
 		}
 		memcpy(st, t, n * sizeof *t);
-		qsort(st, n, sizeof *st, cmp_double);
+		cp_sort(st, n, sizeof *st, cmp_double);
 		snprintf(name, sizeof name, "%s.boxes", stem);
 		snprintf(file, sizeof file, "data/%s.tsv", name);
 		fp = open_in(dir, file, err);
@@ -425,8 +429,8 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 			if (k >= 1) {
 				double q1, med, q3, iqr, wl, wh;
 
-				qsort(bin, k, sizeof *bin, cmp_double);
-				qsort(tv, kt, sizeof *tv, cmp_double);
+				cp_sort(bin, k, sizeof *bin, cmp_double);
+				cp_sort(tv, kt, sizeof *tv, cmp_double);
 				q1 = quantile(bin, k, 0.25);
 				med = quantile(bin, k, 0.5);
 				q3 = quantile(bin, k, 0.75);

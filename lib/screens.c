@@ -577,8 +577,8 @@ static int measure_kuzmin_subset(screen_reader *r, size_t k, exp_row *row, cp_er
 		if (*field(r, g))
 			listed[n_listed++] = field(r, g);
 	memcpy(from_ids, row->genes, row->n_genes * sizeof *from_ids);
-	qsort(from_ids, row->n_genes, sizeof *from_ids, compare_strings);
-	qsort(listed, n_listed, sizeof *listed, compare_strings);
+	cp_sort(from_ids, row->n_genes, sizeof *from_ids, compare_strings);
+	cp_sort(listed, n_listed, sizeof *listed, compare_strings);
 	for (size_t i = 0; i < row->n_genes || i < n_listed; i++)
 		if (row->n_genes != n_listed || strcmp(from_ids[i], listed[i]) != 0)
 			return line_error(r, "g1", err, "the genes g1 g2 g3 differ from the strain ids");

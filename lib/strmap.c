@@ -196,7 +196,7 @@ void cp_strmap_entries(const cp_strmap *m, const char **keys, int64_t *values)
 			e[n].key = m->slots[i].key;
 			e[n++].value = m->slots[i].value;
 		}
-	qsort(e, n, sizeof *e, cmp_entries);
+	cp_sort(e, n, sizeof *e, cmp_entries);
 	for (size_t i = 0; i < n; i++) {
 		keys[i] = e[i].key;
 		values[i] = e[i].value;

@@ -29,6 +29,40 @@ for cc in gcc clang; do
 	fi
 done
 
+# The pipeline's first stages on the real data (as tests/data/00-pipeline.sh
+# ran them) again with the sanitizer build: no report, and the same records
+# (every value; the headers differ in the output paths they record).
+asan_pipeline() {
+	T=$O/test-data
+	A=$TOP/build/asan/bin
+	if [ ! -f "$DATA/MANIFEST.tsv" ]; then
+		echo "ok - asan pipeline on the real data # SKIP no data at $DATA (set DATA=...)"
+		return
+	fi
+	AW=$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-asan.XXXXXX")
+	for stage in \
+		"go.cpz gaf2go -q --obo $DATA/go_2012-01-04.obo.gz --gaf $DATA/sgd_gene_association_2011-12-24.gaf.gz --genes $DATA/SGD_features.tab" \
+		"cell.cpz graph-build -q -g $DATA/SGD_features.tab -u $DATA/yeastGEM_SGD_with_Uniprot.csv -e physical=$DATA/ppi_BIM_biogrid_intact_mint.txt -e regulatory=$T/edges/yeastract_both.tsv -m $DATA/yeastGEM_yeast-GEM.yml" \
+		"dcell_GO_0006281_test.cpz pert-mask -q --graph $T/cell.cpz --go $T/go6281.cpz $T/datasets/dcell_GO_0006281_test.tsv" \
+		"kuzmin.cpz pert-mask -q --graph $T/cell.cpz --go $T/go.cpz $T/datasets/kuzmin2018_subset.tsv" \
+		"gi6281.batches.cpz batch-pack -q -s random -f 0.9,0.1,0 -S 1 -b 128 --standardize $T/dcell_GO_0006281_train.cpz"; do
+		set -- $stage
+		out=$1 prog=$2
+		shift 2
+		if [ ! -f "$T/$out" ]; then
+			echo "not ok - asan $prog on the real data: no $T/$out from the data suite"
+		elif ! "$A/$prog" "$@" -o "$AW/$out" > "$AW/err" 2>&1; then
+			echo "not ok - asan $prog on the real data: $(grep -m1 -E 'ERROR|runtime error' "$AW/err" || head -1 "$AW/err")"
+		elif [ "$(cpz cat -p 1000000000 "$AW/$out" | grep -v '^#' | cksum)" != \
+			"$(cpz cat -p 1000000000 "$T/$out" | grep -v '^#' | cksum)" ]; then
+			echo "not ok - asan $prog on the real data: $out differs from the normal build's"
+		else
+			echo "ok - asan $prog on the real data: sanitizer-clean, $out as the normal build's"
+		fi
+	done
+	rm -rf "$AW"
+}
+
 if build asan CC=gcc ASAN=1 O=build/asan BINDIR=build/asan/bin; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
@@ -42,6 +76,7 @@ if build asan CC=gcc ASAN=1 O=build/asan BINDIR=build/asan/bin; then
 		fi
 	done
 	CORRUPT_TAG=-asan BINDIR=$TOP/build/asan/bin sh tests/corrupt.sh
+	asan_pipeline
 fi
 
 # The CUDA backend compiled as host C++ against the emulated runtime: the

@@ -107,6 +107,20 @@ static int parse_double(const char *s, const char *name, double *out)
 	return 0;
 }
 
+/* A number above lo (above) or at least lo, and at most hi. */
+static int parse_bounded(const char *s, const char *name, double lo, int above, double hi, double *out)
+{
+	if (parse_double(s, name, out) < 0)
+		return -1;
+	if ((above ? *out > lo : *out >= lo) && *out <= hi)
+		return 0;
+	if (isinf(hi))
+		cli_error("%s: '%s' is not a number %s %g", name, s, above ? "above" : "of at least", lo);
+	else
+		cli_error("%s: '%s' is not a number from %g to %g", name, s, lo, hi);
+	return -1;
+}
+
 static int parse_int(const char *s, const char *name, long long lo, long long hi, long long *out)
 {
 	int64_t v;
@@ -232,11 +246,11 @@ int main(int argc, char **argv)
 			opts.batch_size = (size_t)n;
 			break;
 		case OPT_LR:
-			if (parse_double(optarg, "--lr", &opts.lr) < 0 || opts.lr <= 0)
+			if (parse_bounded(optarg, "--lr", 0, 1, INFINITY, &opts.lr) < 0)
 				return CLI_USAGE_ERROR;
 			break;
 		case OPT_LR_MIN:
-			if (parse_double(optarg, "--lr-min", &opts.lr_min) < 0 || opts.lr_min < 0)
+			if (parse_bounded(optarg, "--lr-min", 0, 0, INFINITY, &opts.lr_min) < 0)
 				return CLI_USAGE_ERROR;
 			break;
 		case OPT_SCHEDULE:
@@ -252,11 +266,11 @@ int main(int argc, char **argv)
 			}
 			break;
 		case OPT_WD:
-			if (parse_double(optarg, "--weight-decay", &opts.weight_decay) < 0 || opts.weight_decay < 0)
+			if (parse_bounded(optarg, "--weight-decay", 0, 0, INFINITY, &opts.weight_decay) < 0)
 				return CLI_USAGE_ERROR;
 			break;
 		case OPT_CLIP:
-			if (parse_double(optarg, "--clip", &opts.clip) < 0 || opts.clip < 0)
+			if (parse_bounded(optarg, "--clip", 0, 0, INFINITY, &opts.clip) < 0)
 				return CLI_USAGE_ERROR;
 			break;
 		case OPT_PATIENCE:
@@ -307,7 +321,7 @@ int main(int argc, char **argv)
 			opts.threads = (int)n;
 			break;
 		case OPT_RIDGE:
-			if (parse_double(optarg, "--ridge", &ridge) < 0 || ridge < 0)
+			if (parse_bounded(optarg, "--ridge", 0, 0, INFINITY, &ridge) < 0)
 				return CLI_USAGE_ERROR;
 			break;
 		case OPT_WIDTH_MIN:
@@ -316,7 +330,7 @@ int main(int argc, char **argv)
 			opts.dcell.width_min = (int)n;
 			break;
 		case OPT_WIDTH_FRAC:
-			if (parse_double(optarg, "--width-frac", &x) < 0 || x < 0 || x > 100)
+			if (parse_bounded(optarg, "--width-frac", 0, 0, 100, &x) < 0)
 				return CLI_USAGE_ERROR;
 			opts.dcell.width_frac = x;
 			break;
@@ -341,7 +355,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case OPT_ALPHA:
-			if (parse_double(optarg, "--alpha", &opts.dcell.alpha) < 0 || opts.dcell.alpha < 0)
+			if (parse_bounded(optarg, "--alpha", 0, 0, INFINITY, &opts.dcell.alpha) < 0)
 				return CLI_USAGE_ERROR;
 			break;
 		case OPT_ALPHA_MEAN: opts.dcell.alpha_mean = 1; break;
@@ -356,7 +370,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case OPT_INIT:
-			if (parse_double(optarg, "--init-range", &x) < 0 || x < 0)
+			if (parse_bounded(optarg, "--init-range", 0, 0, INFINITY, &x) < 0)
 				return CLI_USAGE_ERROR;
 			opts.dcell.init_range = x;
 			break;

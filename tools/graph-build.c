@@ -26,6 +26,7 @@ typedef struct {
 
 typedef struct {
 	const char *genes, *uniprot, *gem, *out, *unmapped, *directed;
+	int directed_given;
 	size_t max_clauses;
 	edge_input edges[MAX_INPUTS];
 	size_t n_edges;
@@ -364,7 +365,7 @@ static int parse_options(int argc, char **argv, options *o)
 			if (parse_edges(o, optarg) < 0)
 				return -1;
 			break;
-		case 'd': o->directed = optarg; break;
+		case 'd': o->directed = optarg, o->directed_given = 1; break;
 		case 'm': o->gem = optarg; break;
 		case 'C': {
 			int64_t v;
@@ -404,6 +405,18 @@ static int parse_options(int argc, char **argv, options *o)
 			cli_error("only one input can be standard input (-)");
 			return -1;
 		}
+	}
+	/* each relation named as directed is one given with --edges */
+	for (const char *p = o->directed; o->directed_given && *p;) {
+		size_t n = strcspn(p, ","), i = 0;
+
+		while (i < o->n_edges && (strlen(o->edges[i].name) != n || strncmp(p, o->edges[i].name, n) != 0))
+			i++;
+		if (i == o->n_edges) {
+			cli_error("--directed: no relation '%.*s' among the --edges inputs", (int)n, p);
+			return -1;
+		}
+		p += n + (p[n] == ',');
 	}
 	if (o->unmapped && strcmp(o->unmapped, "-") == 0 && strcmp(o->out, "-") == 0) {
 		cli_error("--unmapped - needs the stream in a file (-o FILE)");

@@ -243,6 +243,14 @@ int main(int argc, char **argv)
 			cli_progress("%zu experiments", done);
 		}
 	}
+	if (done == 0) {
+		if (only_split >= 0)
+			cp_error_set(&err, "%s: no experiments in split %s", argv[optind],
+				     pert_split_names[only_split]);
+		else
+			cp_error_set(&err, "%s: no experiments", argv[optind]);
+		goto fail;
+	}
 	if (cpz_writer_close(w, &err) < 0) {
 		w = NULL;
 		goto fail;

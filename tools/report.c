@@ -68,8 +68,11 @@ int main(int argc, char **argv)
 	}
 	preds = calloc((size_t)(argc - optind), sizeof *preds);
 	models = calloc((size_t)(argc - optind), sizeof *models);
-	if (!preds || !models)
+	if (!preds || !models) {
+		cli_error("out of memory");
+		free(preds), free(models);
 		return CLI_DATA_ERROR;
+	}
 	/* sort the inputs by kind */
 	for (int i = optind; i < argc; i++) {
 		cpz_reader *r = cpz_reader_open(argv[i], &err);
@@ -77,6 +80,7 @@ int main(int argc, char **argv)
 
 		if (!r) {
 			cli_report(&err);
+			free(preds), free(models);
 			return CLI_DATA_ERROR;
 		}
 		kind = cpz_reader_header(r)->kind;
@@ -87,12 +91,14 @@ int main(int argc, char **argv)
 		else {
 			cli_error("%s: a %s stream; expected predictions or a model", argv[i], kind);
 			cpz_reader_close(r);
+			free(preds), free(models);
 			return CLI_DATA_ERROR;
 		}
 		cpz_reader_close(r);
 	}
 	if (np == 0) {
 		cli_error("no predictions stream among the inputs");
+		free(preds), free(models);
 		return CLI_USAGE_ERROR;
 	}
 	o.predictions = preds;

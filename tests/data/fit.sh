@@ -152,10 +152,21 @@ fi
 size=$(wc -c < "$W/a/model.cpz")
 head -c $((size / 2)) "$W/a/model.cpz" > "$W/cut.model.cpz"
 head -c $(($(wc -c < "$W/dcell.cpz") - 10)) "$W/dcell.cpz" > "$W/cut.predictions.cpz"
+# a stream with a stray frame after its end record (a zstd skippable frame)
+{ cat "$T/dcell_GO_0006281_test.cpz"; printf 'P*M\030\004\000\000\000abcd'; } > "$W/cut.samples.cpz"
+# two models, or two GO DAGs, concatenated (one stream each, as the format allows)
+cat "$W/a/model.cpz" "$W/a/model.cpz" > "$W/cut.two-models.cpz"
+cat "$T/go6281.cpz" "$T/go.cpz" > "$W/cut.two-dags.cpz"
 for cmd in "predict --model $W/cut.model.cpz $T/dcell_GO_0006281_test.cpz -o $W/out.cpz" \
 	"fit --resume $W/cut.model.cpz -o $W/out.cpz" \
 	"report -o $W/out $W/cut.predictions.cpz" \
-	"predict --model $W/a/model.cpz $W/cut.model.cpz -o $W/out.cpz"; do
+	"predict --model $W/a/model.cpz $W/cut.model.cpz -o $W/out.cpz" \
+	"fit -q --model mean --train $W/cut.samples.cpz --label gene_interaction -o $W/out.cpz" \
+	"fit -q --go $T/go6281.cpz --train $T/gi6281.batches.cpz --val $W/cut.samples.cpz --label gene_interaction --epochs 1 -o $W/out.cpz" \
+	"predict --model $W/cut.two-models.cpz $T/dcell_GO_0006281_test.cpz -o $W/out.cpz" \
+	"fit --resume $W/cut.two-models.cpz -o $W/out.cpz" \
+	"report --no-plots -o $W/out $W/dcell.cpz $W/cut.two-models.cpz" \
+	"pert-mask -q -g $T/cell.cpz --go $W/cut.two-dags.cpz $T/datasets/dcell_GO_0006281_test.tsv -o $W/out.cpz"; do
 	$cmd > /dev/null 2> "$W/err"
 	rc=$?
 	if [ $rc -eq 1 ] && [ "$(grep -c '' "$W/err")" -eq 1 ] && grep -q 'cut\.' "$W/err" &&
@@ -165,6 +176,14 @@ for cmd in "predict --model $W/cut.model.cpz $T/dcell_GO_0006281_test.cpz -o $W/
 		echo "not ok - ${cmd%% *} on a damaged input: exit $rc: $(cat "$W/err")"
 	fi
 done
+# an empty selection is refused, not written as zero predictions
+if predict -q --model "$W/a/model.cpz" --split test "$T/gi6281.batches.cpz" -o "$W/none.cpz" 2> "$W/err"; then
+	echo "not ok - predict wrote predictions of an empty split"
+elif grep -q 'no experiments in split test' "$W/err" && [ ! -e "$W/none.cpz" ]; then
+	echo "ok - predict refuses an empty split: $(cat "$W/err")"
+else
+	echo "not ok - predict, empty split: $(cat "$W/err")"
+fi
 # another genome's samples are refused
 printf 'genes\tfitness\nYAL001C,YAL002W\t0.5\n' > "$W/other.tsv"
 "$O/tests/aids/exp2samples" tests/fixtures/genome/SGD_features_small.tab "$W/other.tsv" "$W/other.cpz" 2>/dev/null
