@@ -3,6 +3,7 @@
 #include "exp_table.h"
 
 #include <inttypes.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -413,6 +414,8 @@ int exp_reader_next(exp_reader *r, exp_row *row, cp_error *err)
 	if (exp_row_sort(row, err) < 0)
 		return cp_error_prefix(err, "%s:%zu: column 'genes'", exp_reader_name(r),
 				       exp_reader_line(r));
+	if (exp_row_check(row, err) < 0)
+		return cp_error_prefix(err, "%s:%zu", exp_reader_name(r), exp_reader_line(r));
 	return 1;
 }
 
@@ -490,24 +493,45 @@ static int check_text(const char *what, const char *s, const char *also, cp_erro
 	return 0;
 }
 
+int exp_row_check(exp_row *row, cp_error *err)
+{
+	const double *l = row->label;
+
+	if (row->n_genes == 0)
+		return cp_error_set(err, "an experiment without genes");
+	if (row->count < 1)
+		return cp_error_set(err, "count %" PRId64 " is not positive", row->count);
+	if (exp_row_sort(row, err) < 0)
+		return -1;
+	for (size_t i = 0; i < row->n_genes; i++)
+		if (check_text("gene", row->genes[i], ",", err) < 0 ||
+		    check_text("allele", row->allele[i], ",", err) < 0)
+			return -1;
+	if (check_text("environment", row->environment, NULL, err) < 0 ||
+	    check_text("id", row->id, NULL, err) < 0 || check_text("source", row->source, NULL, err) < 0)
+		return -1;
+	/* labels: NaN is missing; otherwise finite, a deviation not negative,
+	 * a p-value a probability */
+	for (int k = 0; k < PERT_N_LABELS; k++)
+		if (isinf(l[k]) || fabs(l[k]) > FLT_MAX)
+			return cp_error_set(err, "%s is %g, not a finite single-precision number",
+					    pert_label_names[k], l[k]);
+	if (l[PERT_FITNESS_STD] < 0)
+		return cp_error_set(err, "%s %g is negative", pert_label_names[PERT_FITNESS_STD],
+				    l[PERT_FITNESS_STD]);
+	if (l[PERT_GENE_INTERACTION_P] < 0 || l[PERT_GENE_INTERACTION_P] > 1)
+		return cp_error_set(err, "%s %g is not a probability in [0, 1]", pert_label_names[PERT_GENE_INTERACTION_P],
+				    l[PERT_GENE_INTERACTION_P]);
+	return 0;
+}
+
 int exp_merger_add(exp_merger *m, const exp_row *in, cp_error *err)
 {
 	exp_row row = *in;
 	size_t genes_at, genes_len;
 	char hash[17];
 
-	if (row.n_genes == 0)
-		return cp_error_set(err, "an experiment without genes");
-	if (row.count < 1)
-		return cp_error_set(err, "count %" PRId64 " is not positive", row.count);
-	if (exp_row_sort(&row, err) < 0)
-		return -1;
-	for (size_t i = 0; i < row.n_genes; i++)
-		if (check_text("gene", row.genes[i], ",", err) < 0 ||
-		    check_text("allele", row.allele[i], ",", err) < 0)
-			return -1;
-	if (check_text("environment", row.environment, NULL, err) < 0 ||
-	    check_text("id", row.id, NULL, err) < 0 || check_text("source", row.source, NULL, err) < 0)
+	if (exp_row_check(&row, err) < 0)
 		return -1;
 	m->line.len = 0;
 	if (cp_buf_append(&m->line, "0123456789abcdef\t", 17, err) < 0)

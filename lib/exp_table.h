@@ -70,6 +70,10 @@ typedef struct exp_row {
 void exp_row_init(exp_row *row);
 /* Sort the genes (alleles follow).  -1 when a gene is listed twice. */
 int exp_row_sort(exp_row *row, cp_error *err);
+/* Sort, then check a row fit to write: genes, a positive count, text
+ * cells without tabs or line breaks (nor commas in genes and alleles),
+ * labels finite or NaN, fitness_std not negative, the p-value in [0, 1]. */
+int exp_row_check(exp_row *row, cp_error *err);
 /* Append the genes cell ("A,B") to out.  Genes should be sorted. */
 int exp_row_join_genes(const exp_row *row, cp_buf *out, cp_error *err);
 /* The order of merged rows: XXH64 of the genes cell, then the cell itself. */

@@ -223,6 +223,14 @@ static int parse_labels(experiment_reader *r, experiment *e, cp_error *err)
 					    cp_input_lineno(r->in), pert_label_names[k], text);
 		e->label[k] = v;
 	}
+	if (e->label[PERT_FITNESS_STD] < 0)
+		return cp_error_set(err, "%s:%zu: column '%s': %g is negative", cp_input_name(r->in),
+				    cp_input_lineno(r->in), pert_label_names[PERT_FITNESS_STD],
+				    e->label[PERT_FITNESS_STD]);
+	if (e->label[PERT_GENE_INTERACTION_P] < 0 || e->label[PERT_GENE_INTERACTION_P] > 1)
+		return cp_error_set(err, "%s:%zu: column '%s': %g is not a probability in [0, 1]",
+				    cp_input_name(r->in), cp_input_lineno(r->in),
+				    pert_label_names[PERT_GENE_INTERACTION_P], e->label[PERT_GENE_INTERACTION_P]);
 	return 0;
 }
 

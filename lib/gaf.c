@@ -116,6 +116,24 @@ static int column_error(const gaf_reader *r, int c, const char *what, const char
 			    cp_input_lineno(r->in), c + 1, column_names[c], value, what);
 }
 
+/* The qualifiers of GAF 2.0 and 2.1 and the relations of GAF 2.2 (NOT
+ * apart); case matters, so 'not' is refused rather than read as positive. */
+static int known_qualifier(const char *q, size_t n)
+{
+	static const char *const known[] = {
+		"contributes_to", "colocalizes_with", "enables", "involved_in", "part_of",
+		"located_in", "is_active_in", "acts_upstream_of", "acts_upstream_of_positive_effect",
+		"acts_upstream_of_negative_effect", "acts_upstream_of_or_within",
+		"acts_upstream_of_or_within_positive_effect",
+		"acts_upstream_of_or_within_negative_effect",
+	};
+
+	for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+		if (strlen(known[i]) == n && strncmp(q, known[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 static int check_row(const gaf_reader *r, gaf_row *row, cp_error *err)
 {
 	char **col = row->col;
@@ -139,6 +157,9 @@ static int check_row(const gaf_reader *r, gaf_row *row, cp_error *err)
 
 		if (n == 3 && strncmp(q, "NOT", 3) == 0)
 			row->negated = 1;
+		else if (!known_qualifier(q, n))
+			return column_error(r, GAF_QUALIFIER, "is not NOT or a GAF 2.x qualifier",
+					    col[GAF_QUALIFIER], err);
 	}
 	return 0;
 }

@@ -324,8 +324,16 @@ int genome_add_uniprot(genome *g, const char *path, size_t *added, size_t *unmap
 	while ((rc = cp_table_next(t, &nf, &f, err)) == 1) {
 		int32_t gene;
 
-		if (line++ == 0 && nf >= 3 && strcmp(f[0], "Systematic_name") == 0)
-			continue;	/* header */
+		if (line++ == 0) {	/* the header, its first three columns by name */
+			if (nf < 3 || strcmp(f[0], "Systematic_name") != 0 ||
+			    strcmp(f[1], "Standard_name") != 0 || strcmp(f[2], "Uniprot_id") != 0) {
+				cp_error_set(err, "%s:%zu: expected the header Systematic_name,Standard_name,"
+					     "Uniprot_id", path, cp_table_lineno(t));
+				cp_table_close(t);
+				return -1;
+			}
+			continue;
+		}
 		if (nf < 3) {
 			cp_error_set(err, "%s:%zu: %zu columns, expected Systematic_name,Standard_name,"
 				     "Uniprot_id", path, cp_table_lineno(t), nf);
@@ -345,6 +353,9 @@ int genome_add_uniprot(genome *g, const char *path, size_t *added, size_t *unmap
 	cp_table_close(t);
 	if (rc < 0)
 		return -1;
+	if (line == 0)
+		return cp_error_set(err, "%s: empty: expected the header Systematic_name,Standard_name,"
+				    "Uniprot_id", path);
 	*added = g->n_aliases - before;
 	return 0;
 }

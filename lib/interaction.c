@@ -88,6 +88,10 @@ gi_singles *gi_singles_load(const char *path, cp_error *err)
 	}
 	if (!(s->index = cp_strmap_new(0, err)) || !(r = exp_reader_open(path, err)))
 		goto fail;
+	if (!exp_reader_has_column(r, "fitness")) {
+		cp_error_set(err, "%s: no column 'fitness': not a single-mutant fitness table", path);
+		goto fail;
+	}
 	while ((rc = exp_reader_next(r, &row, err)) == 1) {
 		if (row.n_genes != 1 || isnan(row.label[0]))
 			continue;

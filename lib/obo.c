@@ -256,6 +256,9 @@ static int term_tag(parser *p, const char *tag, char *value, cp_error *err)
 		return 0;
 	}
 	if (strcmp(tag, "namespace") == 0) {
+		if (p->ns_text)
+			return cp_error_set(err, "%s:%zu: a second namespace in the stanza (one term has one)",
+					    p->name, line);
 		p->ns_text = keep(p, value, strlen(value), err);
 		return p->ns_text ? 0 : -1;
 	}
@@ -514,10 +517,11 @@ static int cmp_i32(const void *a, const void *b)
 
 size_t obo_replacements(const obo_ontology *o, int32_t term, int32_t *out, size_t max)
 {
-	/* breadth first over replaced_by; chains are short, so a small fixed
-	 * queue is enough (targets beyond it are not followed) */
-	int32_t queue[64];
-	size_t head = 0, tail = 0, n = 0;
+	/* breadth first over replaced_by, every term once: chains are short,
+	 * so the queue starts small on the stack and moves to the heap only
+	 * for a long one */
+	int32_t small[64], *queue = small;
+	size_t cap = sizeof small / sizeof *small, head = 0, tail = 0, n = 0;
 
 	queue[tail++] = term;
 	while (head < tail) {
@@ -529,11 +533,24 @@ size_t obo_replacements(const obo_ontology *o, int32_t term, int32_t *out, size_
 				out[n++] = cur;
 			continue;
 		}
-		for (size_t r = t->replaced_begin; r < t->replaced_end; r++)
-			if (tail < sizeof queue / sizeof *queue &&
-			    !contains(queue, tail, o->replaced_by[r]))
-				queue[tail++] = o->replaced_by[r];
+		for (size_t r = t->replaced_begin; r < t->replaced_end; r++) {
+			if (contains(queue, tail, o->replaced_by[r]))
+				continue;
+			if (tail == cap) {
+				int32_t *q = malloc(2 * cap * sizeof *q);
+
+				if (!q)
+					break;	/* out of memory: the chain is cut here */
+				memcpy(q, queue, tail * sizeof *q);
+				if (queue != small)
+					free(queue);
+				queue = q, cap *= 2;
+			}
+			queue[tail++] = o->replaced_by[r];
+		}
 	}
+	if (queue != small)
+		free(queue);
 	cp_sort(out, n, sizeof *out, cmp_i32);
 	return n;
 }

@@ -274,6 +274,10 @@ static int setup_columns(screen_reader *r, cp_error *err)
 			return cp_error_set(err, "%s:%zu: no column '%s' in the header (format %s)",
 					    cp_input_name(r->in), cp_input_lineno(r->in), name,
 					    screen_format_name(r->format));
+		for (size_t c = (size_t)r->col[role] + 1; r->col[role] >= 0 && c < r->n_names; c++)
+			if (strcmp(r->names[c], name) == 0)
+				return cp_error_set(err, "%s:%zu: column '%s' twice in the header",
+						    cp_input_name(r->in), cp_input_lineno(r->in), name);
 		if (r->col[role] >= 0 && (size_t)r->col[role] + 1 > r->need)
 			r->need = (size_t)r->col[role] + 1;
 	}
@@ -388,6 +392,13 @@ screen_format screen_reader_format(const screen_reader *r)
 const screen_stats *screen_reader_stats(const screen_reader *r)
 {
 	return &r->stats;
+}
+
+size_t screen_reader_lineno(const screen_reader *r)
+{
+	if (r->format == SCREEN_EXPERIMENTS)
+		return exp_reader_line(r->exp);
+	return r->in ? cp_input_lineno(r->in) : r->stats.lines;
 }
 
 /* ---- strain ids ------------------------------------------------------------ */
@@ -692,7 +703,7 @@ static int read_line(screen_reader *r, cp_error *err)
 		return 1;
 	}
 	r->n_fields = cp_split(line, '\t', r->fields, r->n_names + 1);
-	if (r->n_fields < r->need)
+	if (r->n_fields < r->need || r->n_fields > r->n_names)
 		return line_error(r, NULL, err, "%zu fields, the header has %zu", r->n_fields,
 				  r->n_names);
 	return 1;

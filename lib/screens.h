@@ -105,6 +105,8 @@ screen_reader *screen_open(const char *path, const screen_options *opts, cp_erro
 void screen_close(screen_reader *r);
 screen_format screen_reader_format(const screen_reader *r);
 const screen_stats *screen_reader_stats(const screen_reader *r);
+/* The input line the last measurement came from (1 = the first line). */
+size_t screen_reader_lineno(const screen_reader *r);
 /* 1 and the next measurement (genes sorted; strings valid until the next
  * call), 0 at the end, -1 on error ("FILE:LINE: column 'X': ..."). */
 int screen_next(screen_reader *r, exp_row *row, cp_error *err);

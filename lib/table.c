@@ -128,6 +128,10 @@ int cp_table_next(cp_table *t, size_t *n, char ***fields, cp_error *err)
 			break;
 		}
 		t->cur_line = cp_input_lineno(t->in);
+		/* (a line's CR LF end is gone: libcsv would end a row at any other CR) */
+		if (memchr(line, '\r', len))
+			return cp_error_set(err, "%s:%zu: a carriage return (CR) inside the line",
+					    cp_input_name(t->in), t->cur_line);
 		/* pstate 0: no row begun, so a '#' here starts a comment line */
 		if (t->comments && t->csv.pstate == 0 && t->nfields == 0 && line[0] == '#')
 			continue;

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "interaction.h"
@@ -71,6 +72,16 @@ int main(int argc, char **argv)
 	if (!singles_path || optind >= argc) {
 		cli_error("expected -s SINGLES and at least one FILE (try gi-check --help)");
 		return CLI_USAGE_ERROR;
+	}
+	{
+		int stdin_inputs = strcmp(singles_path, "-") == 0;
+
+		for (int i = optind; i < argc; i++)
+			stdin_inputs += strcmp(argv[i], "-") == 0;
+		if (stdin_inputs > 1) {
+			cli_error("only one input can be standard input (-)");
+			return CLI_USAGE_ERROR;
+		}
 	}
 	if (!(singles = gi_singles_load(singles_path, &err)) || !(out = cp_textout_open(output, &err)) ||
 	    gi_check((const char *const *)argv + optind, (size_t)(argc - optind), singles,

@@ -88,12 +88,11 @@ static int read_inputs(char **paths, int n, const options *o, exp_merger *merger
 			(*measurements)++;
 			if ((*measurements & 0xfffff) == 0)
 				cli_progress("%s: %zu measurements", paths[i], *measurements);
-			if (merger) {
-				rc = exp_merger_add(merger, &row, &err);
-				if (rc < 0)
-					cp_error_prefix(&err, "%s:%zu", paths[i],
-							screen_reader_stats(r)->lines);
-			} else {
+			/* the row checked (as the merger does) before it is written */
+			rc = merger ? exp_merger_add(merger, &row, &err) : exp_row_check(&row, &err);
+			if (rc < 0) {
+				cp_error_prefix(&err, "%s:%zu", paths[i], screen_reader_lineno(r));
+			} else if (!merger) {
 				rc = exp_format_row(&row, &line, &err);
 				if (rc == 0 && line.len > 65536)
 					rc = cp_textout_flush_buf(out, &line, &err);

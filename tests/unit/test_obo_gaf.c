@@ -148,6 +148,32 @@ static void test_obo_sample(void **state)
 	obo_free(&o);	/* twice is harmless */
 }
 
+/* A replaced_by chain of any length reaches its live term: 200 obsolete
+ * terms, each replaced by the one before, the first by a live one. */
+static void test_obo_long_chain(void **state)
+{
+	enum { N = 200 };
+	obo_ontology o;
+	cp_error err;
+	cp_buf text = { 0 };
+	int32_t out[4];
+
+	(void)state;
+	assert_int_equal(cp_buf_printf(&text, &err, "format-version: 1.2\n\n[Term]\nid: GO:0008150\n"
+				       "name: biological_process\nnamespace: biological_process\n"), 0);
+	for (int i = 1; i <= N; i++)
+		assert_int_equal(cp_buf_printf(&text, &err, "\n[Term]\nid: GO:%07d\nname: t%d\n"
+					       "is_obsolete: true\nreplaced_by: GO:%07d\n", 1000000 + i, i,
+					       i == 1 ? 8150 : 1000000 + i - 1), 0);
+	assert_int_equal(cp_buf_append(&text, "", 1, &err), 0);
+	if (obo_read(&o, put("chain.obo", text.data), &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(obo_replacements(&o, obo_lookup(&o, "GO:1000200"), out, 4), 1);
+	assert_int_equal(out[0], obo_lookup(&o, "GO:0008150"));
+	obo_free(&o);
+	cp_buf_free(&text);
+}
+
 /* The same text gzip- and zstd-compressed reads the same. */
 static void test_obo_compressed(void **state)
 {
@@ -202,6 +228,8 @@ static void test_obo_errors(void **state)
 		{ "[Term]\nid: GO:1\nnamespace: gene_ontology\n",
 		  "bad.obo:1: term GO:1: namespace 'gene_ontology' is not biological_process" },
 		{ "[Term]\nid: GO:1\nname: x\n", "bad.obo:1: term GO:1 has no namespace" },
+		{ "[Term]\nid: GO:1\nnamespace: biological_process\nnamespace: molecular_function\n",
+		  "bad.obo:4: a second namespace in the stanza" },
 		{ "[Term\nid: GO:1\n", "bad.obo:1: malformed stanza header '[Term'" },
 		{ "[Term]\nid: GO:1\njust words\n", "bad.obo:3: not a 'tag: value' line" },
 		{ "[Term]\nid: GO:1\nis_a: ! nothing\n", "bad.obo:3: is_a without a term id" },
@@ -248,7 +276,7 @@ static void test_gaf_rows(void **state)
 	snprintf(text, sizeof text, "!gaf-version: 2.1\n! comment\n");
 	strcat(text, row17("", "20100101"));
 	strcat(text, row17("NOT|contributes_to", "19991231"));
-	strcat(text, row17("contributes_to|NOTE", "20000229"));
+	strcat(text, row17("contributes_to|colocalizes_with", "20000229"));
 	strcat(text, "\nSGD\tS2\tB\t\tGO:2\tREF\tTAS\t\tC\t\t\tgene\ttaxon:4932\t20010101\tSGD\n");
 	r = gaf_open(put("rows.gaf", text), &err);
 	assert_non_null(r);
@@ -263,7 +291,7 @@ static void test_gaf_rows(void **state)
 	assert_int_equal(row.negated, 1);
 	assert_int_equal(row.date, 19991231);
 	assert_int_equal(gaf_next(r, &row, &err), 1);
-	assert_int_equal(row.negated, 0);	/* NOTE is not NOT */
+	assert_int_equal(row.negated, 0);	/* qualifiers other than NOT */
 	assert_int_equal(gaf_next(r, &row, &err), 1);	/* 15 columns, after a blank line */
 	assert_int_equal(row.line, 7);
 	assert_string_equal(row.col[GAF_ASPECT], "C");
@@ -296,6 +324,11 @@ static void test_gaf_errors(void **state)
 		  "bad.gaf:1: column 14 (date): '20101301' is not a date" },
 		{ "!\nSGD\tS1\tA\t\tGO:1\tR\tIDA\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\tx\tx\n",
 		  "bad.gaf:2: 19 columns" },
+		/* NOTE is not NOT, nor is not: a qualifier GAF does not define is refused */
+		{ "SGD\tS1\tA\tcontributes_to|NOTE\tGO:1\tR\tIDA\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\n",
+		  "bad.gaf:1: column 4 (qualifier): 'contributes_to|NOTE' is not NOT or a GAF 2.x qualifier" },
+		{ "SGD\tS1\tA\tnot\tGO:1\tR\tIDA\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\n",
+		  "bad.gaf:1: column 4 (qualifier): 'not' is not NOT" },
 	};
 	gaf_reader *r;
 	gaf_row row;
@@ -335,6 +368,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_obo_sample),
+		cmocka_unit_test(test_obo_long_chain),
 		cmocka_unit_test(test_obo_compressed),
 		cmocka_unit_test(test_obo_errors),
 		cmocka_unit_test(test_gaf_rows),
