@@ -487,9 +487,12 @@ void exp_merger_free(exp_merger *m)
 
 static int check_text(const char *what, const char *s, const char *also, cp_error *err)
 {
-	if (strpbrk(s, "\t\n\r") || (also && strpbrk(s, also)))
-		return cp_error_set(err, "%s '%s' holds a tab, a line break%s%s", what, s,
-				    also ? " or one of " : "", also ? also : "");
+	const char *c;
+
+	if (strpbrk(s, "\t\n\r"))
+		return cp_error_set(err, "%s '%s' holds a tab or a line break", what, s);
+	if (also && (c = strpbrk(s, also)))
+		return cp_error_set(err, "%s '%s' holds a %s", what, s, *c == ',' ? "comma" : "space");
 	return 0;
 }
 
@@ -503,10 +506,16 @@ int exp_row_check(exp_row *row, cp_error *err)
 		return cp_error_set(err, "count %" PRId64 " is not positive", row->count);
 	if (exp_row_sort(row, err) < 0)
 		return -1;
-	for (size_t i = 0; i < row->n_genes; i++)
-		if (check_text("gene", row->genes[i], ",", err) < 0 ||
+	for (size_t i = 0; i < row->n_genes; i++) {
+		size_t len = strlen(row->genes[i]);
+
+		if (check_text("gene", row->genes[i], ", ", err) < 0 ||
 		    check_text("allele", row->allele[i], ",", err) < 0)
 			return -1;
+		if (len > EXP_MAX_NAME)
+			return cp_error_set(err, "gene '%.40s...': %zu characters, at most %d", row->genes[i],
+					    len, EXP_MAX_NAME);
+	}
 	if (check_text("environment", row->environment, NULL, err) < 0 ||
 	    check_text("id", row->id, NULL, err) < 0 || check_text("source", row->source, NULL, err) < 0)
 		return -1;

@@ -55,6 +55,9 @@ extern "C" {
 extern const char *const exp_columns[];	/* the column names, in order */
 #define EXP_N_COLUMNS 10
 
+/* The longest gene name a row may hold. */
+#define EXP_MAX_NAME 255
+
 typedef struct exp_row {
 	size_t n_genes;
 	const char *genes[EXP_MAX_GENES];

@@ -494,6 +494,14 @@ static int measure_smf(screen_reader *r, size_t k, exp_row *row, cp_error *err)
 		return line_error(r, role_name(r, SMF_GENE), err, "empty");
 	row->n_genes = 1;
 	snprintf(r->query, sizeof r->query, "%s", field(r, SMF_STRAIN));
+	{
+		/* the strain id starts with its gene: YAL001C_damp174 */
+		size_t n = strcspn(r->query, "_");
+
+		if (strlen(row->genes[0]) != n || strncasecmp(r->query, row->genes[0], n) != 0)
+			return line_error(r, role_name(r, SMF_STRAIN), err,
+					  "strain '%s' is not one of gene %s", r->query, row->genes[0]);
+	}
 	kind = strchr(r->query, '_') ? screen_allele_kind(strchr(r->query, '_') + 1) : "";
 	if (!kind) {
 		if (k == 0)

@@ -362,6 +362,11 @@ static int resolve_columns(column_spec *specs, size_t nspecs, char **header, siz
 			cli_error("pack: %s: no column named '%s' in the header", input, want);
 			return -1;
 		}
+		for (size_t j = k + 1; j < nheader; j++)
+			if (strcmp(header[j], want) == 0) {
+				cli_error("pack: %s: two columns named '%s' in the header", input, want);
+				return -1;
+			}
 		s->index = k;
 	}
 	return 0;
@@ -486,11 +491,18 @@ static int cmd_pack(int argc, char **argv)
 	specs = calloc(nspecs, sizeof *specs);
 	if (!specs)
 		return CLI_DATA_ERROR;
-	for (size_t i = 0; i < nspecs; i++)
+	for (size_t i = 0; i < nspecs; i++) {
 		if (parse_spec(argv[optind + (int)i], i, &specs[i]) < 0) {
 			status = CLI_USAGE_ERROR;
 			goto out;
 		}
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(specs[k].name, specs[i].name) == 0) {
+				cli_error("pack: field '%s' given twice", specs[i].name);
+				status = CLI_USAGE_ERROR;
+				goto out;
+			}
+	}
 	t = cp_table_open(input, &topts, &err);
 	if (!t) {
 		cli_report(&err);
@@ -543,7 +555,7 @@ static int cmd_pack(int argc, char **argv)
 					}
 				} else {
 					if (cpz_parse_value(s->dtype, fields[s->index], value) < 0) {
-						cli_error("%s:%zu: column %zu (%s): '%s' is not %s",
+						cli_error("%s:%zu: column %zu (%s): '%.40s' is not %s",
 							  cp_table_name(t), cp_table_lineno(t), s->index + 1,
 							  s->name, fields[s->index], cpz_dtype_name(s->dtype));
 						goto out;
