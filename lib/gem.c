@@ -112,6 +112,23 @@ static int pair_next(model_doc *d, yaml_node_t *map, size_t *i, const char **key
 	*value = node_at(d, pair->value);
 	if (!*key || !*value)
 		return node_error(d, map, "a key that is not a plain value%s%s", NULL, NULL);
+	/* a key given twice: YAML leaves it to the reader, and the second
+	 * would silently win or be lost */
+	for (size_t j = 0; j + 1 < *i; j++) {
+		yaml_node_pair_t *q;
+		const char *k;
+
+		if (map->type == YAML_MAPPING_NODE) {
+			q = map->data.mapping.pairs.start + j;
+		} else {
+			yaml_node_t *item = node_at(d, map->data.sequence.items.start[j]);
+
+			q = item->data.mapping.pairs.start;
+		}
+		k = scalar(node_at(d, q->key));
+		if (k && strcmp(k, *key) == 0)
+			return node_error(d, *value, "key '%s' given twice in one mapping%s", *key, NULL);
+	}
 	return 1;
 }
 
@@ -562,6 +579,24 @@ static int load_document(model_doc *d, cp_input *in, cp_error *err)
 		return cp_error_set(err, "%s: cannot start the YAML parser", d->name);
 	yaml_parser_set_input(&parser, read_input, &src);
 	ok = yaml_parser_load(&parser, &d->doc);
+	if (ok) {
+		/* one document: a second one would be ignored */
+		yaml_document_t next;
+
+		ok = yaml_parser_load(&parser, &next);
+		if (ok && yaml_document_get_root_node(&next)) {
+			cp_error_set(err, "%s:%zu: a second YAML document (one model per file)", d->name,
+				     (size_t)next.start_mark.line + 1);
+			yaml_document_delete(&next);
+			yaml_document_delete(&d->doc);
+			yaml_parser_delete(&parser);
+			return -1;
+		}
+		if (ok)
+			yaml_document_delete(&next);
+		else
+			yaml_document_delete(&d->doc);
+	}
 	if (!ok) {
 		if (src.failed)
 			cp_error_set(err, "%s", src.err.msg);
