@@ -607,6 +607,12 @@ int cp_parse_f64(const char *s, double *out)
 
 	if (!s || !*s || isspace((unsigned char)*s))
 		return -1;
+	/* Decimal text only: strtod would also take hexadecimal floats
+	 * ("0x1p3") and "nan(...)" payloads, which no input of ours holds. */
+	const char *t = s + (*s == '-' || *s == '+');
+
+	if ((t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) || strchr(t, '('))
+		return -1;
 	errno = 0;
 	v = strtod(s, &end);
 	if (*end || (errno == ERANGE && isinf(v)))

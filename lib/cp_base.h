@@ -120,7 +120,9 @@ int cp_tmp_sweep(const char *final_path);
 void cp_tmp_install_signal_handlers(void);
 
 /* Parse helpers: whole-string conversions with range checks.  Return 0 on
- * success, -1 if the text is not a number of that kind. */
+ * success, -1 if the text is not a number of that kind.  cp_parse_f64
+ * takes decimal text, "inf", "infinity" and "nan" in any case (callers
+ * that need a finite value check for it), never a hexadecimal float. */
 int cp_parse_i64(const char *s, int64_t *out);
 int cp_parse_f64(const char *s, double *out);
 /* Lower-case ASCII copy compare. */

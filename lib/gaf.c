@@ -134,6 +134,12 @@ static int known_qualifier(const char *q, size_t n)
 	return 0;
 }
 
+/* GAF's column 5 holds a GO id as GO defines it: "GO:" and seven digits. */
+static int is_go_id(const char *s)
+{
+	return strncmp(s, "GO:", 3) == 0 && strlen(s) == 10 && strspn(s + 3, "0123456789") == 7;
+}
+
 static int check_row(const gaf_reader *r, gaf_row *row, cp_error *err)
 {
 	char **col = row->col;
@@ -141,8 +147,9 @@ static int check_row(const gaf_reader *r, gaf_row *row, cp_error *err)
 
 	if (!*col[GAF_OBJECT_ID])
 		return column_error(r, GAF_OBJECT_ID, "is empty", "", err);
-	if (!strchr(col[GAF_GO_ID], ':') || strpbrk(col[GAF_GO_ID], " |"))
-		return column_error(r, GAF_GO_ID, "is not a GO id", col[GAF_GO_ID], err);
+	if (!is_go_id(col[GAF_GO_ID]))
+		return column_error(r, GAF_GO_ID, "is not a GO id (GO: and seven digits)",
+				    col[GAF_GO_ID], err);
 	if (!*col[GAF_EVIDENCE] || strlen(col[GAF_EVIDENCE]) > 8 ||
 	    strspn(col[GAF_EVIDENCE], "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(col[GAF_EVIDENCE]))
 		return column_error(r, GAF_EVIDENCE, "is not an evidence code", col[GAF_EVIDENCE],

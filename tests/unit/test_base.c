@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,15 @@ static void test_parse_numbers(void **state)
 	assert_true(d == 1e-3);
 	assert_int_equal(cp_parse_f64("1e999", &d), -1);
 	assert_int_equal(cp_parse_f64("0.5.", &d), -1);
+	assert_int_equal(cp_parse_f64("-2.5E+1", &d), 0);
+	assert_true(d == -25.0);
+	assert_int_equal(cp_parse_f64("0x1p3", &d), -1);
+	assert_int_equal(cp_parse_f64("-0X10", &d), -1);
+	assert_int_equal(cp_parse_f64("nan(1)", &d), -1);
+	assert_int_equal(cp_parse_f64("NaN", &d), 0);
+	assert_true(isnan(d));
+	assert_int_equal(cp_parse_f64("0", &d), 0);
+	assert_true(d == 0.0);
 }
 
 static char tmpdir[256];

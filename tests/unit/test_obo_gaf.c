@@ -277,7 +277,7 @@ static void test_gaf_rows(void **state)
 	strcat(text, row17("", "20100101"));
 	strcat(text, row17("NOT|contributes_to", "19991231"));
 	strcat(text, row17("contributes_to|colocalizes_with", "20000229"));
-	strcat(text, "\nSGD\tS2\tB\t\tGO:2\tREF\tTAS\t\tC\t\t\tgene\ttaxon:4932\t20010101\tSGD\n");
+	strcat(text, "\nSGD\tS2\tB\t\tGO:0000002\tREF\tTAS\t\tC\t\t\tgene\ttaxon:4932\t20010101\tSGD\n");
 	r = gaf_open(put("rows.gaf", text), &err);
 	assert_non_null(r);
 	assert_int_equal(gaf_next(r, &row, &err), 1);
@@ -308,26 +308,32 @@ static void test_gaf_errors(void **state)
 	static const struct {
 		const char *text, *message;
 	} cases[] = {
-		{ "SGD\tS1\tA\t\tGO:1\n", "bad.gaf:1: 5 columns, a GAF row has 17 (15 in GAF 1.0)" },
+		{ "SGD\tS1\tA\t\tGO:0000001\n", "bad.gaf:1: 5 columns, a GAF row has 17 (15 in GAF 1.0)" },
 		{ "!gaf-version: 3.0\n", "bad.gaf:1: gaf-version 3.0 is not supported" },
-		{ "SGD\t\tA\t\tGO:1\tR\tIDA\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\n",
+		{ "SGD\t\tA\t\tGO:0000001\tR\tIDA\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\n",
 		  "bad.gaf:1: column 2 (DB object id): '' is empty" },
 		{ "SGD\tS1\tA\t\tGO1\tR\tIDA\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\n",
 		  "bad.gaf:1: column 5 (GO id): 'GO1' is not a GO id" },
-		{ "SGD\tS1\tA\t\tGO:1\tR\tida\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\n",
+		{ "SGD\tS1\tA\t\tGO:123\tR\tIDA\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\n",
+		  "bad.gaf:1: column 5 (GO id): 'GO:123' is not a GO id (GO: and seven digits)" },
+		{ "SGD\tS1\tA\t\tGO:00000011\tR\tIDA\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\n",
+		  "bad.gaf:1: column 5 (GO id): 'GO:00000011' is not a GO id" },
+		{ "SGD\tS1\tA\t\tgo:0000001\tR\tIDA\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\n",
+		  "bad.gaf:1: column 5 (GO id): 'go:0000001' is not a GO id" },
+		{ "SGD\tS1\tA\t\tGO:0000001\tR\tida\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\n",
 		  "bad.gaf:1: column 7 (evidence code): 'ida' is not an evidence code" },
-		{ "SGD\tS1\tA\t\tGO:1\tR\tIDA\t\tX\t\t\tgene\tt\t20100101\tSGD\t\t\n",
+		{ "SGD\tS1\tA\t\tGO:0000001\tR\tIDA\t\tX\t\t\tgene\tt\t20100101\tSGD\t\t\n",
 		  "bad.gaf:1: column 9 (aspect): 'X' is not P, F or C" },
-		{ "SGD\tS1\tA\t\tGO:1\tR\tIDA\t\tP\t\t\tgene\tt\t2010-01-01\tSGD\t\t\n",
+		{ "SGD\tS1\tA\t\tGO:0000001\tR\tIDA\t\tP\t\t\tgene\tt\t2010-01-01\tSGD\t\t\n",
 		  "bad.gaf:1: column 14 (date): '2010-01-01' is not a date YYYYMMDD" },
-		{ "SGD\tS1\tA\t\tGO:1\tR\tIDA\t\tP\t\t\tgene\tt\t20101301\tSGD\t\t\n",
+		{ "SGD\tS1\tA\t\tGO:0000001\tR\tIDA\t\tP\t\t\tgene\tt\t20101301\tSGD\t\t\n",
 		  "bad.gaf:1: column 14 (date): '20101301' is not a date" },
-		{ "!\nSGD\tS1\tA\t\tGO:1\tR\tIDA\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\tx\tx\n",
+		{ "!\nSGD\tS1\tA\t\tGO:0000001\tR\tIDA\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\tx\tx\n",
 		  "bad.gaf:2: 19 columns" },
 		/* NOTE is not NOT, nor is not: a qualifier GAF does not define is refused */
-		{ "SGD\tS1\tA\tcontributes_to|NOTE\tGO:1\tR\tIDA\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\n",
+		{ "SGD\tS1\tA\tcontributes_to|NOTE\tGO:0000001\tR\tIDA\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\n",
 		  "bad.gaf:1: column 4 (qualifier): 'contributes_to|NOTE' is not NOT or a GAF 2.x qualifier" },
-		{ "SGD\tS1\tA\tnot\tGO:1\tR\tIDA\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\n",
+		{ "SGD\tS1\tA\tnot\tGO:0000001\tR\tIDA\t\tP\t\t\tgene\tt\t20100101\tSGD\t\t\n",
 		  "bad.gaf:1: column 4 (qualifier): 'not' is not NOT" },
 	};
 	gaf_reader *r;
