@@ -31,13 +31,44 @@ void exp_row_init(exp_row *row)
 		row->allele[i] = "";
 }
 
+static inline unsigned char upper(unsigned char c)
+{
+	return c >= 'a' && c <= 'z' ? (unsigned char)(c - 32) : c;
+}
+
+/* Compare n bytes of a and b as their ASCII upper-case. */
+static int upper_compare(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char x = upper((unsigned char)a[i]), y = upper((unsigned char)b[i]);
+
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Gene names in upper case first (SGD's names are case-insensitive), then
+ * as spelled, so every spelling of a set of genes sorts alike. */
+static int name_compare(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int c = upper_compare(a, b, la < lb ? la : lb);
+
+	if (c)
+		return c;
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
+}
+
 int exp_row_sort(exp_row *row, cp_error *err)
 {
 	for (size_t i = 1; i < row->n_genes; i++) {
 		const char *g = row->genes[i], *a = row->allele[i];
 		size_t j = i;
 
-		for (; j > 0 && strcmp(row->genes[j - 1], g) > 0; j--) {
+		for (; j > 0 && name_compare(row->genes[j - 1], g) > 0; j--) {
 			row->genes[j] = row->genes[j - 1];
 			row->allele[j] = row->allele[j - 1];
 		}
@@ -45,8 +76,12 @@ int exp_row_sort(exp_row *row, cp_error *err)
 		row->allele[j] = a;
 	}
 	for (size_t i = 1; i < row->n_genes; i++)
-		if (strcmp(row->genes[i - 1], row->genes[i]) == 0)
-			return cp_error_set(err, "gene %s listed twice", row->genes[i]);
+		if (cp_strcasecmp_ascii(row->genes[i - 1], row->genes[i]) == 0) {
+			if (strcmp(row->genes[i - 1], row->genes[i]) == 0)
+				return cp_error_set(err, "gene %s listed twice", row->genes[i]);
+			return cp_error_set(err, "gene %s listed twice (as %s)", row->genes[i - 1],
+					    row->genes[i]);
+		}
 	return 0;
 }
 
@@ -81,7 +116,20 @@ static int join_alleles(const exp_row *row, cp_buf *out, cp_error *err)
 
 uint64_t exp_genes_hash(const char *genes_cell, size_t len)
 {
-	return cp_hash64_bytes(genes_cell, len, EXP_ORDER_SEED);
+	unsigned char chunk[256];
+	cp_hash64 h;
+
+	cp_hash64_init(&h, EXP_ORDER_SEED);
+	while (len) {
+		size_t n = len < sizeof chunk ? len : sizeof chunk;
+
+		for (size_t i = 0; i < n; i++)
+			chunk[i] = upper((unsigned char)genes_cell[i]);
+		cp_hash64_update(&h, chunk, n);
+		genes_cell += n;
+		len -= n;
+	}
+	return cp_hash64_final(&h);
 }
 
 int exp_genes_compare(const char *a, size_t alen, const char *b, size_t blen)
@@ -91,7 +139,7 @@ int exp_genes_compare(const char *a, size_t alen, const char *b, size_t blen)
 
 	if (ha != hb)
 		return ha < hb ? -1 : 1;
-	c = memcmp(a, b, alen < blen ? alen : blen);
+	c = upper_compare(a, b, alen < blen ? alen : blen);
 	if (c)
 		return c;
 	return (alen > blen) - (alen < blen);
@@ -423,15 +471,16 @@ int exp_reader_next(exp_reader *r, exp_row *row, cp_error *err)
 
 /*
  * Rows travel through the external sort as lines:
- *   HASH genes environment id source allele count label0..label3
- * (tab-separated, HASH and the labels' IEEE bit patterns as 16 hex digits,
- * so values come back exactly),
- * so sorting the lines groups each experiment's measurements (the key is
- * the first three fields) and orders the groups; within a group the
- * measurement with the smallest id comes first.
+ *   HASH GENES environment id source allele count label0..label3 genes
+ * (tab-separated; GENES the genes cell in upper case, HASH its XXH64 and the
+ * labels' IEEE bit patterns as 16 hex digits, so values come back exactly;
+ * genes the cell as the row spells it), so sorting the lines groups each
+ * experiment's measurements (the key is the first three fields) and orders
+ * the groups; within a group the measurement with the smallest id comes
+ * first, and its spelling of the genes is the experiment's.
  */
 enum { LINE_HASH, LINE_GENES, LINE_ENV, LINE_ID, LINE_SOURCE, LINE_ALLELE, LINE_COUNT, LINE_LABEL0,
-       LINE_FIELDS = LINE_LABEL0 + PERT_N_LABELS };
+       LINE_SPELLED = LINE_LABEL0 + PERT_N_LABELS, LINE_FIELDS };
 
 typedef struct {
 	double label[PERT_N_LABELS];
@@ -444,6 +493,7 @@ struct exp_merger {
 	cp_buf key;		/* the current group's key */
 	cp_buf first;		/* the group's first line, split into the row's strings */
 	cp_buf next;		/* the line read ahead */
+	cp_buf scratch;		/* a line's tail, split */
 	int have_next, done;
 	measurement *group;
 	size_t n_group, cap_group;
@@ -476,6 +526,7 @@ void exp_merger_free(exp_merger *m)
 	cp_extsort_free(m->sort);
 	cp_buf_free(&m->line);
 	cp_buf_free(&m->key);
+	cp_buf_free(&m->scratch);
 	cp_buf_free(&m->first);
 	cp_buf_free(&m->next);
 	for (int i = 0; i < EXP_MAX_GENES; i++)
@@ -551,6 +602,8 @@ int exp_merger_add(exp_merger *m, const exp_row *in, cp_error *err)
 	genes_len = m->line.len - genes_at;
 	snprintf(hash, sizeof hash, "%016" PRIx64, exp_genes_hash(m->line.data + genes_at, genes_len));
 	memcpy(m->line.data, hash, 16);
+	for (size_t i = 0; i < genes_len; i++)
+		m->line.data[genes_at + i] = (char)upper((unsigned char)m->line.data[genes_at + i]);
 	if (append_str(&m->line, "\t", err) < 0 || append_str(&m->line, row.environment, err) < 0 ||
 	    append_str(&m->line, "\t", err) < 0 || append_str(&m->line, row.id, err) < 0 ||
 	    append_str(&m->line, "\t", err) < 0 || append_str(&m->line, row.source, err) < 0 ||
@@ -569,7 +622,8 @@ int exp_merger_add(exp_merger *m, const exp_row *in, cp_error *err)
 				tail[n + i] = "0123456789abcdef"[bits & 15];
 			n += 16;
 		}
-		if (cp_buf_append(&m->line, tail, (size_t)n, err) < 0)
+		if (cp_buf_append(&m->line, tail, (size_t)n, err) < 0 ||
+		    cp_buf_append(&m->line, "\t", 1, err) < 0 || exp_row_join_genes(&row, &m->line, err) < 0)
 			return -1;
 	}
 	m->stats.rows++;
@@ -649,19 +703,19 @@ static int group_kinds(exp_merger *m, const char *cell, size_t len, cp_error *er
 
 static int parse_measurement(exp_merger *m, const char *line, measurement *out, cp_error *err)
 {
-	char copy[1024], *f[LINE_FIELDS + 1];
+	char *f[LINE_FIELDS + 1];
 	const char *p = line;
 	size_t n;
 
-	/* only the tail from the allele on is parsed; it is short */
+	/* only the tail from the allele on is parsed */
 	for (int tabs = 0; *p && tabs < LINE_ALLELE; p++)
 		if (*p == '\t')
 			tabs++;
-	if (strlen(p) >= sizeof copy)
-		return cp_error_set(err, "merge line too long");
-	strcpy(copy, p);
-	n = cp_split(copy, '\t', f, LINE_FIELDS + 1);
-	if (n != 2 + PERT_N_LABELS || cp_parse_i64(f[1], &out->count) < 0)
+	m->scratch.len = 0;
+	if (cp_buf_append(&m->scratch, p, strlen(p) + 1, err) < 0)
+		return -1;
+	n = cp_split(m->scratch.data, '\t', f, LINE_FIELDS + 1);
+	if (n != LINE_FIELDS - LINE_ALLELE || cp_parse_i64(f[1], &out->count) < 0)
 		return cp_error_set(err, "malformed merge line");
 	for (int k = 0; k < PERT_N_LABELS; k++) {
 		char *end;
@@ -793,7 +847,7 @@ static int group_row(exp_merger *m, exp_row *row, cp_error *err)
 	exp_row_init(row);
 	if (n != LINE_FIELDS)
 		return cp_error_set(err, "malformed merge line");
-	n = cp_split(f[LINE_GENES], ',', (char **)row->genes, EXP_MAX_GENES);
+	n = cp_split(f[LINE_SPELLED], ',', (char **)row->genes, EXP_MAX_GENES);
 	if (n != m->n_genes)
 		return cp_error_set(err, "malformed merge line");
 	row->n_genes = n;

@@ -20,8 +20,9 @@
  * reading, only genes is required; missing label columns are NA, a
  * missing count is 1, and other columns are ignored.
  *
- * Merging (exp_merger): rows with the same genes, environment and allele
- * are one experiment.  Labels are averaged (weighted by count), the
+ * Merging (exp_merger): rows with the same genes (in any case: SGD's names
+ * are case-insensitive, so yal001c is YAL001C) and environment are one
+ * experiment, spelled as its measurement with the smallest id spells it.  Labels are averaged (weighted by count), the
  * fitness_std becomes the standard deviation of the pooled measurements
  * (the mean of the variances plus the variance of the means), the p-value
  * the largest one (the merged interaction is significant only if every
@@ -29,8 +30,8 @@
  * identical to another's in the group is the same measurement listed
  * twice (e.g. Costanzo 2016 lists one allele under a query and an array
  * strain id) and counts once.  Merged rows come out in a fixed
- * pseudo-random order: by the XXH64 of the genes cell (seed EXP_ORDER_SEED),
- * then by genes, environment and allele, so experiments of one gene are
+ * pseudo-random order: by the XXH64 of the genes cell in upper case (seed
+ * EXP_ORDER_SEED), then by that cell and the environment, so experiments of one gene are
  * spread over the whole table and chunks and batches mix genes; the order
  * does not depend on the order of the input.
  */
@@ -71,7 +72,8 @@ typedef struct exp_row {
 
 /* An empty row: no genes, "" strings, NaN labels, count 1. */
 void exp_row_init(exp_row *row);
-/* Sort the genes (alleles follow).  -1 when a gene is listed twice. */
+/* Sort the genes (alleles follow) by their upper case, then as spelled.
+ * -1 when a gene is listed twice, in any case. */
 int exp_row_sort(exp_row *row, cp_error *err);
 /* Sort, then check a row fit to write: genes, a positive count, text
  * cells without tabs or line breaks (nor commas in genes and alleles),
@@ -79,7 +81,8 @@ int exp_row_sort(exp_row *row, cp_error *err);
 int exp_row_check(exp_row *row, cp_error *err);
 /* Append the genes cell ("A,B") to out.  Genes should be sorted. */
 int exp_row_join_genes(const exp_row *row, cp_buf *out, cp_error *err);
-/* The order of merged rows: XXH64 of the genes cell, then the cell itself. */
+/* The order of merged rows: XXH64 of the genes cell in upper case, then
+ * that cell; cells that differ only in case compare equal. */
 uint64_t exp_genes_hash(const char *genes_cell, size_t len);
 int exp_genes_compare(const char *a, size_t alen, const char *b, size_t blen);
 

@@ -69,10 +69,19 @@ struct gi_singles {
 	cp_buf key;		/* lookup scratch */
 };
 
+/* The gene in upper case (gene names match in any case, as in screen2exp),
+ * a tab, the environment as spelled. */
 static int singles_key(cp_buf *key, const char *gene, const char *environment, cp_error *err)
 {
+	size_t n = strlen(gene);
+
 	key->len = 0;
-	return cp_buf_printf(key, err, "%s\t%s", gene, environment);
+	if (cp_buf_printf(key, err, "%s\t%s", gene, environment) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (key->data[i] >= 'a' && key->data[i] <= 'z')
+			key->data[i] = (char)(key->data[i] - 32);
+	return 0;
 }
 
 gi_singles *gi_singles_load(const char *path, cp_error *err)

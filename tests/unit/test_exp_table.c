@@ -46,6 +46,37 @@ static void test_row_sort(void **state)
 	r.genes[1] = "YA";
 	assert_int_equal(exp_row_sort(&r, &err), -1);
 	assert_non_null(strstr(err.msg, "gene YA listed twice"));
+	/* names compare in any case: ybr sorts after YAL, tP(...) before YAL */
+	r = make("ybr001c", "YAL001C", "", "x", 1, NAN, NAN, NAN);
+	assert_int_equal(exp_row_sort(&r, &err), 0);
+	assert_string_equal(r.genes[0], "YAL001C");
+	r = make("YAL001C", "tP(UGG)A", "", "x", 1, NAN, NAN, NAN);
+	assert_int_equal(exp_row_sort(&r, &err), 0);
+	assert_string_equal(r.genes[0], "tP(UGG)A");
+	r = make("yal001c", "YAL001C", "", "x", 1, NAN, NAN, NAN);
+	assert_int_equal(exp_row_sort(&r, &err), -1);
+	assert_non_null(strstr(err.msg, "gene YAL001C listed twice (as yal001c)"));
+}
+
+static void test_genes_compare_case(void **state)
+{
+	(void)state;
+	assert_true(exp_genes_hash("YAL001C,ybl023c", 15) == exp_genes_hash("yal001c,YBL023C", 15));
+	assert_true(exp_genes_hash("YAL001C,YBL023C", 15) != exp_genes_hash("YAL001C,YBL024C", 15));
+	assert_int_equal(exp_genes_compare("YAL001C,ybl023c", 15, "yal001c,YBL023C", 15), 0);
+	assert_int_not_equal(exp_genes_compare("YAL001C", 7, "YAL001C,YBL023C", 15), 0);
+	assert_int_equal(exp_genes_compare("YAL001C", 7, "YAL001C,YBL023C", 15),
+			 -exp_genes_compare("YAL001C,YBL023C", 15, "YAL001C", 7));
+	/* longer than the hash's 256-byte chunks: still one hash of the whole */
+	{
+		char a[600], b[600];
+
+		memset(a, 'y', sizeof a);
+		memset(b, 'Y', sizeof b);
+		assert_true(exp_genes_hash(a, sizeof a) == exp_genes_hash(b, sizeof b));
+		b[599] = 'Z';
+		assert_true(exp_genes_hash(a, sizeof a) != exp_genes_hash(b, sizeof b));
+	}
 }
 
 /* Merge rows given in the order of idx; return the merged rows as text. */
@@ -104,6 +135,34 @@ static void test_merge(void **state)
 	free(b);
 	/* the same through scratch runs */
 	b = merge_text(rows, 6, rev, 1);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+}
+
+/* Gene names merge in any case; the smallest id's spelling is kept, and
+ * alleles follow their genes whatever the spelling. */
+static void test_merge_case(void **state)
+{
+	exp_row rows[3];
+	size_t fwd[] = { 0, 1, 2 }, rev[] = { 2, 1, 0 };
+	char *a, *b;
+
+	(void)state;
+	rows[0] = make("yb", "YA", "", "k2", 0.4, NAN, NAN, NAN);
+	rows[0].allele[0] = "ts";
+	rows[1] = make("YB", "ya", "", "k1", 0.8, NAN, NAN, NAN);
+	rows[1].allele[1] = "DAmP";
+	rows[2] = make("YA", NULL, "", "k3", 0.9, NAN, NAN, NAN);
+	a = merge_text(rows, 3, fwd, 0);
+	assert_int_equal(strlen(a), strlen("ya,YB\t\tDAmP,ts\t0.6\tNA\tNA\tNA\t2\tk1\ttest\n"
+					   "YA\t\t\t0.9\tNA\tNA\tNA\t1\tk3\ttest\n"));
+	assert_non_null(strstr(a, "ya,YB\t\tDAmP,ts\t0.6\tNA\tNA\tNA\t2\tk1\ttest\n"));
+	assert_non_null(strstr(a, "YA\t\t\t0.9\tNA\tNA\tNA\t1\tk3\ttest\n"));
+	b = merge_text(rows, 3, rev, 0);
+	assert_string_equal(a, b);
+	free(b);
+	b = merge_text(rows, 3, rev, 1);
 	assert_string_equal(a, b);
 	free(a);
 	free(b);
@@ -247,7 +306,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_row_sort),
+		cmocka_unit_test(test_genes_compare_case),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_merge_case),
 		cmocka_unit_test(test_merge_refuses),
 		cmocka_unit_test(test_read_back),
 		cmocka_unit_test(test_read_errors),
