@@ -228,6 +228,15 @@ static void fmt(char *buf, size_t n, double v)
 		snprintf(buf, n, "%.6g", v);
 }
 
+/* The page's tables show four significant digits (metrics.tsv keeps six). */
+static void fmt4(char *buf, size_t n, double v)
+{
+	if (isnan(v))
+		snprintf(buf, n, "NA");
+	else
+		snprintf(buf, n, "%.4g", v);
+}
+
 static int remove_tree(const char *path)
 {
 	pid_t pid = fork();
@@ -634,8 +643,9 @@ static int write_html(const report_options *o, const char *dir, run *runs, size_
 	html_escape(fp, o->title);
 	fprintf(fp, "</title>\n<style>\n"
 		"body{font-family:sans-serif;margin:2em;color:#222;background:#fff}\n"
-		"table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:3px 8px;"
-		"text-align:right}th{background:#eef3f8}td.l{text-align:left}\n"
+		".wide{overflow-x:auto}table{border-collapse:collapse;margin:1em 0;font-size:90%%}"
+		"th,td{border:1px solid #ccc;padding:3px 6px;"
+		"text-align:right;white-space:nowrap}th{background:#eef3f8}td.l,th.l{text-align:left}\n"
 		".runs{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}img{width:480px}\n"
 		"h2{border-bottom:2px solid #2c7fb8;padding-bottom:3px}\n</style></head><body>\n<h1>");
 	html_escape(fp, o->title);
@@ -649,15 +659,15 @@ static int write_html(const report_options *o, const char *dir, run *runs, size_
 		html_escape(fp, runs[i].input);
 		fputs(")", fp);
 	}
-	fputs(".</p>\n<h2>Metrics</h2>\n<table><tr><th>run</th><th>model</th><th>label</th><th>split"
-	      "</th><th>n</th><th>missing</th><th>MSE</th><th>RMSE</th><th>MAE</th><th>Pearson</th>"
+	fputs(".</p>\n<h2>Metrics</h2>\n<div class=wide><table><tr><th class=l>run</th>"
+	      "<th class=l>model</th><th class=l>label</th><th class=l>split</th><th>n</th><th>missing</th><th>MSE</th><th>RMSE</th><th>MAE</th><th>Pearson</th>"
 	      "<th>95% CI</th><th>Spearman</th><th>R&sup2;</th></tr>\n", fp);
 	for (size_t i = 0; i < nrows; i++) {
 		const metric_row *r = &rows[i];
 
-		fmt(a, sizeof a, r->m.mse), fmt(b, sizeof b, r->m.rmse), fmt(c, sizeof c, r->m.mae);
-		fmt(d, sizeof d, r->m.pearson), fmt(e, sizeof e, r->m.pearson_lo);
-		fmt(f, sizeof f, r->m.pearson_hi), fmt(g, sizeof g, r->m.spearman);
+		fmt4(a, sizeof a, r->m.mse), fmt4(b, sizeof b, r->m.rmse), fmt4(c, sizeof c, r->m.mae);
+		fmt4(d, sizeof d, r->m.pearson), fmt4(e, sizeof e, r->m.pearson_lo);
+		fmt4(f, sizeof f, r->m.pearson_hi), fmt4(g, sizeof g, r->m.spearman);
 		fputs("<tr><td class=l>", fp);
 		html_escape(fp, runs[r->run].name);
 		fputs("</td><td class=l>", fp);
@@ -666,10 +676,10 @@ static int write_html(const report_options *o, const char *dir, run *runs, size_
 			"<td>%s</td><td>%s</td><td><b>%s</b></td><td>[%s, %s]</td><td>%s</td>",
 			pert_label_names[runs[r->run].label[r->k]], split_row_names[r->split], r->m.n,
 			r->m.missing, a, b, c, d, e, f, g);
-		fmt(a, sizeof a, r->m.r2);
+		fmt4(a, sizeof a, r->m.r2);
 		fprintf(fp, "<td>%s</td></tr>\n", a);
 	}
-	fputs("</table>\n", fp);
+	fputs("</table></div>\n", fp);
 	if (plots) {
 		/* per label: each run's plots side by side */
 		for (int label = 0; label < PERT_N_LABELS; label++) {

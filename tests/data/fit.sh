@@ -130,6 +130,12 @@ if report -q -o "$W/report" "$W/dcell.cpz" "$W/additive.cpz" "$W/mean.cpz" "$W/a
 		END { exit !(d > 0.15 && dm < m) }' "$W/report/metrics.tsv" &&
 		echo "ok - DCell predicts held-out interactions: $(awk -F'\t' '$1 == "dcell" { print "Pearson " $10 ", MSE " $7 }' "$W/report/metrics.tsv") (training mean MSE $(awk -F'\t' '$1 == "mean" { print $7 }' "$W/report/metrics.tsv"))" ||
 		echo "not ok - DCell does not beat the training mean: $(cat "$W/report/metrics.tsv")"
+	# the page shows the table's numbers, to four significant digits
+	shown=$(awk -F'\t' '$1 == "dcell" { printf "<td><b>%.4g</b></td><td>[%.4g, %.4g]</td>", $10, $11, $12 }' \
+		"$W/report/metrics.tsv")
+	[ -n "$shown" ] && grep -qF "$shown" "$W/report/report.html" &&
+		echo "ok - report.html shows DCell's Pearson and its interval: $shown" ||
+		echo "not ok - report.html lacks '$shown'"
 else
 	echo "not ok - report: $(cat "$W/report.err")"
 fi
