@@ -137,7 +137,7 @@ $(O)/bench/%: $(O)/bench/%.o $(LIBA)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(CUDA_LIBS) $(LIBS)
 
-tests: $(TOOL_BIN) $(TEST_BIN) $(TESTAID_BIN)
+tests: $(TOOL_BIN) $(TEST_BIN) $(TESTAID_BIN) $(BENCH_BIN)
 
 # Every test: unit tests, golden CLI tests, the corrupt-input corpus, the
 # real-data checks, and the gcc/clang/ASan/CUDA build variants.  Ends with

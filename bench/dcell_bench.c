@@ -12,7 +12,12 @@
  * path (0 dense training, 1 dense inference, 2 sparse training, 3 sparse
  * inference, 4 inference with the per-gene cache, which runs at least 200
  * batches); -D: the backend [cpu] (cuda: the dense paths only, each batch
- * timed to the end of its queued work, the peak a cuBLAS GEMM).
+ * timed to the end of its queued work, the peak a cuBLAS GEMM).  With
+ * sparse training on the CPU it also times an AdamW pass over buffers the
+ * model's size and prints a floor for a training step: the step's FLOPs at
+ * the SGEMM peak, and the parameter traffic every exact step has (that pass,
+ * and one read of the weights and one write of the gradient at its rate),
+ * added up and fully overlapped.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -176,7 +181,7 @@ int main(int argc, char **argv)
 	int32_t *genes = malloc(2 * B * sizeof *genes);
 	double *target = malloc(B * sizeof *target), *pred = malloc(B * sizeof *pred);
 	dcell_batch b = { B, ptr, genes, NULL, NULL, target };
-	double dense_flops = dcell_dense_flops(&m), loss;
+	double dense_flops = dcell_dense_flops(&m), loss, peak = 0, adamw_s = 0;
 	size_t max_w = 0;
 
 	for (size_t t = 0; t < m.n_terms; t++)
@@ -210,9 +215,38 @@ int main(int argc, char **argv)
 			if (now() - t0 < best)
 				best = now() - t0;
 		}
+		peak = 2.0 * N * N * (double)N / best;
 		printf("machine peak (OpenBLAS %s %dx%dx%d): %.1f GFLOP/s\n", prec == CP_F64 ? "DGEMM" : "SGEMM",
-		       N, N, N, 2.0 * N * N * (double)N / best / 1e9);
+		       N, N, N, peak / 1e9);
 		free(a), free(bm), free(cm);
+	}
+	/* the machine's memory side, for training: exact AdamW reads the
+	 * weights, gradient and both moments of every parameter and writes three
+	 * of them each step, whatever the batch; timed alone (best of five
+	 * passes of cp_adamw over buffers the model's size, the backend's
+	 * threads), it gives the bandwidth such a pass reaches here */
+	if (host && (only < 0 || only == 2)) {
+		size_t es = prec == CP_F64 ? 8 : 4, bytes = m.n_params * es;
+		void *bp = cp_buffer_alloc(be, bytes, &err), *bg = cp_buffer_alloc(be, bytes, &err);
+		void *bm1 = cp_buffer_alloc(be, bytes, &err), *bv = cp_buffer_alloc(be, bytes, &err);
+		double t0, best = 1e30;
+
+		if (!bp || !bg || !bm1 || !bv || cp_buffer_zero(be, bp, bytes, &err) < 0 ||
+		    cp_buffer_zero(be, bg, bytes, &err) < 0 || cp_buffer_zero(be, bm1, bytes, &err) < 0 ||
+		    cp_buffer_zero(be, bv, bytes, &err) < 0)
+			goto fail;
+		for (long rep = 1; rep <= 5; rep++) {
+			t0 = now();
+			if (cp_adamw(be, prec, m.n_params, bp, bg, 1.0, bm1, bv, 1e-4, 0.9, 0.999, 1e-8, 0.01,
+				     rep, &err) < 0)
+				goto fail;
+			if (now() - t0 < best)
+				best = now() - t0;
+		}
+		adamw_s = best;
+		printf("memory: an AdamW pass over the %zu parameters alone (cp_adamw): %.1f ms, %.1f GB/s "
+		       "(7 arrays)\n", m.n_params, 1e3 * best, 7.0 * (double)bytes / best / 1e9);
+		cp_buffer_free(be, bp), cp_buffer_free(be, bg), cp_buffer_free(be, bm1), cp_buffer_free(be, bv);
 	}
 
 	/* affected terms per sample, over a few batches */
@@ -336,6 +370,18 @@ int main(int argc, char **argv)
 			if (train && path == 1)
 				printf("  (medians: forward %.1f ms, backward %.1f ms, optimiser %.1f ms)\n",
 				       median_ms(ph, nb), median_ms(ph + nbc, nb), median_ms(ph + 2 * nbc, nb));
+			if (train && path == 1 && peak > 0 && adamw_s > 0) {
+				/* a floor for the step: the arithmetic at the peak, and the
+				 * parameter traffic no exact step avoids (the AdamW pass, and
+				 * the backward reading the weights and writing the gradient
+				 * once, 2 arrays at the AdamW pass's rate) */
+				double arith = flops_total / (double)nb / peak, traffic = adamw_s * 9.0 / 7.0;
+				double seq = arith + traffic, ovl = arith > traffic ? arith : traffic;
+
+				printf("  (floor per step: arithmetic at the peak %.1f ms, parameter traffic %.1f ms; "
+				       "in sequence %.1f ms, %.0f samples/s; fully overlapped %.1f ms, %.0f samples/s)\n",
+				       1e3 * arith, 1e3 * traffic, 1e3 * seq, (double)B / seq, 1e3 * ovl, (double)B / ovl);
+			}
 		}
 	if (!host) {
 		printf("(sparse and cached paths: not run, they need the CPU backend)\n");
