@@ -474,10 +474,11 @@ int exp_reader_next(exp_reader *r, exp_row *row, cp_error *err)
  *   HASH GENES environment id source allele count label0..label3 genes
  * (tab-separated; GENES the genes cell in upper case, HASH its XXH64 and the
  * labels' IEEE bit patterns as 16 hex digits, so values come back exactly;
- * genes the cell as the row spells it), so sorting the lines groups each
- * experiment's measurements (the key is the first three fields) and orders
- * the groups; within a group the measurement with the smallest id comes
- * first, and its spelling of the genes is the experiment's.
+ * genes the cell as the row spells it, empty when that is GENES), so
+ * sorting the lines groups each experiment's measurements (the key is the
+ * first three fields) and orders the groups; within a group the measurement
+ * with the smallest id comes first, and its spelling of the genes is the
+ * experiment's.
  */
 enum { LINE_HASH, LINE_GENES, LINE_ENV, LINE_ID, LINE_SOURCE, LINE_ALLELE, LINE_COUNT, LINE_LABEL0,
        LINE_SPELLED = LINE_LABEL0 + PERT_N_LABELS, LINE_FIELDS };
@@ -590,6 +591,7 @@ int exp_merger_add(exp_merger *m, const exp_row *in, cp_error *err)
 	exp_row row = *in;
 	size_t genes_at, genes_len;
 	char hash[17];
+	int lower = 0;
 
 	if (exp_row_check(&row, err) < 0)
 		return -1;
@@ -602,8 +604,12 @@ int exp_merger_add(exp_merger *m, const exp_row *in, cp_error *err)
 	genes_len = m->line.len - genes_at;
 	snprintf(hash, sizeof hash, "%016" PRIx64, exp_genes_hash(m->line.data + genes_at, genes_len));
 	memcpy(m->line.data, hash, 16);
-	for (size_t i = 0; i < genes_len; i++)
-		m->line.data[genes_at + i] = (char)upper((unsigned char)m->line.data[genes_at + i]);
+	for (size_t i = 0; i < genes_len; i++) {
+		unsigned char c = (unsigned char)m->line.data[genes_at + i];
+
+		lower |= c != upper(c);
+		m->line.data[genes_at + i] = (char)upper(c);
+	}
 	if (append_str(&m->line, "\t", err) < 0 || append_str(&m->line, row.environment, err) < 0 ||
 	    append_str(&m->line, "\t", err) < 0 || append_str(&m->line, row.id, err) < 0 ||
 	    append_str(&m->line, "\t", err) < 0 || append_str(&m->line, row.source, err) < 0 ||
@@ -622,8 +628,10 @@ int exp_merger_add(exp_merger *m, const exp_row *in, cp_error *err)
 				tail[n + i] = "0123456789abcdef"[bits & 15];
 			n += 16;
 		}
+		/* the spelling only when it is not the upper case already */
 		if (cp_buf_append(&m->line, tail, (size_t)n, err) < 0 ||
-		    cp_buf_append(&m->line, "\t", 1, err) < 0 || exp_row_join_genes(&row, &m->line, err) < 0)
+		    cp_buf_append(&m->line, "\t", 1, err) < 0 ||
+		    (lower && exp_row_join_genes(&row, &m->line, err) < 0))
 			return -1;
 	}
 	m->stats.rows++;
@@ -847,7 +855,8 @@ static int group_row(exp_merger *m, exp_row *row, cp_error *err)
 	exp_row_init(row);
 	if (n != LINE_FIELDS)
 		return cp_error_set(err, "malformed merge line");
-	n = cp_split(f[LINE_SPELLED], ',', (char **)row->genes, EXP_MAX_GENES);
+	n = cp_split(*f[LINE_SPELLED] ? f[LINE_SPELLED] : f[LINE_GENES], ',', (char **)row->genes,
+		     EXP_MAX_GENES);
 	if (n != m->n_genes)
 		return cp_error_set(err, "malformed merge line");
 	row->n_genes = n;
