@@ -16,6 +16,8 @@ static char *command_line;
 static char producer[128];
 static double t_start;
 static int progress_shown;
+static int progress_tty = -1;	/* standard error is a terminal; -1 not yet asked */
+static double progress_at = -1;	/* when the line was last drawn */
 
 static double now(void)
 {
@@ -127,8 +129,16 @@ void cli_progress(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cli_verbosity < 1 || !isatty(STDERR_FILENO))
+	double t;
+
+	if (cli_verbosity < 1)
 		return;
+	if (progress_tty < 0)
+		progress_tty = isatty(STDERR_FILENO);
+	/* at most ten redraws a second: a fast loop reports far more often */
+	if (!progress_tty || (t = now(), progress_at >= 0 && t - progress_at < 0.1))
+		return;
+	progress_at = t;
 	fprintf(stderr, "\r%s: ", tool_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

@@ -37,7 +37,9 @@ void cli_info(int level, const char *fmt, ...) CP_PRINTF(2, 3);
 void cli_report(const cp_error *err);
 
 /* A progress line on stderr, rewritten in place, only when stderr is a
- * terminal and not quiet.  cli_progress_done() clears it. */
+ * terminal and not quiet, and at most ten times a second (a call sooner
+ * than 0.1 s after the last drawn one is dropped).  cli_progress_done()
+ * clears it. */
 void cli_progress(const char *fmt, ...) CP_PRINTF(1, 2);
 void cli_progress_done(void);
 
