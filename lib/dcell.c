@@ -324,6 +324,16 @@ int dcell_batch_from_pert(const dcell *m, const pert_context *ctx, const pert_ba
 
 /* ---- the dense path --------------------------------------------------------- */
 
+/* Order (base, place) pairs of int64_t. */
+static int cmp_base_place(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
 /* Per-stratum index arrays for the gather and its backward, host side. */
 static int build_gather(const dcell *m, size_t max_batch, size_t s, int64_t **base_out,
 			int64_t **stride_out, int64_t **tbase_out, int64_t **tstride_out,
@@ -332,7 +342,7 @@ static int build_gather(const dcell *m, size_t max_batch, size_t s, int64_t **ba
 	size_t n = (size_t)m->stratum_in[s], G = m->n_genes, nt = 0;
 	int64_t *base = cp_malloc(n ? n : 1, sizeof *base, err);
 	int64_t *stride = cp_malloc(n ? n : 1, sizeof *stride, err);
-	int64_t *order = cp_malloc(n ? n : 1, sizeof *order, err);
+	int64_t *order = cp_malloc(2 * (n ? n : 1), sizeof *order, err);	/* (base, place) */
 	int64_t *tbase = cp_malloc(n ? n : 1, sizeof *tbase, err);
 	int64_t *tstride = cp_malloc(n ? n : 1, sizeof *tstride, err);
 	int64_t *uptr = cp_malloc(n + 1, sizeof *uptr, err);
@@ -356,22 +366,16 @@ static int build_gather(const dcell *m, size_t max_batch, size_t s, int64_t **ba
 			stride[j] = (int64_t)G;
 		}
 	}
-	/* backward: each term column used, with its uses in input order */
-	for (size_t i = 0; i < n; i++)
-		order[i] = (int64_t)i;
-	for (size_t i = 1; i < n; i++) {	/* insertion sort by base, stable */
-		int64_t x = order[i];
-		size_t k = i;
-
-		while (k > 0 && base[order[k - 1]] > base[x]) {
-			order[k] = order[k - 1];
-			k--;
-		}
-		order[k] = x;
+	/* backward: each term column used, with its uses in input order (the
+	 * inputs sorted by base, then by place) */
+	for (size_t i = 0; i < n; i++) {
+		order[2 * i] = base[i];
+		order[2 * i + 1] = (int64_t)i;
 	}
+	cp_sort(order, n, 2 * sizeof *order, cmp_base_place);
 	uptr[0] = 0;
 	for (size_t i = 0; i < n; i++) {
-		int64_t x = order[i];
+		int64_t x = order[2 * i + 1];
 
 		if (base[x] < (int64_t)(max_batch * G))
 			continue;	/* a gene state (the first block): no gradient wanted */
