@@ -499,12 +499,11 @@ dcell_run *dcell_run_new(dcell *m, cp_backend *be, size_t max_batch, cp_error *e
 			max_w = (size_t)m->stratum_width[s];
 	}
 	if (!(r->params = dev_upload(r, m->params, m->n_params * es, err)) ||
-	    !(r->buffers = dev_upload(r, m->buffers, m->n_buffers * es, err)) ||
-	    !(r->grad = dev_alloc(r, m->n_params, es, err)) ||
-	    !(r->adam_m = dev_alloc(r, m->n_params, es, err)) ||
-	    !(r->adam_v = dev_alloc(r, m->n_params, es, err)))
+	    !(r->buffers = dev_upload(r, m->buffers, m->n_buffers * es, err)))
 		goto fail;
-	/* the dense path's activations are allocated when it first runs */
+	/* the gradient and the moments are allocated when training first needs
+	 * them (dcell_run_train_buffers), the dense path's activations when it
+	 * first runs */
 	r->max_in = max_in;
 	r->max_w = max_w;
 	r->host_genes = cp_malloc(max_batch * G, es, err);
@@ -547,6 +546,24 @@ dcell_run *dcell_run_new(dcell *m, cp_backend *be, size_t max_batch, cp_error *e
 fail:
 	dcell_run_free(r);
 	return NULL;
+}
+
+/* Inference never touches the gradient and the moments, three times the
+ * parameters' memory. */
+int dcell_run_train_buffers(dcell_run *r, cp_error *err)
+{
+	size_t n = r->m->n_params, es = cp_precision_size(r->m->prec);
+
+	if (r->grad)
+		return 0;
+	if (!(r->adam_m = dev_alloc(r, n, es, err)) || !(r->adam_v = dev_alloc(r, n, es, err)) ||
+	    !(r->grad = dev_alloc(r, n, es, err))) {
+		cp_buffer_free(r->be, r->adam_m);
+		cp_buffer_free(r->be, r->adam_v);
+		r->adam_m = r->adam_v = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* Element pointer into a backend buffer. */
@@ -738,6 +755,8 @@ int dcell_dense_backward(dcell_run *r, const dcell_batch *b, cp_error *err)
 
 	if (!r->trained_forward)
 		return cp_error_set(err, "dcell: backward needs a training forward first");
+	if (dcell_run_train_buffers(r, err) < 0)
+		return -1;
 	if (dcell_run_settle(r, err) < 0)
 		return -1;
 	r->w_sumsq_valid = 0;
@@ -793,7 +812,7 @@ int dcell_dense_backward(dcell_run *r, const dcell_batch *b, cp_error *err)
 
 int dcell_zero_grad(dcell_run *r, cp_error *err)
 {
-	if (dcell_run_settle(r, err) < 0)
+	if (dcell_run_train_buffers(r, err) < 0 || dcell_run_settle(r, err) < 0)
 		return -1;
 	r->w_sumsq_valid = 0;
 	return cp_buffer_zero(r->be, r->grad, r->m->n_params * cp_precision_size(r->m->prec), err);
@@ -804,6 +823,8 @@ int dcell_grad_norm(dcell_run *r, double *norm, cp_error *err)
 	const dcell *m = r->m;
 	double ss = 0, part;
 
+	if (dcell_run_train_buffers(r, err) < 0)
+		return -1;
 	if (!r->w_sumsq_valid) {
 		if (cp_sum_squares(r->be, m->prec, m->n_params, r->grad, &ss, err) < 0)
 			return -1;
@@ -904,7 +925,8 @@ int dcell_run_download(dcell_run *r, void *adam_m, void *adam_v, cp_error *err)
 	const dcell *m = r->m;
 	size_t es = cp_precision_size(m->prec);
 
-	if (dcell_run_settle(r, err) < 0)
+	if (((adam_m || adam_v) && dcell_run_train_buffers(r, err) < 0) ||
+	    dcell_run_settle(r, err) < 0)
 		return -1;
 	if (cp_buffer_download(r->be, m->params, r->params, m->n_params * es, err) < 0 ||
 	    cp_buffer_download(r->be, m->buffers, r->buffers, m->n_buffers * es, err) < 0)
@@ -921,7 +943,8 @@ int dcell_run_upload(dcell_run *r, const void *adam_m, const void *adam_v, cp_er
 	const dcell *m = r->m;
 	size_t es = cp_precision_size(m->prec);
 
-	if (dcell_run_settle(r, err) < 0)
+	if (((adam_m || adam_v) && dcell_run_train_buffers(r, err) < 0) ||
+	    dcell_run_settle(r, err) < 0)
 		return -1;
 	if (cp_buffer_upload(r->be, r->params, m->params, m->n_params * es, err) < 0 ||
 	    cp_buffer_upload(r->be, r->buffers, m->buffers, m->n_buffers * es, err) < 0)
@@ -936,7 +959,7 @@ int dcell_run_upload(dcell_run *r, const void *adam_m, const void *adam_v, cp_er
 
 const void *dcell_run_grad(dcell_run *r, cp_error *err)
 {
-	if (dcell_run_settle(r, err) < 0)
+	if (dcell_run_train_buffers(r, err) < 0 || dcell_run_settle(r, err) < 0)
 		return NULL;
 	if (!cp_backend_is_host(r->be)) {
 		cp_error_set(err, "dcell: the gradient lives on the device");

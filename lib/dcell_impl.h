@@ -21,7 +21,8 @@ struct dcell_run {
 	cp_backend *be;
 	size_t max_batch;
 	size_t max_in, max_w;	/* widest stratum input and output */
-	/* backend buffers */
+	/* backend buffers; grad and the moments NULL until training first
+	 * needs them (dcell_run_train_buffers) */
 	void *params, *grad, *adam_m, *adam_v, *buffers;
 	void *H, *dH;		/* [genes | strata] activations, max_batch rows per block */
 	void *Z, *A, *xhat;	/* per stratum, n rows, stacked */
@@ -58,6 +59,10 @@ struct dcell_run {
  * term's is done). */
 int dcell_run_settle(dcell_run *r, cp_error *err);
 void dcell_run_settle_term(dcell_run *r, size_t t);
+/* Allocate the gradient and AdamW's moments, zeroed, if not yet done:
+ * every path that trains calls it first, so inference never pays for
+ * them. */
+int dcell_run_train_buffers(dcell_run *r, cp_error *err);
 
 uint64_t dcell_rng_next(uint64_t *state);
 

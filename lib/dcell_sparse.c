@@ -684,6 +684,8 @@ int dcell_sparse_forward(dcell_sparse *sp, const dcell_batch *b, int train, doub
 	if ((!sets && build_sets(sp, b, sp->use_cache, err) < 0) || (!train && infer_prepare(sp, err) < 0))
 		return -1;
 	sp->train = train;
+	if (train && dcell_run_train_buffers(sp->r, err) < 0)
+		return -1;
 	if (train)
 		sp->r->params_version++;	/* the running statistics change */
 	rc = sp->m->prec == CP_F64 ? sparse_forward_f64(sp, b, train, loss, pred, err)
@@ -797,7 +799,7 @@ int dcell_sparse_backward(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 {
 	if (!sp->train || sp->n != b->n)
 		return cp_error_set(err, "dcell: sparse backward needs a training forward of this batch");
-	if (dcell_run_settle(sp->r, err) < 0)
+	if (dcell_run_train_buffers(sp->r, err) < 0 || dcell_run_settle(sp->r, err) < 0)
 		return -1;
 	return sp->m->prec == CP_F64 ? sparse_backward_f64(sp, b, err) : sparse_backward_f32(sp, b, err);
 }

@@ -801,7 +801,7 @@ static void test_sparse_inference_threads(void **state)
 	dcell_config cfg;
 	cp_error err;
 	size_t n = 200;
-	double pred[2][3][256], dense[256];
+	double pred[2][3][256], dense[256], trained[256];
 
 	(void)state;
 	dcell_config_default(&cfg);
@@ -846,6 +846,16 @@ static void test_sparse_inference_threads(void **state)
 			for (int k = 0; k < 3; k++)
 				compare_arrays(k ? "cached inference vs dense" : "sparse inference vs dense", dense,
 					       pred[run][k], n, prec ? 1e-5 : 1e-10);
+			/* inference, dense and sparse, allocates no gradient nor
+			 * moments; the first training forward does */
+			assert_null(r->grad);
+			assert_null(r->adam_m);
+			assert_null(r->adam_v);
+			if (dcell_sparse_forward(sp, &tb.b, 1, NULL, trained, &err) < 0)
+				fail_msg("%s", err.msg);
+			assert_non_null(r->grad);
+			assert_non_null(r->adam_m);
+			assert_non_null(r->adam_v);
 			dcell_sparse_free(sp);
 			dcell_run_free(r);
 			dcell_free(&m);
