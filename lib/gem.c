@@ -1,8 +1,11 @@
-/* gem.c - yeast-GEM YAML to the metabolism of a cell graph, with libyaml. */
+/* gem.c - yeast-GEM (YAML, with libyaml, or its tab-separated text) to the
+ * metabolism of a cell graph. */
 #define _GNU_SOURCE
 #include "gem.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -278,9 +281,8 @@ static int read_stoichiometry(model_doc *d, model *m, yaml_node_t *map, const ch
 }
 
 /* Append a parsed rule's clauses, and note its unmapped identifiers. */
-static int add_rule(model_doc *d, model *m, gpr_rule *r, const char *text, gem_stats *st)
+static int add_rule(model *m, gpr_rule *r, const char *text, gem_stats *st, cp_error *err)
 {
-	cp_error *err = d->err;
 
 	for (size_t c = 0; c < r->n_clauses; c++) {
 		int64_t *ptr = room_for(m->clause_ptr, m->n_cl + 1, &m->cap_cl, sizeof *ptr, err);
@@ -398,7 +400,7 @@ static int read_reaction(model_doc *d, model *m, cell_graph *cg, yaml_node_t *en
 		st->rules++;
 	else
 		st->no_genes++;
-	if (add_rule(d, m, rule, text, st) < 0)
+	if (add_rule(m, rule, text, st, err) < 0)
 		return -1;
 	m->gpr_ptr[m->n_rxn + 1] = (int64_t)m->n_cl;
 	if (!(rxn->id = keep(cg, id, err)) || !(rxn->name = keep(cg, name, err)) ||
@@ -549,35 +551,15 @@ static void model_free(model *m)
 	free(m->gene_used);
 }
 
-typedef struct {
-	cp_input *in;
-	cp_error err;
-	int failed;
-} yaml_source;
-
-static int read_input(void *data, unsigned char *buf, size_t size, size_t *got)
-{
-	yaml_source *src = data;
-	ssize_t n = cp_input_read(src->in, buf, size, &src->err);
-
-	if (n < 0) {
-		src->failed = 1;
-		return 0;
-	}
-	*got = (size_t)n;
-	return 1;
-}
-
-/* Parse the whole input into d->doc. */
-static int load_document(model_doc *d, cp_input *in, cp_error *err)
+/* Parse the whole text into d->doc. */
+static int load_document(model_doc *d, const char *text, size_t len, cp_error *err)
 {
 	yaml_parser_t parser;
-	yaml_source src = { in, { { 0 } }, 0 };
 	int ok;
 
 	if (!yaml_parser_initialize(&parser))
 		return cp_error_set(err, "%s: cannot start the YAML parser", d->name);
-	yaml_parser_set_input(&parser, read_input, &src);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	ok = yaml_parser_load(&parser, &d->doc);
 	if (ok) {
 		/* one document: a second one would be ignored */
@@ -597,14 +579,10 @@ static int load_document(model_doc *d, cp_input *in, cp_error *err)
 		else
 			yaml_document_delete(&d->doc);
 	}
-	if (!ok) {
-		if (src.failed)
-			cp_error_set(err, "%s", src.err.msg);
-		else
-			cp_error_set(err, "%s:%zu: not valid YAML: %s%s%s", d->name,
-				     parser.problem_mark.line + 1, parser.problem ? parser.problem : "error",
-				     parser.context ? " " : "", parser.context ? parser.context : "");
-	}
+	if (!ok)
+		cp_error_set(err, "%s:%zu: not valid YAML: %s%s%s", d->name, parser.problem_mark.line + 1,
+			     parser.problem ? parser.problem : "error", parser.context ? " " : "",
+			     parser.context ? parser.context : "");
 	yaml_parser_delete(&parser);
 	return ok ? 0 : -1;
 }
@@ -622,19 +600,412 @@ void gem_stats_free(gem_stats *st)
 	memset(st, 0, sizeof *st);
 }
 
-int gem_load_yaml(cell_graph *cg, const char *path, size_t max_clauses, gem_stats *st,
-		  cp_error *err)
+/* The YAML form, from text already read: the model in m, or -1. */
+static int load_yaml(model_doc *d, model *m, cell_graph *cg, const char *text, size_t len,
+		     size_t max_clauses, gem_stats *st)
+{
+	yaml_node_t *root, *v, *sections[4] = { NULL, NULL, NULL, NULL };
+	static const char *const section_names[4] = { "metaData", "metabolites", "reactions",
+						      "compartments" };
+	cp_error *err = d->err;
+	const char *key;
+	size_t i = 0;
+	int rc = -1;
+
+	if (load_document(d, text, len, err) < 0)
+		return -1;
+	root = yaml_document_get_root_node(&d->doc);
+	if (!root) {
+		cp_error_set(err, "%s: an empty YAML document, not a metabolic model", d->name);
+		goto out;
+	}
+	while ((rc = pair_next(d, root, &i, &key, &v)) == 1)
+		for (int s = 0; s < 4; s++)
+			if (strcmp(key, section_names[s]) == 0)
+				sections[s] = v;
+	if (rc < 0)
+		goto out;
+	rc = -1;
+	if (!sections[1] || !sections[2]) {
+		cp_error_set(err, "%s: no %s section: not a metabolic model in YAML", d->name,
+			     sections[1] ? "reactions" : "metabolites");
+		goto out;
+	}
+	if ((sections[0] && read_meta(d, m, sections[0]) < 0) ||
+	    read_metabolites(d, m, cg, sections[1]) < 0 ||
+	    read_reactions(d, m, cg, sections[2], max_clauses, st) < 0 ||
+	    (sections[3] && read_compartments(d, m, cg, sections[3]) < 0))
+		goto out;
+	rc = 0;	/* what the model keeps was copied into the graph's arena */
+out:
+	yaml_document_delete(&d->doc);
+	return rc;
+}
+
+/* ---- the tab-separated form ----------------------------------------- */
+
+/* Columns of the text export, found by their header names (any case): the
+ * reaction id (its header is "Rxn name" in yeast-GEM's export), the
+ * formula, the rule and the bounds. */
+enum { COL_ID, COL_FORMULA, COL_RULE, COL_LB, COL_UB, N_COLS };
+
+static const char *const col_names[N_COLS][4] = {
+	{ "Rxn name", "ID", "Reaction ID", NULL },
+	{ "Formula", "Equation", "Reaction formula", NULL },
+	{ "Gene-reaction association", "GPR", "gene_reaction_rule", "grRules" },
+	{ "LB", "Lower bound", "lower_bound", NULL },
+	{ "UB", "Upper bound", "upper_bound", NULL },
+};
+
+typedef struct {
+	const char *name;	/* the input, for messages */
+	size_t line;
+	const char *rxn;	/* the reaction being read, or NULL */
+	cp_error *err;
+	cp_strmap *comp_index;
+	cp_buf key;
+} tsv_src;
+
+CP_PRINTF(2, 3) static int tsv_error(tsv_src *t, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (t->rxn)
+		return cp_error_set(t->err, "%s:%zu: reaction %s: %s", t->name, t->line, t->rxn, msg);
+	return cp_error_set(t->err, "%s:%zu: %s", t->name, t->line, msg);
+}
+
+static char *trim(char *p)
+{
+	char *e = p + strlen(p);
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		*--e = '\0';
+	return p;
+}
+
+/* The metabolite "NAME[COMPARTMENT]": its index, added at first sight
+ * (with its compartment) under the id "NAME[COMPARTMENT]". */
+static int tsv_metabolite(tsv_src *t, model *m, cell_graph *cg, char *term, int32_t *out)
+{
+	size_t len = strlen(term);
+	char *open = NULL, *name = term, *comp;
+	int64_t idx;
+
+	if (len && term[len - 1] == ']')
+		open = memrchr(term, '[', len - 1);
+	if (!open || open == term || open + 2 >= term + len)
+		return tsv_error(t, "Formula: '%s' is not NAME[COMPARTMENT]", term);
+	term[len - 1] = '\0';
+	*open = '\0';
+	comp = open + 1;
+	name = trim(name);
+	if (!*name)
+		return tsv_error(t, "Formula: a metabolite without a name in compartment %s", comp);
+	t->key.len = 0;
+	if (cp_buf_printf(&t->key, t->err, "%s[%s]", name, comp) < 0)
+		return -1;
+	if (!cp_strmap_get(m->met_index, t->key.data, &idx)) {
+		metabolite *met = room_for(m->met, m->n_met, &m->cap_met, sizeof *met, t->err);
+		int64_t c;
+
+		if (!met)
+			return -1;
+		m->met = met;
+		met += m->n_met;
+		if (!(met->id = keep(cg, t->key.data, t->err)) || !(met->name = keep(cg, name, t->err)) ||
+		    !(met->compartment = keep(cg, comp, t->err)) ||
+		    cp_strmap_set(m->met_index, t->key.data, (int64_t)m->n_met, t->err) < 0)
+			return -1;
+		idx = (int64_t)m->n_met++;
+		if (!cp_strmap_get(t->comp_index, comp, &c)) {
+			compartment *k = room_for(m->comp, m->n_comp, &m->cap_comp, sizeof *k, t->err);
+
+			if (!k)
+				return -1;
+			m->comp = k;
+			k += m->n_comp;
+			/* the table names compartments by id alone */
+			if (!(k->id = keep(cg, comp, t->err)) || !(k->name = keep(cg, "", t->err)) ||
+			    cp_strmap_set(t->comp_index, comp, (int64_t)m->n_comp, t->err) < 0)
+				return -1;
+			m->n_comp++;
+		}
+	}
+	*out = (int32_t)idx;
+	return 0;
+}
+
+/* One side of a formula: terms "[COEFFICIENT ]NAME[COMPARTMENT]" joined by
+ * " + ", each entered with its coefficient times sign. */
+static int tsv_side(tsv_src *t, model *m, cell_graph *cg, char *side, double sign)
+{
+	char *p = trim(side);
+
+	if (!*p)
+		return 0;
+	for (;;) {
+		char *next = strstr(p, " + "), *term, *sp;
+		double coef = 1;
+		stoich_entry *e;
+		int32_t met = 0;
+
+		if (next)
+			*next = '\0';
+		term = trim(p);
+		if (!*term)
+			return tsv_error(t, "Formula: an empty term between '+' signs");
+		/* a leading number and a space: the coefficient */
+		sp = strchr(term, ' ');
+		if (sp && ((*term >= '0' && *term <= '9') || *term == '.')) {
+			double c;
+
+			*sp = '\0';
+			if (cp_parse_f64(term, &c) == 0) {
+				if (!isfinite(c) || c <= 0)
+					return tsv_error(t, "Formula: coefficient '%s' is not a positive number",
+							 term);
+				coef = c;
+				term = trim(sp + 1);
+			} else {
+				*sp = ' ';
+			}
+		}
+		if (tsv_metabolite(t, m, cg, term, &met) < 0)
+			return -1;
+		if (!(e = room_for(m->st, m->n_st, &m->cap_st, sizeof *e, t->err)))
+			return -1;
+		m->st = e;
+		e += m->n_st++;
+		e->met = met, e->rxn = (int32_t)m->n_rxn, e->coef = sign * coef;
+		if (!next)
+			return 0;
+		p = next + 3;
+	}
+}
+
+/* A formula "LEFT ARROW RIGHT": => (left to right), <=> (either way) or
+ * <= (right to left); the left side is consumed unless the arrow is <=.
+ * A metabolite on both sides keeps its net coefficient (none when it
+ * cancels). */
+static int tsv_formula(tsv_src *t, model *m, cell_graph *cg, const char *formula)
+{
+	static const char *const arrows[3] = { " <=> ", " => ", " <= " };
+	size_t first = m->n_st, out, n;
+	char *text, *at = NULL;
+	int arrow = -1, rc;
+
+	t->key.len = 0;
+	if (cp_buf_printf(&t->key, t->err, " %s ", formula) < 0 || !(text = strdup(t->key.data)))
+		return cp_error_set(t->err, "out of memory");
+	for (int a = 0; a < 3; a++) {
+		char *hit = strstr(text, arrows[a]);
+
+		if (hit && (!at || hit < at))
+			at = hit, arrow = a;
+	}
+	if (!at) {
+		free(text);
+		return tsv_error(t, "Formula: no arrow (=>, <=> or <=) in '%s'", formula);
+	}
+	*at = '\0';
+	for (int a = 0; a < 3; a++)
+		if (strstr(at + strlen(arrows[arrow]) - 1, arrows[a])) {
+			free(text);
+			return tsv_error(t, "Formula: more than one arrow in '%s'", formula);
+		}
+	rc = tsv_side(t, m, cg, text, arrow == 2 ? 1.0 : -1.0);
+	if (rc == 0)
+		rc = tsv_side(t, m, cg, at + strlen(arrows[arrow]) - 1, arrow == 2 ? -1.0 : 1.0);
+	free(text);
+	if (rc < 0)
+		return -1;
+	/* by metabolite, as the YAML form stores them; repeats summed in order */
+	n = m->n_st - first;
+	cp_sort(m->st + first, n, sizeof *m->st, cmp_stoich);
+	out = first;
+	for (size_t k = first; k < m->n_st; k++) {
+		if (out > first && m->st[out - 1].met == m->st[k].met)
+			m->st[out - 1].coef += m->st[k].coef;
+		else
+			m->st[out++] = m->st[k];
+		if (m->st[out - 1].coef == 0)	/* cancelled: drop it */
+			out--;
+	}
+	m->n_st = out;
+	return 0;
+}
+
+static int tsv_bound(tsv_src *t, const char *text, const char *which, double *out)
+{
+	if (cp_parse_f64(text, out) < 0 || isnan(*out))
+		return tsv_error(t, "%s: '%s' is not a number", which, text);
+	return 0;
+}
+
+static int tsv_header(tsv_src *t, char *line, int *col, size_t *n_fields)
+{
+	char *f[256];
+	size_t n = cp_split(line, '\t', f, 256);
+
+	for (int c = 0; c < N_COLS; c++)
+		col[c] = -1;
+	for (size_t k = 0; k < n && k < 256; k++)
+		for (int c = 0; c < N_COLS; c++)
+			for (int a = 0; a < 4 && col_names[c][a]; a++)
+				if (col[c] < 0 && strcasecmp(trim(f[k]), col_names[c][a]) == 0)
+					col[c] = (int)k;
+	for (int c = 0; c < N_COLS; c++)
+		if (col[c] < 0)
+			return tsv_error(t, "no column '%s': not a yeast-GEM table (%s, %s, %s, %s, %s)",
+					 col_names[c][0], col_names[COL_ID][0], col_names[COL_FORMULA][0],
+					 col_names[COL_RULE][0], col_names[COL_LB][0], col_names[COL_UB][0]);
+	*n_fields = n;
+	return 0;
+}
+
+/* The tab-separated form: a header, then a reaction a line. */
+static int load_tsv(const char *name, model *m, cell_graph *cg, char *text, size_t max_clauses,
+		    gem_stats *st, cp_error *err)
+{
+	tsv_src t = { name, 0, NULL, err, NULL, { 0 } };
+	int col[N_COLS], rc = -1;
+	size_t n_header = 0;
+	gpr_rule rule;
+	char *line = text;
+
+	gpr_rule_init(&rule);
+	if (!(t.comp_index = cp_strmap_new(0, err)) ||
+	    !(m->gpr_ptr = room_for(NULL, 0, &m->cap_gpr, sizeof *m->gpr_ptr, err)) ||
+	    !(m->clause_ptr = room_for(NULL, 0, &m->cap_cl, sizeof *m->clause_ptr, err)))
+		goto out;
+	m->gpr_ptr[0] = 0;
+	m->clause_ptr[0] = 0;
+	while (line && *line) {
+		char *end = strchr(line, '\n'), *f[256];
+		size_t n;
+		reaction *rxn;
+		int64_t *gpr;
+
+		if (end)
+			*end = '\0';
+		if (end > line && end[-1] == '\r')
+			end[-1] = '\0';
+		t.line++;
+		t.rxn = NULL;
+		if (t.line == 1) {
+			if (tsv_header(&t, line, col, &n_header) < 0)
+				goto out;
+			line = end ? end + 1 : NULL;
+			continue;
+		}
+		if (line[strspn(line, " \t")] == '\0') {	/* a blank line */
+			line = end ? end + 1 : NULL;
+			continue;
+		}
+		n = cp_split(line, '\t', f, 256);
+		if (n != n_header) {
+			tsv_error(&t, "%zu fields, the header has %zu", n, n_header);
+			goto out;
+		}
+		for (int c = 0; c < N_COLS; c++)
+			f[col[c]] = trim(f[col[c]]);
+		if (!*f[col[COL_ID]]) {
+			tsv_error(&t, "column '%s': a reaction without an id", col_names[COL_ID][0]);
+			goto out;
+		}
+		t.rxn = f[col[COL_ID]];
+		switch (cp_strmap_put(m->rxn_seen, t.rxn, (int64_t)m->n_rxn, NULL, err)) {
+		case -1: goto out;
+		case 1: tsv_error(&t, "appears twice"); goto out;
+		}
+		if (!(rxn = room_for(m->rxn, m->n_rxn, &m->cap_rxn, sizeof *rxn, err)))
+			goto out;
+		m->rxn = rxn;
+		rxn += m->n_rxn;
+		if (!(gpr = room_for(m->gpr_ptr, m->n_rxn + 1, &m->cap_gpr, sizeof *gpr, err)))
+			goto out;
+		m->gpr_ptr = gpr;
+		if (tsv_bound(&t, f[col[COL_LB]], "LB", &rxn->lb) < 0 ||
+		    tsv_bound(&t, f[col[COL_UB]], "UB", &rxn->ub) < 0)
+			goto out;
+		if (rxn->lb > rxn->ub) {
+			tsv_error(&t, "LB above UB");
+			goto out;
+		}
+		if (tsv_formula(&t, m, cg, f[col[COL_FORMULA]]) < 0)
+			goto out;
+		if (gpr_parse(&rule, f[col[COL_RULE]], &cg->genome, max_clauses, err) < 0) {
+			char why[sizeof err->msg];
+
+			snprintf(why, sizeof why, "%s", err->msg);
+			tsv_error(&t, "%s: %s", col_names[COL_RULE][0], why);
+			goto out;
+		}
+		if (rule.n_clauses)
+			st->rules++;
+		else
+			st->no_genes++;
+		if (add_rule(m, &rule, f[col[COL_RULE]], st, err) < 0)
+			goto out;
+		m->gpr_ptr[m->n_rxn + 1] = (int64_t)m->n_cl;
+		if (!(rxn->id = keep(cg, t.rxn, err)) || !(rxn->name = keep(cg, "", err)) ||
+		    !(rxn->rule = keep(cg, f[col[COL_RULE]], err)))
+			goto out;
+		m->n_rxn++;
+		line = end ? end + 1 : NULL;
+	}
+	if (t.line == 0) {
+		cp_error_set(err, "%s: empty: not a metabolic model", name);
+		goto out;
+	}
+	rc = 0;
+out:
+	gpr_rule_free(&rule);
+	cp_strmap_free(t.comp_index);
+	cp_buf_free(&t.key);
+	return rc;
+}
+
+/* The whole input, NUL-terminated; NUL bytes in it are refused. */
+static int read_all(cp_input *in, cp_buf *b, cp_error *err)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (cp_buf_reserve(b, 1 << 16, err) < 0)
+			return -1;
+		n = cp_input_read(in, b->data + b->len, 1 << 16, err);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+	}
+	if (cp_buf_reserve(b, 1, err) < 0)
+		return -1;
+	b->data[b->len] = '\0';
+	if (strlen(b->data) != b->len)
+		return cp_error_set(err, "%s: a NUL byte at offset %zu: binary, not a metabolic model",
+				    cp_input_name(in), strlen(b->data));
+	return 0;
+}
+
+int gem_load(cell_graph *cg, const char *path, size_t max_clauses, gem_stats *st, cp_error *err)
 {
 	model_doc d = { .err = err };
 	model m = { 0 };
 	gem_stats local;
-	yaml_node_t *root, *v, *sections[4] = { NULL, NULL, NULL, NULL };
-	static const char *const section_names[4] = { "metaData", "metabolites", "reactions",
-						      "compartments" };
 	cp_input *in = cp_input_open(path, err);
-	const char *key;
-	size_t i = 0;
-	int rc, loaded = 0;
+	cp_buf text = { 0 };
+	size_t first_line;
+	int rc = -1;
 
 	if (!st) {
 		gem_stats_init(&local);
@@ -644,48 +1015,28 @@ int gem_load_yaml(cell_graph *cg, const char *path, size_t max_clauses, gem_stat
 	if (!in)
 		return -1;
 	d.name = cp_input_name(in);
-	if (load_document(&d, in, err) < 0)
-		goto fail;
-	loaded = 1;
-	root = yaml_document_get_root_node(&d.doc);
-	if (!root) {
-		cp_error_set(err, "%s: an empty YAML document, not a metabolic model", d.name);
-		goto fail;
-	}
-	while ((rc = pair_next(&d, root, &i, &key, &v)) == 1)
-		for (int s = 0; s < 4; s++)
-			if (strcmp(key, section_names[s]) == 0)
-				sections[s] = v;
-	if (rc < 0)
-		goto fail;
-	if (!sections[1] || !sections[2]) {
-		cp_error_set(err, "%s: no %s section: not a metabolic model in YAML", d.name,
-			     sections[1] ? "reactions" : "metabolites");
-		goto fail;
-	}
+	if (read_all(in, &text, err) < 0)
+		goto out;
 	if (!(m.met_index = cp_strmap_new(0, err)) || !(m.rxn_seen = cp_strmap_new(0, err)) ||
 	    !(m.unknown = cp_strmap_new(0, err)) ||
 	    !(m.gene_used = cp_calloc(cg->genome.n + 1, 1, err)))
-		goto fail;
-	if ((sections[0] && read_meta(&d, &m, sections[0]) < 0) ||
-	    read_metabolites(&d, &m, cg, sections[1]) < 0 ||
-	    read_reactions(&d, &m, cg, sections[2], max_clauses, st) < 0 ||
-	    (sections[3] && read_compartments(&d, &m, cg, sections[3]) < 0))
-		goto fail;
+		goto out;
+	/* a tab on the first line: the table (YAML indents with spaces only) */
+	first_line = strcspn(text.data, "\n");
+	if (memchr(text.data, '\t', first_line)) {
+		if (load_tsv(d.name, &m, cg, text.data, max_clauses, st, err) < 0)
+			goto out;
+	} else if (load_yaml(&d, &m, cg, text.data, text.len, max_clauses, st) < 0) {
+		goto out;
+	}
 	if (finish(&m, cg, st, err) < 0)
-		goto fail;
+		goto out;
+	rc = 0;
+out:
 	model_free(&m);
-	yaml_document_delete(&d.doc);
+	cp_buf_free(&text);
 	cp_input_close(in);
 	if (st == &local)
 		gem_stats_free(&local);
-	return 0;
-fail:
-	model_free(&m);
-	if (loaded)
-		yaml_document_delete(&d.doc);
-	cp_input_close(in);
-	if (st == &local)
-		gem_stats_free(&local);
-	return -1;
+	return rc;
 }

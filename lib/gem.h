@@ -1,8 +1,9 @@
 /*
- * gem.h - genome-scale metabolic models (yeast-GEM) in their YAML form,
- * read with libyaml into the metabolism of a cell graph.
+ * gem.h - genome-scale metabolic models (yeast-GEM), in their YAML form
+ * (read with libyaml) or their tab-separated text, into the metabolism of a
+ * cell graph.
  *
- * The model is a YAML document whose top level maps section names to
+ * The YAML model is a document whose top level maps section names to
  * values, as a mapping or as an ordered map (a sequence of one-pair
  * mappings, tagged !!omap, as yeast-GEM and cobrapy write it):
  *
@@ -13,7 +14,21 @@
  *   compartments: {ID: name}
  *
  * Other sections and keys are ignored.  Metabolites and reactions keep the
- * model's order.  Coefficients are signed (negative: consumed); a reaction
+ * model's order.
+ *
+ * The text form (yeast-GEM.txt) is a header naming its columns, then a
+ * reaction a line: "Rxn name" (the reaction id), "Formula", "Gene-reaction
+ * association", "LB" and "UB" (found by name, in any order and case; other
+ * columns are ignored).  A formula reads "2 A[c] + B[m] => C[c]": terms
+ * joined by " + ", each an optional coefficient and a metabolite
+ * NAME[COMPARTMENT], the sides joined by =>, <=> or <= (the side the arrow
+ * leaves is consumed).  The table names metabolites only that way, so each
+ * gets the id "NAME[COMPARTMENT]", in order of first appearance, and
+ * compartments have ids and no names; a metabolite on both sides keeps its
+ * net coefficient.  The input is told apart by its first line: a tab means
+ * the table (YAML indents with spaces only).
+ *
+ * In both forms coefficients are signed (negative: consumed); a reaction
  * is reversible when lower_bound < 0 < upper_bound.  Every gene-reaction
  * rule is parsed as a boolean expression (gpr.h); identifiers the genome
  * does not map are treated as present, counted, and listed.  A reaction
@@ -52,15 +67,14 @@ void gem_stats_init(gem_stats *st);
 void gem_stats_free(gem_stats *st);
 
 /*
- * Read a yeast-GEM YAML file (plain, .gz or .zst; "-" for standard input)
- * into cg->metabolism, arrays in cg->arena; cg->genome must be loaded.
- * max_clauses bounds each rule's normal form (0: GPR_DEFAULT_MAX_CLAUSES).
- * st (initialised) gets the counts, or may be NULL.  Errors name the file and line: "yeast-GEM.yml:35151:
- * reaction r_0001: gene_reaction_rule: column 9: expected a gene or '(',
- * found ')'".
+ * Read a yeast-GEM model, YAML or text (plain, .gz or .zst; "-" for
+ * standard input), into cg->metabolism, arrays in cg->arena; cg->genome
+ * must be loaded.  max_clauses bounds each rule's normal form (0:
+ * GPR_DEFAULT_MAX_CLAUSES).  st (initialised) gets the counts, or may be
+ * NULL.  Errors name the file and line: "yeast-GEM.yml:35151: reaction
+ * r_0001: gene_reaction_rule: column 9: expected a gene or '(', found ')'".
  */
-int gem_load_yaml(cell_graph *cg, const char *path, size_t max_clauses, gem_stats *st,
-		  cp_error *err);
+int gem_load(cell_graph *cg, const char *path, size_t max_clauses, gem_stats *st, cp_error *err);
 
 #ifdef __cplusplus
 }

@@ -45,7 +45,8 @@ static void usage(FILE *fp, int status)
 		"  -e, --edges NAME=FILE  relation NAME from an edge list: gene gene [weight];\n"
 		"                         repeat for more relations, or more files for one\n"
 		"  -d, --directed NAMES   comma-separated relations whose edges are directed [%s]\n"
-		"  -m, --gem FILE         yeast-GEM YAML: metabolites, reactions, gene-reaction rules\n"
+		"  -m, --gem FILE         yeast-GEM, YAML or its text export (.txt): metabolites,\n"
+		"                         reactions, gene-reaction rules\n"
 		"      --max-clauses N    refuse a rule whose OR-of-ANDs form exceeds N clauses [%d]\n"
 		"      --unmapped FILE    list every identifier that did not map (TSV)\n"
 		"  -o, --output FILE      stream to write [-]\n"
@@ -294,7 +295,7 @@ static int build_metabolism(cell_graph *cg, const options *o, unmapped_file *u)
 	int status = -1;
 
 	gem_stats_init(&st);
-	if (gem_load_yaml(cg, o->gem, o->max_clauses, &st, &err) < 0) {
+	if (gem_load(cg, o->gem, o->max_clauses, &st, &err) < 0) {
 		cli_report(&err);
 		goto out;
 	}

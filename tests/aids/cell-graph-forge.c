@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 		die(err.msg);
 	add_relation("physical", FIX "physical.txt", 0);
 	add_relation("regulatory", FIX "regulatory.tsv", 1);
-	if (gem_load_yaml(&cg, FIX "gem.yml", 0, NULL, &err) < 0)
+	if (gem_load(&cg, FIX "gem.yml", 0, NULL, &err) < 0)
 		die(err.msg);
 	if (cell_graph_check(&cg, "fixture", &err) < 0)
 		die(err.msg);

@@ -73,6 +73,36 @@ field stoichiometry.coefficient | paste reaction-of - > entries
 check "reactions consuming a metabolite" "$(awk '$2 < 0' entries | cut -f1 | sort -u | wc -l)" "$rxns" "$rxns"
 check "reactions producing one" "$(awk '$2 > 0' entries | cut -f1 | sort -u | wc -l)" $((rxns * 8 / 10)) "$rxns"
 
+# yeast-GEM's text export gives the same metabolism as its YAML: reactions,
+# rules, clauses, bounds and reversibility alike; metabolites, named there
+# NAME[COMPARTMENT], the same with the same coefficients up to the text's
+# five significant digits.
+if graph-build -q -g "$DATA/SGD_features.tab" -m "$DATA/yeastGEM_yeast-GEM.txt" -o txt.cpz 2> err; then
+	same=0
+	for f in reaction.id reaction.rule reaction.lower_bound reaction.upper_bound reaction.reversible \
+		reaction.no_genes gpr.ptr gpr.clause_ptr gpr.gene; do
+		cpz dump cell.cpz "$f" > a && cpz dump txt.cpz "$f" > b && cmp -s a b && same=$((same + 1))
+	done
+	check "text form: reaction and rule fields equal to the YAML's" "$same" 9 9
+	check "text form: metabolites" "$(cpz dump txt.cpz metabolite.num_nodes)" "$mets" "$mets"
+	for g in cell txt; do
+		cpz dump $g.cpz metabolite.name > n && cpz dump $g.cpz metabolite.compartment | paste -d '[' n - > m
+		cpz dump $g.cpz reaction.id > r
+		cpz dump $g.cpz stoichiometry.coefficient > c
+		cpz dump $g.cpz stoichiometry.edge_index | awk -F'\t' -v m=m -v r=r -v c=c '
+			BEGIN { while ((getline l < m) > 0) met[k++] = l "]"; k = 0
+				while ((getline l < r) > 0) rxn[k++] = l; k = 0
+				while ((getline l < c) > 0) coef[k++] = l }
+			NR == 1 { n = split($0, a) } NR == 2 { split($0, b); for (i = 1; i <= n; i++)
+				print rxn[b[i]] "\t" met[a[i]] "\t" coef[i - 1] }' | sort > $g.st
+	done
+	check "text form: stoichiometry entries" "$(wc -l < txt.st)" "$(wc -l < cell.st)" "$(wc -l < cell.st)"
+	check "text form: entries differing by over 1e-4 (relative) or by metabolite" "$(paste cell.st txt.st |
+		awk -F'\t' '$1 != $4 || $2 != $5 || ($3 - $6) * ($3 - $6) > 1e-8 * $3 * $3' | wc -l)" 0 0
+else
+	echo "not ok - graph-build real data: the text form: $(cat err)"
+fi
+
 # BioGRID's UniProt pairs: mapping through --uniprot and converting with
 # pipelines/edges.mk give the same edges.
 if graph-build -q -g "$DATA/SGD_features.tab" -u "$DATA/yeastGEM_SGD_with_Uniprot.csv" \

@@ -188,7 +188,7 @@ static void test_gem(void **state)
 	(void)state;
 	load_genome(&cg);
 	gem_stats_init(&st);
-	if (gem_load_yaml(&cg, FIX "gem.yml", 0, &st, &err) < 0)
+	if (gem_load(&cg, FIX "gem.yml", 0, &st, &err) < 0)
 		fail_msg("%s", err.msg);
 	assert_int_equal(st.metabolites, 5);
 	assert_int_equal(st.reactions, 10);
@@ -239,7 +239,7 @@ static void test_gem_plain_mappings(void **state)
 			 "    lower_bound: -.inf\n    upper_bound: .inf\n"
 			 "    gene_reaction_rule: TFC3 or VPS8\n");
 	load_genome(&cg);
-	if (gem_load_yaml(&cg, path, 0, NULL, &err) < 0)
+	if (gem_load(&cg, path, 0, NULL, &err) < 0)
 		fail_msg("%s", err.msg);
 	assert_int_equal(cg.metabolism.n_reactions, 1);
 	assert_true(isinf(cg.metabolism.lower_bound[0]) && cg.metabolism.lower_bound[0] < 0);
@@ -259,7 +259,7 @@ static void expect_gem_error(const char *text, const char *fragment)
 
 	write_temp(path, text);
 	load_genome(&cg);
-	assert_int_equal(gem_load_yaml(&cg, path, 0, NULL, &err), -1);
+	assert_int_equal(gem_load(&cg, path, 0, NULL, &err), -1);
 	if (!strstr(err.msg, fragment))
 		fail_msg("expected '%s' in '%s'", fragment, err.msg);
 	cell_graph_free(&cg);
@@ -289,6 +289,139 @@ static void test_gem_errors(void **state)
 	expect_gem_error("- a\n- b\n", ":1: expected a one-pair mapping in an ordered map");
 }
 
+/* The fixture's text form (yeast-GEM.txt's columns) gives the YAML's
+ * metabolism: the same reactions, rules, bounds and stoichiometry, its
+ * metabolites named NAME[COMPARTMENT] in order of first appearance. */
+static void test_gem_text(void **state)
+{
+	cell_graph a, b;
+	gem_stats sa, sb;
+	cp_error err;
+	const cell_metabolism *y = &a.metabolism, *t = &b.metabolism;
+
+	(void)state;
+	load_genome(&a);
+	load_genome(&b);
+	gem_stats_init(&sa);
+	gem_stats_init(&sb);
+	if (gem_load(&a, FIX "gem.yml", 0, &sa, &err) < 0 || gem_load(&b, FIX "gem.txt", 0, &sb, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(sb.metabolites, sa.metabolites);
+	assert_int_equal(sb.reactions, sa.reactions);
+	assert_int_equal(sb.compartments, sa.compartments);
+	assert_int_equal(sb.rules, sa.rules);
+	assert_int_equal(sb.no_genes, sa.no_genes);
+	assert_int_equal(sb.clauses, sa.clauses);
+	assert_int_equal(sb.unknown, sa.unknown);
+	assert_int_equal(sb.ambiguous, sa.ambiguous);
+	assert_int_equal(sb.rules_always_true, sa.rules_always_true);
+	assert_int_equal(sb.genes, sa.genes);
+	for (size_t k = 0; k < y->n_metabolites; k++) {
+		char id[128];
+
+		assert_string_equal(t->metabolite_name[k], y->metabolite_name[k]);
+		assert_string_equal(t->metabolite_compartment[k], y->metabolite_compartment[k]);
+		snprintf(id, sizeof id, "%s[%s]", y->metabolite_name[k], y->metabolite_compartment[k]);
+		assert_string_equal(t->metabolite_id[k], id);
+	}
+	for (size_t r = 0; r < y->n_reactions; r++) {
+		assert_string_equal(t->reaction_id[r], y->reaction_id[r]);
+		assert_string_equal(t->reaction_rule[r], y->reaction_rule[r]);
+		assert_string_equal(t->reaction_name[r], "");
+		assert_true(t->lower_bound[r] == y->lower_bound[r] && t->upper_bound[r] == y->upper_bound[r]);
+		assert_int_equal(t->reversible[r], y->reversible[r]);
+		assert_int_equal(t->no_genes[r], y->no_genes[r]);
+	}
+	assert_int_equal(t->n_stoichiometry, y->n_stoichiometry);
+	assert_memory_equal(t->stoichiometry_index, y->stoichiometry_index,
+			    2 * (size_t)y->n_stoichiometry * sizeof *y->stoichiometry_index);
+	assert_memory_equal(t->coefficient, y->coefficient, (size_t)y->n_stoichiometry * sizeof *y->coefficient);
+	assert_int_equal(t->n_clauses, y->n_clauses);
+	assert_memory_equal(t->gpr_ptr, y->gpr_ptr, (y->n_reactions + 1) * sizeof *y->gpr_ptr);
+	assert_memory_equal(t->clause_ptr, y->clause_ptr, ((size_t)y->n_clauses + 1) * sizeof *y->clause_ptr);
+	assert_memory_equal(t->clause_gene, y->clause_gene,
+			    (size_t)y->clause_ptr[y->n_clauses] * sizeof *y->clause_gene);
+	assert_int_equal(t->n_unknown, y->n_unknown);
+	assert_string_equal(t->compartment_id[1], "e");
+	assert_string_equal(t->compartment_name[1], "");
+	assert_int_equal(cell_graph_check(&b, "gem", &err), 0);
+	gem_stats_free(&sa);
+	gem_stats_free(&sb);
+	cell_graph_free(&a);
+	cell_graph_free(&b);
+}
+
+/* Formulas: a metabolite on both sides keeps its net coefficient (none when
+ * it cancels), <= runs right to left, columns are found by name. */
+static void test_gem_text_formulas(void **state)
+{
+	char path[] = "/tmp/gem-test.XXXXXX";
+	cell_graph cg;
+	cp_error err;
+	const cell_metabolism *m = &cg.metabolism;
+
+	(void)state;
+	write_temp(path, "UB\tLB\tFormula\tRxn name\tGene-reaction association\n"
+			 "10\t0\tA[c] + H+[c] => B[c] + H+[c]\tr1\tTFC3\n"
+			 "10\t-10\t2 A[c] + H+[c] => A[c] + 3 H+[c]\tr2\t\n"
+			 "\n"
+			 "0\t-5\tL-lysine-[histone][n] <= 1e-1 A[c]\tr3\tTFC3 or VPS8\r\n");
+	load_genome(&cg);
+	if (gem_load(&cg, path, 0, NULL, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(m->n_reactions, 3);
+	assert_int_equal(m->n_metabolites, 4);
+	assert_string_equal(m->metabolite_id[3], "L-lysine-[histone][n]");
+	assert_string_equal(m->metabolite_name[3], "L-lysine-[histone]");
+	assert_string_equal(m->metabolite_compartment[3], "n");
+	/* r1: A -1, B +1 (H+ cancelled); r2: A -1, H+ +2; r3: A -0.1, lysine +1 */
+	assert_int_equal(m->n_stoichiometry, 6);
+	assert_int_equal(m->stoichiometry_index[0], 0);
+	assert_int_equal(m->stoichiometry_index[1], 2);
+	assert_true(m->coefficient[0] == -1 && m->coefficient[1] == 1);
+	assert_int_equal(m->stoichiometry_index[2], 0);
+	assert_int_equal(m->stoichiometry_index[3], 1);
+	assert_true(m->coefficient[2] == -1 && m->coefficient[3] == 2);
+	assert_true(m->coefficient[4] == -0.1 && m->coefficient[5] == 1);
+	assert_true(m->reversible[1] && !m->reversible[0] && !m->reversible[2]);
+	assert_true(m->no_genes[1] && !m->no_genes[2]);
+	assert_int_equal(m->n_compartments, 2);
+	cell_graph_free(&cg);
+	unlink(path);
+}
+
+static void test_gem_text_errors(void **state)
+{
+	static const char head[] = "Rxn name\tFormula\tGene-reaction association\tLB\tUB\n";
+	static const struct {
+		const char *rows, *fragment;
+	} cases[] = {
+		{ "r1\tA[c] B[c]\t\t0\t1\n", ":2: reaction r1: Formula: no arrow (=>, <=> or <=) in 'A[c] B[c]'" },
+		{ "r1\tA[c] => B[c] => C[c]\t\t0\t1\n", ":2: reaction r1: Formula: more than one arrow" },
+		{ "r1\tA => B[c]\t\t0\t1\n", ":2: reaction r1: Formula: 'A' is not NAME[COMPARTMENT]" },
+		{ "r1\tA[] => B[c]\t\t0\t1\n", "Formula: 'A[]' is not NAME[COMPARTMENT]" },
+		{ "r1\t0 A[c] => B[c]\t\t0\t1\n", "Formula: coefficient '0' is not a positive number" },
+		{ "r1\tA[c] +  + B[c] => C[c]\t\t0\t1\n", "Formula: an empty term between '+' signs" },
+		{ "r1\tA[c] => B[c]\t\tx\t1\n", ":2: reaction r1: LB: 'x' is not a number" },
+		{ "r1\tA[c] => B[c]\t\t5\t1\n", ":2: reaction r1: LB above UB" },
+		{ "r1\tA[c] => B[c]\t(TFC3 and\t0\t1\n",
+		  ":2: reaction r1: Gene-reaction association: column 10: expected a gene or '('" },
+		{ "r1\tA[c] => B[c]\t\t0\t1\nr1\tB[c] => A[c]\t\t0\t1\n", ":3: reaction r1: appears twice" },
+		{ "r1\tA[c] => B[c]\t\t0\n", ":2: 4 fields, the header has 5" },
+		{ "\tA[c] => B[c]\t\t0\t1\n", ":2: column 'Rxn name': a reaction without an id" },
+	};
+	char text[512];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		snprintf(text, sizeof text, "%s%s", head, cases[k].rows);
+		expect_gem_error(text, cases[k].fragment);
+	}
+	expect_gem_error("Rxn name\tFormula\tLB\tUB\nr1\tA[c] => B[c]\t0\t1\n",
+			 ":1: no column 'Gene-reaction association': not a yeast-GEM table");
+	expect_gem_error("", "an empty YAML document");
+}
+
 static void test_write_read(void **state)
 {
 	char path[] = "/tmp/cell-graph-test.XXXXXX";
@@ -308,7 +441,7 @@ static void test_write_read(void **state)
 	assert_int_equal(cell_graph_add_relation(&cg, "physical", 0, el.n, el.src, el.dst, el.weight,
 						 &err), 0);
 	cg.relation[0].lines = 12, cg.relation[0].unmapped = 3;
-	assert_int_equal(gem_load_yaml(&cg, FIX "gem.yml", 0, NULL, &err), 0);
+	assert_int_equal(gem_load(&cg, FIX "gem.yml", 0, NULL, &err), 0);
 	w = cpz_writer_open(path, "cell-graph", "test", "test", NULL, &err);
 	assert_non_null(w);
 	assert_int_equal(cell_graph_write(w, &cg, &err), 0);
@@ -374,6 +507,9 @@ int main(void)
 		cmocka_unit_test(test_gem),
 		cmocka_unit_test(test_gem_plain_mappings),
 		cmocka_unit_test(test_gem_errors),
+		cmocka_unit_test(test_gem_text),
+		cmocka_unit_test(test_gem_text_formulas),
+		cmocka_unit_test(test_gem_text_errors),
 		cmocka_unit_test(test_write_read),
 	};
 

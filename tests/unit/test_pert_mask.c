@@ -101,7 +101,7 @@ static int setup(void **state)
 		if (rc < 0)
 			goto fail;
 	}
-	if (gem_load_yaml(&cg, FIX "gem.yml", 0, NULL, &err) < 0 || go_dag_read(PFIX "go.cpz", &dag, &err) < 0)
+	if (gem_load(&cg, FIX "gem.yml", 0, NULL, &err) < 0 || go_dag_read(PFIX "go.cpz", &dag, &err) < 0)
 		goto fail;
 	return 0;
 fail:
