@@ -95,7 +95,7 @@ MAN5 := $(sort $(wildcard man/man5/*.5))
 all: $(TOOL_BIN)
 
 help:
-	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,19p' Makefile | sed 's/^# \{0,1\}//'
 
 # Rebuild everything when the configuration changes, so objects of different
 # flags (CPU/CUDA, sanitizers, compilers) never mix.

@@ -441,7 +441,7 @@ out:
 static int run_epochs(fit_state *st, const fit_callbacks *cb, cp_error *err)
 {
 	const fit_options *o = &st->o;
-	int K = st->net.cfg.n_outputs, done_here = 0;
+	int K = st->net.cfg.n_outputs;
 	double *target = cp_malloc(o->batch_size * (size_t)K, sizeof *target, err);
 
 	if (!target)
@@ -526,8 +526,6 @@ static int run_epochs(fit_state *st, const fit_callbacks *cb, cp_error *err)
 		e.elapsed = now_seconds() - t0;
 		if (cb && cb->epoch)
 			cb->epoch(&e, cb->ctx);
-		if (o->stop_after && ++done_here >= o->stop_after)
-			break;
 	}
 	free(target);
 	return 0;

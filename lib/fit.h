@@ -48,7 +48,6 @@ typedef struct fit_options {
 	const char *device;	/* "cpu" or "cuda" */
 	int threads;		/* OpenBLAS threads; 0 = its default */
 	size_t shuffle_buffer;
-	int stop_after;		/* testing aid: return after this many epochs (0 = off) */
 } fit_options;
 
 void fit_options_default(fit_options *o);

@@ -140,7 +140,7 @@ $(OUT)/samples/kuzmin.cpz: $(DATASETS)/kuzmin2018_subset.tsv $(OUT)/cell.cpz $(O
 		| $(BIN)/pert-mask
 	@mkdir -p $(@D)
 	$(BIN)/pert-mask -q --graph $(OUT)/cell.cpz --go $(OUT)/go/all.cpz $< -o $@
-# 58 strains name ORFs retired from the R64-2-1 genome: skipped and counted
+# 29 experiments name ORFs retired from the R64-2-1 genome: skipped and counted
 $(OUT)/samples/singles30.cpz: $(DATASETS)/costanzo2016_smf_30C.tsv $(OUT)/cell.cpz | $(BIN)/pert-mask
 	@mkdir -p $(@D)
 	$(BIN)/pert-mask -q --skip-unknown --graph $(OUT)/cell.cpz $< -o $@

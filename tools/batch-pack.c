@@ -27,7 +27,8 @@ static void usage(FILE *fp, int status)
 		"batches of a fixed size (a batches stream, or one stream per split).\n"
 		"\n"
 		"Options:\n"
-		"  -s, --split METHOD       random, gene or pair [random]\n"
+		"  -s, --split METHOD       random, gene or pair [random]; given fractions\n"
+		"                           T,V,T instead, the same as --fractions\n"
 		"  -f, --fractions T,V,T    train, val and test fractions [%s]\n"
 		"  -S, --seed N             seed of the split and the shuffle [%d]\n"
 		"  -b, --batch-size B       experiments per batch [%d]\n"
@@ -37,7 +38,7 @@ static void usage(FILE *fp, int status)
 		"  -o, --output FILE        batches stream to write [-]\n"
 		"  -O, --output-prefix P    write P.train.cpz, P.val.cpz and P.test.cpz instead\n"
 		"  -q, --quiet              no summary on standard error\n"
-		"  -v, --verbose            also the label statistics\n"
+		"  -v, --verbose            also the label statistics, time and memory\n"
 		"  -h, --help               this help\n"
 		"  -V, --version            print the version\n"
 		"\n"
@@ -160,8 +161,14 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "s:f:S:b:z::w:o:O:qvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (split_method_parse(optarg, &o.split.method) < 0) {
-				cli_error("--split: '%s' is not random, gene or pair", optarg);
+			/* fractions are taken here too: --split 0.8,0.1,0.1 */
+			if (strchr(optarg, ',')) {
+				if (split_parse_fractions(optarg, o.split.fractions, &err) < 0) {
+					cli_error("--split: %s", err.msg);
+					return CLI_USAGE_ERROR;
+				}
+			} else if (split_method_parse(optarg, &o.split.method) < 0) {
+				cli_error("--split: '%s' is not random, gene, pair or fractions T,V,T", optarg);
 				return CLI_USAGE_ERROR;
 			}
 			break;
@@ -233,7 +240,7 @@ int main(int argc, char **argv)
 			goto fail;
 	}
 	summary(&info, batches);
-	cli_resources(1);
+	cli_resources(cli_elapsed() > 5.0 ? 1 : 2);
 	status = CLI_OK;
 	goto done;
 fail:

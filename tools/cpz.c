@@ -98,6 +98,7 @@ static int show_records(const char *path, long limit, int preview)
 	return status;
 }
 
+/* head's options; cat's are the same past the first (no --lines) */
 static const struct option show_opts[] = {
 	{ "lines", required_argument, NULL, 'n' },
 	{ "preview", required_argument, NULL, 'p' },
@@ -122,7 +123,8 @@ static int cmd_cat(int argc, char **argv, int head)
 	long limit = head ? 10 : -1, preview = 0;
 	int c, status = CLI_OK;
 
-	while ((c = getopt_long(argc, argv, head ? "n:p:h" : "p:h", show_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, head ? "n:p:h" : "p:h", head ? show_opts : show_opts + 1, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'n':
 			if (parse_count(optarg, "-n", &limit) < 0)

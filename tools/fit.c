@@ -170,7 +170,7 @@ static int parse_labels(const char *s, dcell_config *cfg)
 enum {
 	OPT_EPOCHS = 256, OPT_LR, OPT_LR_MIN, OPT_SCHEDULE, OPT_WD, OPT_CLIP, OPT_PATIENCE,
 	OPT_SHUFFLE, OPT_PATH, OPT_DEVICE, OPT_PRECISION, OPT_THREADS, OPT_WIDTH_MIN, OPT_WIDTH_FRAC,
-	OPT_WIDTH_FROM, OPT_ORDER, OPT_ALPHA, OPT_ALPHA_MEAN, OPT_GENE_STATE, OPT_INIT, OPT_STOP_AFTER,
+	OPT_WIDTH_FROM, OPT_ORDER, OPT_ALPHA, OPT_ALPHA_MEAN, OPT_GENE_STATE, OPT_INIT,
 	OPT_RIDGE
 };
 
@@ -207,7 +207,6 @@ int main(int argc, char **argv)
 		{ "alpha-mean", no_argument, NULL, OPT_ALPHA_MEAN },
 		{ "gene-state", required_argument, NULL, OPT_GENE_STATE },
 		{ "init-range", required_argument, NULL, OPT_INIT },
-		{ "stop-after", required_argument, NULL, OPT_STOP_AFTER },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -374,11 +373,6 @@ int main(int argc, char **argv)
 				return CLI_USAGE_ERROR;
 			opts.dcell.init_range = x;
 			break;
-		case OPT_STOP_AFTER:
-			if (parse_int(optarg, "--stop-after", 1, 1000000, &n) < 0)
-				return CLI_USAGE_ERROR;
-			opts.stop_after = (int)n;
-			break;
 		case 'q': cli_verbosity = 0; break;
 		case 'v': cli_verbosity++; break;
 		case 'h': usage(stdout, CLI_OK); break;
@@ -388,6 +382,10 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc) {
 		cli_error("unexpected argument '%s' (try fit --help)", argv[optind]);
+		return CLI_USAGE_ERROR;
+	}
+	if (opts.out_path && strcmp(opts.out_path, "-") == 0 && (resume || strcmp(model, "dcell") == 0)) {
+		cli_error("-o -: a DCell model is rewritten after every epoch, so it needs a file");
 		return CLI_USAGE_ERROR;
 	}
 	if (resume) {

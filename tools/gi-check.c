@@ -28,7 +28,7 @@ static void usage(FILE *fp, int status)
 		"  -e, --environment ENV   singles' environment for rows that state none [%s]\n"
 		"  -o, --output FILE       pair table to write [-]\n"
 		"  -q, --quiet             no summary on standard error\n"
-		"  -v, --verbose           more detail\n"
+		"  -v, --verbose           also time and memory\n"
 		"  -h, --help              this help\n"
 		"  -V, --version           print the version\n"
 		"\n"
@@ -99,6 +99,7 @@ int main(int argc, char **argv)
 		 "difference %.4f", stats.agreement.n, gi_agreement_pearson(&stats.agreement),
 		 gi_agreement_mean_diff(&stats.agreement), gi_agreement_rms_diff(&stats.agreement));
 	gi_singles_free(singles);
+	cli_resources(2);
 	return CLI_OK;
 fail:
 	cli_report(&err);

@@ -31,7 +31,7 @@ static void usage(FILE *fp, int status)
 		"  -m, --memory MIB        sort buffer before spilling to scratch files [%d]\n"
 		"  -o, --output FILE       table to write [-]\n"
 		"  -q, --quiet             no summary on standard error\n"
-		"  -v, --verbose           more detail\n"
+		"  -v, --verbose           also time and memory (anyway past 5 s)\n"
 		"  -h, --help              this help\n"
 		"  -V, --version           print the version\n"
 		"\n"
@@ -231,7 +231,7 @@ int main(int argc, char **argv)
 			 "%zu sort runs)", measurements, s->merged, s->identical, s->runs);
 	}
 	status = CLI_OK;
-	cli_resources(1);
+	cli_resources(cli_elapsed() > 5.0 ? 1 : 2);
 out:
 	cp_textout_abort(out);
 	exp_merger_free(merger);

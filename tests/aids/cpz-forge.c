@@ -542,7 +542,7 @@ static void put(cpz_writer *w, cpz_record *rec)
 static void fill_dtypes(cpz_writer *w)
 {
 	float f32[4] = { 1.5f, -0.0f, NAN, INFINITY };
-	double f64[3] = { 0.1, -1e300, 4.9e-324 };
+	double f64[4] = { 0.1, -1e300, 4.9e-324, -INFINITY };
 	int32_t i32[3] = { -2147483647 - 1, 0, 2147483647 };
 	int64_t i64[2] = { INT64_MIN, INT64_MAX };
 	uint8_t u8[3] = { 0, 128, 255 }, bl[3] = { 1, 0, 1 };
@@ -556,7 +556,7 @@ static void fill_dtypes(cpz_writer *w)
 	cpz_record_init(&rec);
 	cpz_record_reset(&rec, "dtypes", &err);
 	cpz_record_add_tensor(&rec, "f32", CPZ_F32, 1, s4, f32, &err);
-	cpz_record_add_tensor(&rec, "f64", CPZ_F64, 1, s3, f64, &err);
+	cpz_record_add_tensor(&rec, "f64", CPZ_F64, 1, s4, f64, &err);
 	cpz_record_add_tensor(&rec, "i32", CPZ_I32, 1, s3, i32, &err);
 	cpz_record_add_tensor(&rec, "i64", CPZ_I64, 1, s2, i64, &err);
 	cpz_record_add_tensor(&rec, "u8", CPZ_U8, 1, s3, u8, &err);
