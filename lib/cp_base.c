@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -487,16 +488,107 @@ static void tmp_forget(const char *path)
 		}
 }
 
+/* The regular files read as inputs so far, which no output may replace;
+ * each with its path (NULL: standard input), to see that it is still that
+ * file when an output is checked (a deleted file's inode number is reused). */
+#define INPUT_MAX 256
+static struct {
+	dev_t dev;
+	ino_t ino;
+	char *path;
+} inputs[INPUT_MAX];
+static int n_inputs;
+
+void cp_inputs_note(int fd, const char *path)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return;
+	for (int i = 0; i < n_inputs; i++)
+		if (inputs[i].dev == sb.st_dev && inputs[i].ino == sb.st_ino)
+			return;
+	if (n_inputs < INPUT_MAX && (!path || (inputs[n_inputs].path = strdup(path)))) {
+		inputs[n_inputs].dev = sb.st_dev;
+		inputs[n_inputs++].ino = sb.st_ino;
+	}
+}
+
+void cp_inputs_forget(const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0)
+		return;
+	for (int i = 0; i < n_inputs; i++)
+		if (inputs[i].dev == sb.st_dev && inputs[i].ino == sb.st_ino) {
+			free(inputs[i].path);
+			inputs[i--] = inputs[--n_inputs];
+		}
+}
+
+/* -1 with err set when the file at path is one of the inputs. */
+static int not_an_input(const char *path, cp_error *err)
+{
+	struct stat sb, now;
+
+	if (stat(path, &sb) < 0)
+		return 0;
+	for (int i = 0; i < n_inputs; i++)
+		if (inputs[i].dev == sb.st_dev && inputs[i].ino == sb.st_ino &&
+		    (inputs[i].path ? stat(inputs[i].path, &now) : fstat(STDIN_FILENO, &now)) == 0 &&
+		    now.st_dev == sb.st_dev && now.st_ino == sb.st_ino)
+			return cp_error_set(err, "%s: the output is also an input: give another name", path);
+	return 0;
+}
+
+/* Where the output really goes: a symbolic link's target (resolved), the
+ * path itself otherwise.  Owned by the caller. */
+static char *output_target(const char *path)
+{
+	struct stat sb;
+	char *real;
+
+	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) && (real = realpath(path, NULL)))
+		return real;
+	return strdup(path);
+}
+
 int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err)
 {
-	size_t len = strlen(final_path);
-	char *tmpl, *reg;
+	struct stat sb;
+	char *tmpl, *reg, *target;
+	size_t len;
 	int fd;
 
+	*tmp_path = NULL;
+	if (stat(final_path, &sb) == 0) {
+		if (S_ISDIR(sb.st_mode))
+			return cp_error_set(err, "%s: Is a directory", final_path);
+		if (!S_ISREG(sb.st_mode)) {
+			/* a device, a pipe or a socket: written in place, never
+			 * replaced (an empty tmp_path: nothing to rename) */
+			if ((fd = open(final_path, O_WRONLY)) < 0)
+				return cp_error_errno(err, final_path);
+			if (!(*tmp_path = strdup(""))) {
+				close(fd);
+				return cp_error_set(err, "out of memory");
+			}
+			return fd;
+		}
+		if (not_an_input(final_path, err) < 0)
+			return -1;
+	}
+	if (!(target = output_target(final_path)))
+		return cp_error_set(err, "out of memory");
+	len = strlen(target);
 	tmpl = cp_malloc(len + 16, 1, err);
-	if (!tmpl)
+	if (!tmpl) {
+		free(target);
 		return -1;
-	snprintf(tmpl, len + 16, "%s.tmp.XXXXXX", final_path);
+	}
+	snprintf(tmpl, len + 16, "%s.tmp.XXXXXX", target);
+	free(target);
 	fd = mkstemp(tmpl);
 	if (fd < 0) {
 		cp_error_errno(err, final_path);
@@ -524,19 +616,31 @@ int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err)
 
 int cp_tmp_commit(const char *tmp_path, const char *final_path, cp_error *err)
 {
-	if (rename(tmp_path, final_path) < 0) {
-		cp_error_errno(err, final_path);
+	char *target;
+	int rc = 0;
+
+	if (!*tmp_path)	/* written in place */
+		return 0;
+	/* an input opened after the output was created is still refused */
+	target = NULL;
+	if (not_an_input(final_path, err) < 0 ||
+	    (!(target = output_target(final_path)) && cp_error_set(err, "out of memory") < 0)) {
 		unlink(tmp_path);
 		tmp_forget(tmp_path);
 		return -1;
 	}
+	if (rename(tmp_path, target) < 0) {
+		rc = cp_error_errno(err, final_path);
+		unlink(tmp_path);
+	}
 	tmp_forget(tmp_path);
-	return 0;
+	free(target);
+	return rc;
 }
 
 void cp_tmp_discard(const char *tmp_path)
 {
-	if (!tmp_path)
+	if (!tmp_path || !*tmp_path)
 		return;
 	unlink(tmp_path);
 	tmp_forget(tmp_path);

@@ -118,6 +118,16 @@ int cp_tmp_sweep(const char *final_path);
 /* Install the signal handlers that remove registered temporaries.
  * Idempotent. */
 void cp_tmp_install_signal_handlers(void);
+/* An output never replaces an input: readers note each regular file they
+ * open (cp_inputs_note; path NULL for standard input), and cp_tmp_create
+ * and cp_tmp_commit refuse a final_path that is one of them, unless a
+ * program that rewrites its input on purpose forgets it first
+ * (cp_inputs_forget).  A final_path that is a device, a pipe or a socket
+ * is written in place (tmp_path is then "", and commit and discard do
+ * nothing); one that is a symbolic link has its target replaced, not the
+ * link. */
+void cp_inputs_note(int fd, const char *path);
+void cp_inputs_forget(const char *path);
 
 /* Parse helpers: whole-string conversions with range checks.  Return 0 on
  * success, -1 if the text is not a number of that kind.  cp_parse_f64

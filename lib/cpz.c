@@ -1772,13 +1772,16 @@ cpz_reader *cpz_reader_open(const char *path, cp_error *err)
 	cpz_reader *r;
 	int fd;
 
-	if (strcmp(path, "-") == 0)
+	if (strcmp(path, "-") == 0) {
+		cp_inputs_note(STDIN_FILENO, NULL);
 		return cpz_reader_open_fd(STDIN_FILENO, "<stdin>", err);
+	}
 	fd = open(path, O_RDONLY);
 	if (fd < 0) {
 		cp_error_errno(err, path);
 		return NULL;
 	}
+	cp_inputs_note(fd, path);
 	r = cpz_reader_open_fd(fd, path, err);
 	if (!r) {
 		close(fd);

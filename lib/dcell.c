@@ -1013,6 +1013,28 @@ static int record_bool(const cpz_record *rec, const char *name, int *out, cp_err
 	return 0;
 }
 
+int dcell_check_values(const cpz_record *rec, const char *name, const cpz_tensor *t, int nonneg,
+		       cp_error *err)
+{
+	for (size_t i = 0; i < t->count; i++) {
+		double x = t->dtype == CPZ_F64 ? ((const double *)t->data)[i] : ((const float *)t->data)[i];
+
+		if (!isfinite(x) || (nonneg && x < 0))
+			return cpz_record_error(rec, name, err, "value %zu is %g, not a %s number", i, x,
+						nonneg ? "finite, non-negative" : "finite");
+	}
+	return 0;
+}
+
+/* A config value in [lo, hi] (above lo when above is set). */
+static int config_range(const cpz_record *rec, const char *name, double x, double lo, int above, double hi,
+			cp_error *err)
+{
+	if (!(above ? x > lo : x >= lo) || !(x <= hi))
+		return cpz_record_error(rec, name, err, "%g is out of range", x);
+	return 0;
+}
+
 int dcell_from_record(dcell *m, const go_dag *dag, const cpz_record *rec, cp_error *err)
 {
 	dcell_config cfg;
@@ -1030,7 +1052,7 @@ int dcell_from_record(dcell *m, const go_dag *dag, const cpz_record *rec, cp_err
 		return cpz_record_error(rec, "model", err, "'%s' is not a dcell model", s);
 	if (cpz_record_int(rec, "config.width_min", &v, err) < 0)
 		return -1;
-	cfg.width_min = (int)v;
+	cfg.width_min = v < 0 ? 0 : v > 1000000 ? 1000000 : (int)v;	/* checked below */
 	if (cpz_record_float(rec, "config.width_frac", &cfg.width_frac, err) < 0 ||
 	    record_bool(rec, "config.width_from_direct", &cfg.width_from_direct, err) < 0 ||
 	    record_bool(rec, "config.bn_before_tanh", &cfg.bn_before_tanh, err) < 0 ||
@@ -1045,6 +1067,14 @@ int dcell_from_record(dcell *m, const go_dag *dag, const cpz_record *rec, cp_err
 	if (K < 1 || K > PERT_N_LABELS)
 		return cpz_record_error(rec, "config.outputs", err, "%" PRId64 " is not 1 to %d", K,
 					PERT_N_LABELS);
+	/* the ranges fit's options take */
+	if (config_range(rec, "config.width_min", (double)cfg.width_min, 1, 0, 100000, err) < 0 ||
+	    config_range(rec, "config.width_frac", cfg.width_frac, 0, 0, 100, err) < 0 ||
+	    config_range(rec, "config.alpha", cfg.alpha, 0, 0, INFINITY, err) < 0 ||
+	    config_range(rec, "config.init_range", cfg.init_range, 0, 0, INFINITY, err) < 0 ||
+	    config_range(rec, "config.bn_eps", cfg.bn_eps, 0, 1, INFINITY, err) < 0 ||
+	    config_range(rec, "config.bn_momentum", cfg.bn_momentum, 0, 0, 1, err) < 0)
+		return -1;
 	cfg.n_outputs = (int)K;
 	labels = cpz_record_tensor(rec, "config.labels", CPZ_I32, 1, err);
 	if (!labels || cpz_record_check_dim(rec, "config.labels", labels, 0, K, err) < 0)
@@ -1083,6 +1113,9 @@ int dcell_from_record(dcell *m, const go_dag *dag, const cpz_record *rec, cp_err
 		cpz_record_error(rec, "term.width", err, "widths differ from those the DAG gives");
 		goto fail;
 	}
+	if (dcell_check_values(rec, "params", params, 0, err) < 0 ||
+	    dcell_check_values(rec, "buffers", buffers, 0, err) < 0)
+		goto fail;
 	memcpy(m->params, params->data, params->nbytes);
 	memcpy(m->buffers, buffers->data, buffers->nbytes);
 	return 0;

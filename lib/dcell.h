@@ -213,6 +213,10 @@ int dcell_to_record(const dcell *m, cpz_record *rec, cp_error *err);
 /* Rebuild a model for dag from such a record; checks that the record was
  * made for this DAG (term ids, widths) and restores the values. */
 int dcell_from_record(dcell *m, const go_dag *dag, const cpz_record *rec, cp_error *err);
+/* Error unless every value of t (f32 or f64) is finite, and at least 0
+ * when nonneg: a NaN weight makes every prediction NaN. */
+int dcell_check_values(const cpz_record *rec, const char *name, const cpz_tensor *t, int nonneg,
+		       cp_error *err);
 
 #ifdef __cplusplus
 }

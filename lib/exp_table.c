@@ -417,7 +417,7 @@ int exp_reader_next(exp_reader *r, exp_row *row, cp_error *err)
 	if (rc <= 0)
 		return rc;
 	n = cp_split(line, '\t', r->fields, r->n_header + 1);
-	if (n < r->n_header)
+	if (n != r->n_header)
 		return cp_error_set(err, "%s:%zu: %zu fields, the header has %zu", exp_reader_name(r),
 				    exp_reader_line(r), n, r->n_header);
 	if (split_list(r, COL_GENES, r->fields[r->col[COL_GENES]], row->genes, &row->n_genes, err) < 0)

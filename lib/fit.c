@@ -128,7 +128,8 @@ static double schedule_lr(const fit_state *st, int epoch)
 /* Host copies of parameters, running statistics and moments. */
 static int download_state(fit_state *st, cp_error *err)
 {
-	return dcell_run_download(st->run, st->adam_m, st->adam_v, err);
+	/* no run: a resumed run that had ended, its values on the host */
+	return st->run ? dcell_run_download(st->run, st->adam_m, st->adam_v, err) : 0;
 }
 
 static int remember_best(fit_state *st, cp_error *err)
@@ -403,7 +404,12 @@ static int validate(fit_state *st, fit_epoch *e, cp_error *err)
 	if (rc < 0)
 		goto out;
 	e->val_samples = n;
-	if (n > 0) {
+	if (n == 0) {
+		cp_error_set(err, "%s: no validation experiments (split val)",
+			     st->o.val_path && *st->o.val_path ? st->o.val_path : st->o.train_path);
+		goto out;
+	}
+	{
 		double *t1 = cp_malloc(n, sizeof *t1, err), *p1 = cp_malloc(n, sizeof *p1, err), sum = 0;
 		int counted = 0;
 
@@ -431,6 +437,12 @@ static int validate(fit_state *st, fit_epoch *e, cp_error *err)
 		}
 		e->val_loss = counted ? sum / counted : NAN;
 		free(t1), free(p1);
+		if (!counted) {
+			cp_error_set(err, "%s: no validation value of %s (split val)",
+				     st->o.val_path && *st->o.val_path ? st->o.val_path : st->o.train_path,
+				     pert_label_names[st->net.cfg.label[0]]);
+			goto out;
+		}
 	}
 	result = 0;
 out:
@@ -451,7 +463,7 @@ static int run_epochs(fit_state *st, const fit_callbacks *cb, cp_error *err)
 		loader_batch lb;
 		dcell_batch db;
 		double t0 = now_seconds(), loss_sum = 0;
-		size_t batches = 0, samples = 0, total = loader_count(st->train);
+		size_t batches = 0, samples = 0, total = loader_count(st->train), present[PERT_N_LABELS] = { 0 };
 		int rc;
 
 		memset(&e, 0, sizeof e);
@@ -467,6 +479,8 @@ static int run_epochs(fit_state *st, const fit_callbacks *cb, cp_error *err)
 			if (lb.n < 2)
 				continue;	/* batch statistics need two samples */
 			to_dcell_batch(st, &lb, &db, target);
+			for (size_t i = 0; i < lb.n * (size_t)K; i++)
+				present[i % (size_t)K] += !isnan(target[i]);
 			if ((!st->sp && dcell_zero_grad(st->run, err) < 0) ||
 			    forward(st, &db, 1, &loss, NULL, err) < 0 ||
 			    backward(st, &db, err) < 0 ||
@@ -484,6 +498,12 @@ static int run_epochs(fit_state *st, const fit_callbacks *cb, cp_error *err)
 			cp_error_set(err, "%s: no training experiments (split train)", o->train_path);
 			goto fail;
 		}
+		for (int k = 0; k < K; k++)
+			if (present[k] == 0) {
+				cp_error_set(err, "%s: no training value of %s", o->train_path,
+					     pert_label_names[st->net.cfg.label[k]]);
+				goto fail;
+			}
 		e.train_loss = loss_sum / (double)batches;
 		e.train_samples = samples;
 		e.samples_per_s = (double)samples / (now_seconds() - t0);
@@ -584,6 +604,21 @@ static int int_field(const cpz_record *rec, const char *name, int64_t lo, int64_
 	return 0;
 }
 
+/* A finite float of at least lo (above lo when above is set); allow, if not
+ * NaN, is one more value taken as is (-1 for "the default"). */
+static int float_field(const cpz_record *rec, const char *name, double lo, int above, double allow,
+		       double *out, cp_error *err)
+{
+	if (cpz_record_float(rec, name, out, err) < 0)
+		return -1;
+	if (*out == allow)
+		return 0;
+	if (!isfinite(*out) || (above ? *out <= lo : *out < lo))
+		return cpz_record_error(rec, name, err, "%g is not a number %s %g", *out,
+					above ? "above" : "of at least", lo);
+	return 0;
+}
+
 static int name_index(const cpz_record *rec, const char *name, const char *const *names, int n,
 		      int *out, cp_error *err)
 {
@@ -623,7 +658,9 @@ static int restore_values(fit_state *st, const cpz_record *rec, cp_error *err)
 	if (!p || !b || !m || !v || cpz_record_check_dim(rec, "params", p, 0, np, err) < 0 ||
 	    cpz_record_check_dim(rec, "buffers", b, 0, nb, err) < 0 ||
 	    cpz_record_check_dim(rec, "adam_m", m, 0, np, err) < 0 ||
-	    cpz_record_check_dim(rec, "adam_v", v, 0, np, err) < 0)
+	    cpz_record_check_dim(rec, "adam_v", v, 0, np, err) < 0 ||
+	    dcell_check_values(rec, "params", p, 0, err) < 0 || dcell_check_values(rec, "buffers", b, 0, err) < 0 ||
+	    dcell_check_values(rec, "adam_m", m, 0, err) < 0 || dcell_check_values(rec, "adam_v", v, 1, err) < 0)
 		return -1;
 	/* the dcell record held the best values: keep them aside first */
 	memcpy(st->best_params, st->net.params, p->nbytes);
@@ -700,10 +737,11 @@ int fit_resume(const char *checkpoint, const char *out_path, int threads, const 
 	if (int_field(&training, "batch_size", 2, 1 << 24, &v, err) < 0)
 		goto out;
 	st.o.batch_size = (size_t)v;
-	if (cpz_record_float(&training, "lr", &st.o.lr, err) < 0 ||
-	    cpz_record_float(&training, "lr_min", &st.o.lr_min, err) < 0 ||
-	    cpz_record_float(&training, "weight_decay", &st.o.weight_decay, err) < 0 ||
-	    cpz_record_float(&training, "clip", &st.o.clip, err) < 0 ||
+	/* the ranges fit's options take */
+	if (float_field(&training, "lr", 0, 1, NAN, &st.o.lr, err) < 0 ||
+	    float_field(&training, "lr_min", 0, 0, -1, &st.o.lr_min, err) < 0 ||
+	    float_field(&training, "weight_decay", 0, 0, NAN, &st.o.weight_decay, err) < 0 ||
+	    float_field(&training, "clip", 0, 0, NAN, &st.o.clip, err) < 0 ||
 	    int_field(&training, "seed", 0, INT64_MAX, &v, err) < 0)
 		goto out;
 	st.o.seed = (uint64_t)v;
@@ -718,6 +756,8 @@ int fit_resume(const char *checkpoint, const char *out_path, int threads, const 
 	st.o.shuffle_buffer = (size_t)v;
 	st.o.threads = threads;
 	st.o.out_path = out_path ? out_path : checkpoint;
+	/* by default the run goes on writing the checkpoint it read */
+	cp_inputs_forget(checkpoint);
 	/* the checkpoint a killed run was writing when it died */
 	cp_tmp_sweep(checkpoint);
 	if (strcmp(st.o.out_path, checkpoint) != 0)
@@ -747,7 +787,7 @@ int fit_resume(const char *checkpoint, const char *out_path, int threads, const 
 		goto out;
 	st.bad = (int)v;
 	if (cpz_record_float(&training, "progress.best_val", &st.best_val, err) < 0 ||
-	    cpz_record_float(&training, "progress.lr", &st.lr_now, err) < 0)
+	    float_field(&training, "progress.lr", 0, 0, NAN, &st.lr_now, err) < 0)
 		goto out;
 	{
 		const cpz_field *f = cpz_record_field(&training, "progress.stopped");
@@ -783,6 +823,11 @@ int fit_resume(const char *checkpoint, const char *out_path, int threads, const 
 			if (load_series(&history, name, &st.h_pearson[k], n, err) < 0)
 				goto out;
 		}
+	}
+	if (st.epoch >= st.o.epochs || st.stopped) {
+		/* nothing to continue: the model still goes where -o says */
+		rc = strcmp(st.o.out_path, checkpoint) == 0 || write_checkpoint(&st, err) == 0 ? 1 : -1;
+		goto out;
 	}
 	if (open_data(&st, err) < 0 || open_backend(&st, err) < 0 ||
 	    dcell_run_upload(st.run, st.adam_m, st.adam_v, err) < 0)

@@ -76,7 +76,9 @@ typedef struct fit_callbacks {
 int fit_run(const fit_options *o, const char *producer, const char *command,
 	    const fit_callbacks *cb, cp_error *err);
 /* Continue the run saved in checkpoint (options come from it), writing to
- * out_path (NULL: the checkpoint itself). */
+ * out_path (NULL: the checkpoint itself).  Returns 0 after training, 1
+ * when the run had already ended (its model then copied to a different
+ * out_path), -1 on error. */
 int fit_resume(const char *checkpoint, const char *out_path, int threads, const char *producer,
 	       const fit_callbacks *cb, cp_error *err);
 

@@ -182,8 +182,13 @@ int model_load(cp_model *m, const char *path, cp_error *err)
 	    cpz_record_copy_fields(&ctx, &m->training, "data.", "", err) < 0)
 		goto fail;
 	if (cpz_record_field(&ctx, "standardize")) {
-		if (batches_info_from_record(&ctx, &m->info, err) < 0)
+		if (batches_info_from_record(&ctx, &m->info, err) < 0) {
+			char why[sizeof err->msg];
+
+			snprintf(why, sizeof why, "%s", err->msg);
+			cp_error_set(err, "%s: the training record's data fields: %s", path, why);
 			goto fail;
+		}
 		m->standardized = m->info.standardize != STANDARDIZE_NONE;
 	}
 	cpz_record_free(&rec);

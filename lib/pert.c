@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batches.h"
+
 const char *const pert_label_names[PERT_N_LABELS] = {
 	"fitness", "fitness_std", "gene_interaction", "gene_interaction_p_value"
 };
@@ -223,6 +225,11 @@ int pert_batch_from_record(const pert_context *ctx, const cpz_record *rec, pert_
 	    cpz_record_check_dim(rec, "label", t, 1, PERT_N_LABELS, err) < 0)
 		return -1;
 	b->label = t->data;
+	for (size_t i = 0; i < n * PERT_N_LABELS; i++)	/* NaN marks a missing label */
+		if (isinf(b->label[i]))
+			return cpz_record_error(rec, "label", err, "experiment %zu: %s is %g, not a value",
+						i / PERT_N_LABELS, pert_label_names[i % PERT_N_LABELS],
+						(double)b->label[i]);
 	for (size_t r = 0; r < ctx->n_relations; r++) {
 		snprintf(base, sizeof base, "edge.%s", ctx->relation[r]);
 		if (read_csr(rec, base, n, ctx->relation_edges[r], "edge", &b->edge_ptr[r], &b->edge[r],
@@ -542,6 +549,12 @@ static pert_reader *reader_start(cpz_reader *cr, const char *kind, cp_error *err
 		goto fail;
 	if (pert_context_from_record(&pr->context, &pr->ctx, err) < 0)
 		goto fail;
+	if (strcmp(k, "batches") == 0) {	/* its standardization must be one that can be undone */
+		batches_info info;
+
+		if (batches_info_from_record(&pr->context, &info, err) < 0)
+			goto fail;
+	}
 	return pr;
 fail:
 	pert_reader_close(pr);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "report.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -110,6 +111,8 @@ static int load_run(const char *path, run *r, cp_error *err)
 				}
 		}
 	pred_reader_close(pr);
+	if (rc == 0 && r->s[0].n == 0)	/* predict writes none such: a damaged stream */
+		rc = cp_error_set(err, "%s: no predictions in the stream", path);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -738,6 +741,57 @@ static int write_html(const report_options *o, const char *dir, run *runs, size_
 
 /* ---- the report --------------------------------------------------------------- */
 
+/* An input at path lies inside the directory real_dir (a resolved path). */
+static int inside(const char *path, const char *real_dir)
+{
+	char *real = realpath(path, NULL);
+	size_t len = strlen(real_dir);
+	int in = real && strncmp(real, real_dir, len) == 0 && (real[len] == '/' || real_dir[len - 1] == '/');
+
+	free(real);
+	return in;
+}
+
+/* What -o may replace: nothing yet, an empty directory, or a report (a
+ * directory holding report.html or metrics.tsv) none of the inputs lies
+ * in; never a file or anything else. */
+static int check_out_dir(const report_options *o, cp_error *err)
+{
+	struct stat sb;
+	struct dirent *e;
+	DIR *d;
+	int empty = 1, report = 0, rc = 0;
+	char *real;
+
+	if (lstat(o->out_dir, &sb) < 0)
+		return errno == ENOENT ? 0 : cp_error_errno(err, o->out_dir);
+	if (!S_ISDIR(sb.st_mode))
+		return cp_error_set(err, "%s: exists and is not a directory (report writes a directory): "
+				    "give a new name", o->out_dir);
+	if (!(d = opendir(o->out_dir)))
+		return cp_error_errno(err, o->out_dir);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+			empty = 0;
+			report |= strcmp(e->d_name, "report.html") == 0 || strcmp(e->d_name, "metrics.tsv") == 0;
+		}
+	closedir(d);
+	if (!empty && !report)
+		return cp_error_set(err, "%s: a directory of other files (no report.html or metrics.tsv), "
+				    "which the report would replace: give a new or empty directory", o->out_dir);
+	if (!(real = realpath(o->out_dir, NULL)))
+		return cp_error_errno(err, o->out_dir);
+	for (size_t i = 0; rc == 0 && i < o->n_predictions + o->n_models; i++) {
+		const char *in = i < o->n_predictions ? o->predictions[i] : o->models[i - o->n_predictions];
+
+		if (inside(in, real))
+			rc = cp_error_set(err, "%s: an input inside %s, which the report replaces", in,
+					  o->out_dir);
+	}
+	free(real);
+	return rc;
+}
+
 int report_write(const report_options *o, report_summary *summary, cp_error *err)
 {
 	run *runs = cp_calloc(o->n_predictions ? o->n_predictions : 1, sizeof *runs, err);
@@ -749,7 +803,7 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 	int rc = -1;
 
 	memset(summary, 0, sizeof *summary);
-	if (!runs || !curves)
+	if (!runs || !curves || check_out_dir(o, err) < 0)
 		goto out;
 	for (size_t i = 0; i < o->n_predictions; i++) {
 		if (load_run(o->predictions[i], &runs[i], err) < 0)

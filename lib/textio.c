@@ -80,6 +80,7 @@ cp_input *cp_input_open(const char *path, cp_error *err)
 		}
 		in->own_fd = 1;
 	}
+	cp_inputs_note(in->fd, in->own_fd ? path : NULL);
 	/* Look at the first bytes to recognise the compression. */
 	while (in->raw_len < 4 && !in->raw_eof) {
 		ssize_t n = read(in->fd, in->raw + in->raw_len, RAW_BYTES - in->raw_len);

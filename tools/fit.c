@@ -214,6 +214,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *model = "dcell", *resume = NULL;
+	int other_opts = 0;
 	double ridge = BASELINE_RIDGE_DEFAULT, x;
 	long long n;
 	int c;
@@ -223,6 +224,9 @@ int main(int argc, char **argv)
 	cli_init("fit", argc, argv);
 	fit_options_default(&opts);
 	while ((c = getopt_long(argc, argv, "m:g:t:e:l:o:r:b:s:qvhV", longopts, NULL)) != -1) {
+		/* what a resumed run may still be told */
+		if (c != 'o' && c != 'r' && c != OPT_THREADS && c != 'q' && c != 'v')
+			other_opts = 1;
 		switch (c) {
 		case 'm': model = optarg; break;
 		case 'g': opts.go_path = optarg; break;
@@ -389,11 +393,23 @@ int main(int argc, char **argv)
 		return CLI_USAGE_ERROR;
 	}
 	if (resume) {
-		if (fit_resume(resume, opts.out_path, opts.threads, cli_producer(), &cb, &err) < 0) {
+		int rc;
+
+		if (other_opts) {
+			cli_error("--resume continues the run with its saved options: only -o, --threads, "
+				  "-q and -v go with it");
+			return CLI_USAGE_ERROR;
+		}
+		rc = fit_resume(resume, opts.out_path, opts.threads, cli_producer(), &cb, &err);
+		if (rc < 0) {
 			cli_progress_done();
 			cli_report(&err);
 			return CLI_DATA_ERROR;
 		}
+		if (rc == 1)
+			cli_info(1, "%s: the run had already ended: nothing to continue%s%s", resume,
+				 opts.out_path && strcmp(opts.out_path, resume) != 0 ? "; its model copied to " : "",
+				 opts.out_path && strcmp(opts.out_path, resume) != 0 ? opts.out_path : "");
 		cli_progress_done();
 		cli_resources(2);
 		return CLI_OK;

@@ -168,6 +168,11 @@ int main(int argc, char **argv)
 		cp_error_set(&err, "%s and %s index different genomes", argv[optind], model_path[0]);
 		goto fail;
 	}
+	if (only_split >= 0 && strcmp(pert_reader_kind(in), "batches") != 0) {
+		cp_error_set(&err, "%s: a %s stream has no splits: --split needs batches (batch-pack)",
+			     argv[optind], pert_reader_kind(in));
+		goto fail;
+	}
 	/* the input's own standardization, to put labels back on their scale */
 	if (cpz_record_field(pert_reader_context_record(in), "standardize")) {
 		if (batches_info_from_record(pert_reader_context_record(in), &info, &err) < 0)

@@ -175,6 +175,45 @@ else
 	echo "ok - report.html in Chromium # SKIP chromium not installed"
 fi
 
+# report replaces only a report: never a file, a directory of other files,
+# or a directory holding one of its inputs; an older report it does
+mkdir "$W/notes" && echo keep > "$W/notes/notes.txt" && : > "$W/afile"
+cp "$W/dcell.cpz" "$W/report/in.cpz"
+bad=""
+refused() {	# refused OUT INPUT MESSAGE
+	if report -q --no-plots -o "$1" "$2" 2> "$W/err"; then
+		bad="$bad $1 written;"
+	elif ! grep -q "$3" "$W/err"; then
+		bad="$bad $(cat "$W/err");"
+	fi
+}
+refused "$W/notes" "$W/dcell.cpz" 'a directory of other files'
+refused "$W/afile" "$W/dcell.cpz" 'exists and is not a directory'
+refused "$W/report" "$W/report/in.cpz" 'an input inside'
+[ -f "$W/notes/notes.txt" ] && [ -f "$W/afile" ] && [ -f "$W/report/in.cpz" ] || bad="$bad (something replaced)"
+rm "$W/report/in.cpz"
+report -q --no-plots -o "$W/report" "$W/dcell.cpz" 2> "$W/err" && [ -f "$W/report/metrics.tsv" ] ||
+	bad="$bad rerun:$(cat "$W/err")"
+[ -z "$bad" ] && echo "ok - report replaces only a report, never its inputs or other files" ||
+	echo "not ok - report's output directory:$bad"
+# a run that had ended has nothing to continue: resumed to another file, its
+# model is copied there; other options cannot go with --resume
+if fit --resume "$W/a/model.cpz" -o "$W/ended.cpz" 2> "$W/err" && cmp -s "$W/a/model.cpz" "$W/ended.cpz" &&
+	grep -q 'had already ended' "$W/err"; then
+	echo "ok - resuming an ended run copies its model: $(cat "$W/err")"
+else
+	echo "not ok - resuming an ended run: $(cat "$W/err")"
+fi
+# a label without a training value is named, not found as a NaN loss
+if fit -q --go "$T/go6281.cpz" --train "$T/gi6281.batches.cpz" --label fitness --epochs 1 -o "$W/nolabel.cpz" \
+	2> "$W/err"; then
+	echo "not ok - fit trained on a label without values"
+else
+	grep -q 'no training value of fitness' "$W/err" && [ ! -e "$W/nolabel.cpz" ] &&
+		echo "ok - fit names a label without training values: $(cat "$W/err")" ||
+		echo "not ok - fit, a label without values: $(cat "$W/err")"
+fi
+
 # damaged inputs fail cleanly, with one line naming the file, and leave nothing
 size=$(wc -c < "$W/a/model.cpz")
 head -c $((size / 2)) "$W/a/model.cpz" > "$W/cut.model.cpz"

@@ -406,6 +406,38 @@ static void test_info_round_trip(void **state)
 	cpz_record_free(&rec);
 }
 
+/* A batches stream whose standardization cannot be undone (a scale that
+ * is not a positive number) is refused when opened, naming the field. */
+static void test_bad_context(void **state)
+{
+	batch_pack_options o = { .split = { SPLIT_RANDOM, { 0.6, 0.2, 0.2 }, 5 }, .batch_size = 32,
+				 .standardize = STANDARDIZE_ZSCORE };
+	char a[] = "/tmp/batches-a.XXXXXX";
+	batches_info info;
+	pert_reader *r;
+	cpz_writer *w;
+	int64_t batches[3];
+	cp_error err;
+
+	(void)state;
+	close(mkstemp(a));
+	r = pert_reader_open(samples_path, "samples", NULL);
+	assert_non_null(r);
+	assert_int_equal(batch_pack_scan(r, &o, &info, &err), 0);
+	pert_reader_close(r);
+	info.scale[2] = NAN;
+	r = pert_reader_open(samples_path, "samples", NULL);
+	w = cpz_writer_open(a, "batches", "test", "test", NULL, &err);
+	cpz_writer *out[3] = { w, w, w };
+	assert_int_equal(batch_pack_write(r, &o, &info, out, batches, &err), 0);
+	assert_int_equal(cpz_writer_close(w, &err), 0);
+	pert_reader_close(r);
+	assert_null(pert_reader_open(a, NULL, &err));
+	if (!strstr(err.msg, a) || !strstr(err.msg, "'label.scale'") || !strstr(err.msg, "cannot be undone"))
+		fail_msg("%s", err.msg);
+	unlink(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +446,7 @@ int main(void)
 		cmocka_unit_test(test_pair),
 		cmocka_unit_test(test_shuffle),
 		cmocka_unit_test(test_info_round_trip),
+		cmocka_unit_test(test_bad_context),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

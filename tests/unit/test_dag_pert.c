@@ -172,6 +172,35 @@ static void test_dag_subtree(void **state)
 	assert_non_null(strstr(err.msg, "no term GO:Z"));
 }
 
+/* Write a samples stream of the builder's experiments to path; fix, if
+ * not NULL, may change the chunk before it is written. */
+static void write_samples(const char *path, const pert_context *ctx, pert_builder *b,
+			  void (*fix)(pert_batch *batch))
+{
+	pert_batch batch;
+	cpz_writer *w;
+	cpz_record rec;
+	cp_error err;
+
+	cpz_record_init(&rec);
+	w = cpz_writer_open(path, "samples", "test", "test", NULL, &err);
+	assert_non_null(w);
+	cpz_record_reset(&rec, "genome", &err);
+	cpz_record_add_genome(&rec, 5, genes, &err);
+	cpz_writer_write(w, &rec, &err);
+	cpz_record_reset(&rec, "context", &err);
+	assert_int_equal(pert_context_to_record(ctx, &rec, &err), 0);
+	cpz_writer_write(w, &rec, &err);
+	pert_builder_batch(b, &batch);
+	if (fix)
+		fix(&batch);
+	cpz_record_reset(&rec, "samples", &err);
+	assert_int_equal(pert_batch_to_record(ctx, &batch, &rec, &err), 0);
+	assert_int_equal(cpz_writer_write(w, &rec, &err), 0);
+	assert_int_equal(cpz_writer_close(w, &err), 0);
+	cpz_record_free(&rec);
+}
+
 static void test_pert_round_trip(void **state)
 {
 	char path[] = "/tmp/pert-test.XXXXXX";
@@ -180,8 +209,6 @@ static void test_pert_round_trip(void **state)
 	pert_builder *b;
 	pert_batch batch;
 	pert_reader *r;
-	cpz_writer *w;
-	cpz_record rec;
 	cp_error err;
 	int32_t g1[] = { 3, 1 }, g2[] = { 4 }, e1[] = { 7, 2, 7 }, t1[] = { 4, 3, 0 };
 
@@ -206,19 +233,7 @@ static void test_pert_round_trip(void **state)
 		assert_int_equal(pert_builder_add(b, &e, &err), -1);
 		assert_non_null(strstr(err.msg, "deleted gene 2 listed twice"));
 	}
-	cpz_record_init(&rec);
-	w = cpz_writer_open(path, "samples", "test", "test", NULL, &err);
-	cpz_record_reset(&rec, "genome", &err);
-	cpz_record_add_genome(&rec, 5, genes, &err);
-	cpz_writer_write(w, &rec, &err);
-	cpz_record_reset(&rec, "context", &err);
-	assert_int_equal(pert_context_to_record(&ctx, &rec, &err), 0);
-	cpz_writer_write(w, &rec, &err);
-	pert_builder_batch(b, &batch);
-	cpz_record_reset(&rec, "samples", &err);
-	assert_int_equal(pert_batch_to_record(&ctx, &batch, &rec, &err), 0);
-	assert_int_equal(cpz_writer_write(w, &rec, &err), 0);
-	assert_int_equal(cpz_writer_close(w, &err), 0);
+	write_samples(path, &ctx, b, NULL);
 	pert_builder_free(b);
 
 	r = pert_reader_open(path, "samples", &err);
@@ -258,7 +273,50 @@ static void test_pert_round_trip(void **state)
 		cpz_record_free(&rr);
 		cpz_reader_close(cr);
 	}
-	cpz_record_free(&rec);
+	unlink(path);
+}
+
+/* An infinite label is refused where a chunk is read: NaN marks a missing
+ * label, infinity is no value (a writer that let one through, or a
+ * damaged stream, must not reach training). */
+static void infinite_label(pert_batch *batch)
+{
+	((float *)batch->label)[PERT_N_LABELS + 2] = -INFINITY;	/* x2's gene_interaction */
+}
+
+static void test_pert_infinite_label(void **state)
+{
+	char path[] = "/tmp/pert-test.XXXXXX";
+	int fd = mkstemp(path);
+	pert_context ctx = { 0 };
+	pert_builder *b;
+	pert_batch batch;
+	pert_reader *r;
+	cp_error err;
+	int32_t g1[] = { 3, 1 };
+	pert_experiment e = { .id = "x1", .source = "test", .genes = g1, .n_genes = 2,
+			      .label = { 0.5f, NAN, NAN, NAN } };
+
+	(void)state;
+	close(fd);
+	ctx.n_genes = 5, ctx.genes = genes;
+	ctx.n_reactions = -1, ctx.n_terms = -1, ctx.chunk_size = 2;
+	b = pert_builder_new(&ctx, &err);
+	assert_non_null(b);
+	assert_int_equal(pert_builder_add(b, &e, &err), 0);
+	e.id = "x2";
+	assert_int_equal(pert_builder_add(b, &e, &err), 0);
+	write_samples(path, &ctx, b, infinite_label);
+	pert_builder_free(b);
+
+	r = pert_reader_open(path, "samples", &err);
+	if (!r)
+		fail_msg("%s", err.msg);
+	assert_int_equal(pert_reader_next(r, &batch, &err), -1);
+	if (!strstr(err.msg, "record 2") || !strstr(err.msg, "'label'") ||
+	    !strstr(err.msg, "experiment 1: gene_interaction is -inf, not a value"))
+		fail_msg("%s", err.msg);
+	pert_reader_close(r);
 	unlink(path);
 }
 
@@ -269,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_dag_invariants),
 		cmocka_unit_test(test_dag_subtree),
 		cmocka_unit_test(test_pert_round_trip),
+		cmocka_unit_test(test_pert_infinite_label),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -904,6 +904,21 @@ static void test_model_record(void **state)
 		assert_non_null(strstr(err.msg, "another GO DAG"));
 		go_dag_free(&other.dag);
 	}
+	/* a NaN weight (every prediction NaN) and an epsilon of BatchNorm
+	 * below 0 are refused, naming the field */
+	((float *)m.params)[7] = NAN;
+	cpz_record_reset(&rec, "dcell", &err);
+	assert_int_equal(dcell_to_record(&m, &rec, &err), 0);
+	assert_int_equal(dcell_from_record(&back, &td.dag, &rec, &err), -1);
+	if (!strstr(err.msg, "'params'") || !strstr(err.msg, "value 7 is nan, not a finite number"))
+		fail_msg("%s", err.msg);
+	((float *)m.params)[7] = 0;
+	m.cfg.bn_eps = -1;
+	cpz_record_reset(&rec, "dcell", &err);
+	assert_int_equal(dcell_to_record(&m, &rec, &err), 0);
+	assert_int_equal(dcell_from_record(&back, &td.dag, &rec, &err), -1);
+	if (!strstr(err.msg, "'config.bn_eps'") || !strstr(err.msg, "-1 is out of range"))
+		fail_msg("%s", err.msg);
 	cpz_record_free(&rec);
 	dcell_free(&m);
 	go_dag_free(&td.dag);
