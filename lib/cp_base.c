@@ -499,16 +499,29 @@ static struct {
 } inputs[INPUT_MAX];
 static int n_inputs;
 
+static void forget_inode(dev_t dev, ino_t ino)
+{
+	for (int i = 0; i < n_inputs; i++)
+		if (inputs[i].dev == dev && inputs[i].ino == ino) {
+			free(inputs[i].path);
+			inputs[i--] = inputs[--n_inputs];
+			inputs[n_inputs].path = NULL;
+		}
+}
+
 void cp_inputs_note(int fd, const char *path)
 {
 	struct stat sb;
 
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
 		return;
-	for (int i = 0; i < n_inputs; i++)
-		if (inputs[i].dev == sb.st_dev && inputs[i].ino == sb.st_ino)
+	/* an entry of the same inode is this file, or a deleted one whose
+	 * number it took: replaced */
+	forget_inode(sb.st_dev, sb.st_ino);
+	if (n_inputs < INPUT_MAX) {
+		inputs[n_inputs].path = path ? strdup(path) : NULL;
+		if (path && !inputs[n_inputs].path)
 			return;
-	if (n_inputs < INPUT_MAX && (!path || (inputs[n_inputs].path = strdup(path)))) {
 		inputs[n_inputs].dev = sb.st_dev;
 		inputs[n_inputs++].ino = sb.st_ino;
 	}
@@ -518,13 +531,8 @@ void cp_inputs_forget(const char *path)
 {
 	struct stat sb;
 
-	if (stat(path, &sb) < 0)
-		return;
-	for (int i = 0; i < n_inputs; i++)
-		if (inputs[i].dev == sb.st_dev && inputs[i].ino == sb.st_ino) {
-			free(inputs[i].path);
-			inputs[i--] = inputs[--n_inputs];
-		}
+	if (stat(path, &sb) == 0)
+		forget_inode(sb.st_dev, sb.st_ino);
 }
 
 /* -1 with err set when the file at path is one of the inputs. */
@@ -542,8 +550,9 @@ static int not_an_input(const char *path, cp_error *err)
 	return 0;
 }
 
-/* Where the output really goes: a symbolic link's target (resolved), the
- * path itself otherwise.  Owned by the caller. */
+/* Where the output really goes: the file a symbolic link leads to
+ * (resolved), the path itself otherwise (a dangling link is replaced).
+ * Owned by the caller. */
 static char *output_target(const char *path)
 {
 	struct stat sb;
@@ -563,12 +572,22 @@ int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err)
 
 	*tmp_path = NULL;
 	if (stat(final_path, &sb) == 0) {
+		struct stat std;
+		int alias = -1;
+
 		if (S_ISDIR(sb.st_mode))
 			return cp_error_set(err, "%s: Is a directory", final_path);
-		if (!S_ISREG(sb.st_mode)) {
-			/* a device, a pipe or a socket: written in place, never
+		/* standard output or error by another name (/dev/stdout,
+		 * /proc/self/fd/1, ...): written through that descriptor, so
+		 * what the shell made of it (appending, a file shared with
+		 * other commands) holds */
+		for (int d = STDOUT_FILENO; d <= STDERR_FILENO && alias < 0; d++)
+			if (fstat(d, &std) == 0 && std.st_dev == sb.st_dev && std.st_ino == sb.st_ino)
+				alias = d;
+		if (alias >= 0 || !S_ISREG(sb.st_mode)) {
+			/* that, a device or a pipe: written in place, never
 			 * replaced (an empty tmp_path: nothing to rename) */
-			if ((fd = open(final_path, O_WRONLY)) < 0)
+			if ((fd = alias >= 0 ? dup(alias) : open(final_path, O_WRONLY)) < 0)
 				return cp_error_errno(err, final_path);
 			if (!(*tmp_path = strdup(""))) {
 				close(fd);

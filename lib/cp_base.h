@@ -122,10 +122,10 @@ void cp_tmp_install_signal_handlers(void);
  * open (cp_inputs_note; path NULL for standard input), and cp_tmp_create
  * and cp_tmp_commit refuse a final_path that is one of them, unless a
  * program that rewrites its input on purpose forgets it first
- * (cp_inputs_forget).  A final_path that is a device, a pipe or a socket
- * is written in place (tmp_path is then "", and commit and discard do
- * nothing); one that is a symbolic link has its target replaced, not the
- * link. */
+ * (cp_inputs_forget).  A final_path that is a device or a pipe, or
+ * standard output or error under another name (/dev/stdout), is written
+ * in place (tmp_path is then "", and commit and discard do nothing); a
+ * symbolic link to a file has that file replaced, not the link. */
 void cp_inputs_note(int fd, const char *path);
 void cp_inputs_forget(const char *path);
 

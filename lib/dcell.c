@@ -1026,11 +1026,28 @@ int dcell_check_values(const cpz_record *rec, const char *name, const cpz_tensor
 	return 0;
 }
 
-/* A config value in [lo, hi] (above lo when above is set). */
+int dcell_check_buffers(const dcell *m, const cpz_record *rec, const char *name, const cpz_tensor *t,
+			cp_error *err)
+{
+	if (dcell_check_values(rec, name, t, 0, err) < 0)
+		return -1;
+	/* the running variances, after each stratum's running means */
+	for (size_t s = 0; s < m->n_strata; s++)
+		for (int64_t i = m->rvar_off[s]; i < 2 * m->rvar_off[s] - m->rmean_off[s]; i++) {
+			double x = t->dtype == CPZ_F64 ? ((const double *)t->data)[i] : ((const float *)t->data)[i];
+
+			if (x < 0)
+				return cpz_record_error(rec, name, err, "value %" PRId64 " is %g, a negative "
+							"running variance", i, x);
+		}
+	return 0;
+}
+
+/* A config value in [lo, hi] (above lo when above is set), finite. */
 static int config_range(const cpz_record *rec, const char *name, double x, double lo, int above, double hi,
 			cp_error *err)
 {
-	if (!(above ? x > lo : x >= lo) || !(x <= hi))
+	if (!isfinite(x) || !(above ? x > lo : x >= lo) || !(x <= hi))
 		return cpz_record_error(rec, name, err, "%g is out of range", x);
 	return 0;
 }
@@ -1114,7 +1131,7 @@ int dcell_from_record(dcell *m, const go_dag *dag, const cpz_record *rec, cp_err
 		goto fail;
 	}
 	if (dcell_check_values(rec, "params", params, 0, err) < 0 ||
-	    dcell_check_values(rec, "buffers", buffers, 0, err) < 0)
+	    dcell_check_buffers(m, rec, "buffers", buffers, err) < 0)
 		goto fail;
 	memcpy(m->params, params->data, params->nbytes);
 	memcpy(m->buffers, buffers->data, buffers->nbytes);

@@ -217,6 +217,10 @@ int dcell_from_record(dcell *m, const go_dag *dag, const cpz_record *rec, cp_err
  * when nonneg: a NaN weight makes every prediction NaN. */
 int dcell_check_values(const cpz_record *rec, const char *name, const cpz_tensor *t, int nonneg,
 		       cp_error *err);
+/* The same for m's buffers (n_buffers values), whose running variances
+ * must also be at least 0. */
+int dcell_check_buffers(const dcell *m, const cpz_record *rec, const char *name, const cpz_tensor *t,
+			cp_error *err);
 
 #ifdef __cplusplus
 }

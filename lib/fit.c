@@ -437,10 +437,17 @@ static int validate(fit_state *st, fit_epoch *e, cp_error *err)
 		}
 		e->val_loss = counted ? sum / counted : NAN;
 		free(t1), free(p1);
-		if (!counted) {
+	}
+	/* every label needs values, as in training */
+	for (int k = 0; k < K; k++) {
+		size_t have = 0;
+
+		for (size_t i = 0; i < n; i++)
+			have += !isnan(truth[i * (size_t)K + (size_t)k]);
+		if (have == 0) {
 			cp_error_set(err, "%s: no validation value of %s (split val)",
 				     st->o.val_path && *st->o.val_path ? st->o.val_path : st->o.train_path,
-				     pert_label_names[st->net.cfg.label[0]]);
+				     pert_label_names[st->net.cfg.label[k]]);
 			goto out;
 		}
 	}
@@ -659,7 +666,7 @@ static int restore_values(fit_state *st, const cpz_record *rec, cp_error *err)
 	    cpz_record_check_dim(rec, "buffers", b, 0, nb, err) < 0 ||
 	    cpz_record_check_dim(rec, "adam_m", m, 0, np, err) < 0 ||
 	    cpz_record_check_dim(rec, "adam_v", v, 0, np, err) < 0 ||
-	    dcell_check_values(rec, "params", p, 0, err) < 0 || dcell_check_values(rec, "buffers", b, 0, err) < 0 ||
+	    dcell_check_values(rec, "params", p, 0, err) < 0 || dcell_check_buffers(&st->net, rec, "buffers", b, err) < 0 ||
 	    dcell_check_values(rec, "adam_m", m, 0, err) < 0 || dcell_check_values(rec, "adam_v", v, 1, err) < 0)
 		return -1;
 	/* the dcell record held the best values: keep them aside first */

@@ -831,12 +831,16 @@ static int tsv_formula(tsv_src *t, model *m, cell_graph *cg, const char *formula
 	cp_sort(m->st + first, n, sizeof *m->st, cmp_stoich);
 	out = first;
 	for (size_t k = first; k < m->n_st; k++) {
-		if (out > first && m->st[out - 1].met == m->st[k].met)
-			m->st[out - 1].coef += m->st[k].coef;
-		else
+		if (out > first && m->st[out - 1].met == m->st[k].met) {
+			double a = m->st[out - 1].coef, b = m->st[k].coef;
+
+			m->st[out - 1].coef = a + b;
+			/* cancelled, up to the rounding of decimal text: drop it */
+			if (fabs(a + b) <= 1e-9 * (fabs(a) + fabs(b)))
+				out--;
+		} else {
 			m->st[out++] = m->st[k];
-		if (m->st[out - 1].coef == 0)	/* cancelled: drop it */
-			out--;
+		}
 	}
 	m->n_st = out;
 	return 0;
@@ -895,8 +899,8 @@ static int load_tsv(const char *name, model *m, cell_graph *cg, char *text, size
 
 		if (end)
 			*end = '\0';
-		if (end > line && end[-1] == '\r')
-			end[-1] = '\0';
+		if (*line && line[strlen(line) - 1] == '\r')
+			line[strlen(line) - 1] = '\0';
 		t.line++;
 		t.rxn = NULL;
 		if (t.line == 1) {
@@ -1004,7 +1008,7 @@ int gem_load(cell_graph *cg, const char *path, size_t max_clauses, gem_stats *st
 	gem_stats local;
 	cp_input *in = cp_input_open(path, err);
 	cp_buf text = { 0 };
-	size_t first_line;
+	size_t first_line, start;
 	int rc = -1;
 
 	if (!st) {
@@ -1021,10 +1025,14 @@ int gem_load(cell_graph *cg, const char *path, size_t max_clauses, gem_stats *st
 	    !(m.unknown = cp_strmap_new(0, err)) ||
 	    !(m.gene_used = cp_calloc(cg->genome.n + 1, 1, err)))
 		goto out;
-	/* a tab on the first line: the table (YAML indents with spaces only) */
-	first_line = strcspn(text.data, "\n");
-	if (memchr(text.data, '\t', first_line)) {
-		if (load_tsv(d.name, &m, cg, text.data, max_clauses, st, err) < 0)
+	/* a UTF-8 byte-order mark (libyaml takes one too) */
+	start = strncmp(text.data, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	/* a tab on the first line: the table (YAML indents with spaces only;
+	 * its comments, directives and document start may hold one) */
+	first_line = strcspn(text.data + start, "\n");
+	if (memchr(text.data + start, '\t', first_line) && text.data[start] != '#' && text.data[start] != '%' &&
+	    strncmp(text.data + start, "---", 3) != 0) {
+		if (load_tsv(d.name, &m, cg, text.data + start, max_clauses, st, err) < 0)
 			goto out;
 	} else if (load_yaml(&d, &m, cg, text.data, text.len, max_clauses, st) < 0) {
 		goto out;

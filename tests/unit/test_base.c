@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -343,6 +344,51 @@ static void test_tmp_sweep(void **state)
 	rmdir(dir);
 }
 
+/* The input registry: an output is refused over a file read as input
+ * (named, or on standard input) until it is forgotten; a forgotten entry
+ * leaves nothing behind for the next (a stale path once freed twice). */
+static void test_inputs_registry(void **state)
+{
+	char dir[] = "/tmp/cellpipe-inputs.XXXXXX", a[256], b[256], *tmp = NULL;
+	cp_error err;
+	int fa, fb, saved, fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(a, sizeof a, "%s/a", dir);
+	snprintf(b, sizeof b, "%s/b", dir);
+	fclose(fopen(a, "w"));
+	fclose(fopen(b, "w"));
+	fa = open(a, O_RDONLY);
+	cp_inputs_note(fa, a);
+	assert_int_equal(cp_tmp_create(a, &tmp, &err), -1);
+	assert_non_null(strstr(err.msg, "the output is also an input"));
+	cp_inputs_forget(a);
+	/* b as standard input, noted without a path */
+	fb = open(b, O_RDONLY);
+	saved = dup(STDIN_FILENO);
+	assert_true(fb >= 0 && saved >= 0 && dup2(fb, STDIN_FILENO) == STDIN_FILENO);
+	cp_inputs_note(STDIN_FILENO, NULL);
+	assert_int_equal(cp_tmp_create(b, &tmp, &err), -1);
+	cp_inputs_forget(b);
+	cp_inputs_forget(b);
+	dup2(saved, STDIN_FILENO);
+	close(saved), close(fb), close(fa);
+	/* both free again: written and renamed as usual */
+	fd = cp_tmp_create(b, &tmp, &err);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(cp_tmp_commit(tmp, b, &err), 0);
+	free(tmp);
+	fd = cp_tmp_create(a, &tmp, &err);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(cp_tmp_commit(tmp, a, &err), 0);
+	free(tmp);
+	unlink(a), unlink(b);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_tmp_sweep),
+		cmocka_unit_test(test_inputs_registry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -361,21 +361,28 @@ static void test_gem_text_formulas(void **state)
 	const cell_metabolism *m = &cg.metabolism;
 
 	(void)state;
-	write_temp(path, "UB\tLB\tFormula\tRxn name\tGene-reaction association\n"
+	/* a byte-order mark, a blank line, CR LF and a last line without LF */
+	write_temp(path, "\xef\xbb\xbfUB\tLB\tFormula\tRxn name\tGene-reaction association\n"
 			 "10\t0\tA[c] + H+[c] => B[c] + H+[c]\tr1\tTFC3\n"
 			 "10\t-10\t2 A[c] + H+[c] => A[c] + 3 H+[c]\tr2\t\n"
 			 "\n"
-			 "0\t-5\tL-lysine-[histone][n] <= 1e-1 A[c]\tr3\tTFC3 or VPS8\r\n");
+			 "0\t-5\tL-lysine-[histone][n] <= 1e-1 A[c]\tr3\tTFC3 or VPS8\r\n"
+			 "10\t0\t0.1 A[c] + 0.2 A[c] => 0.3 A[c] + B[c]\tr4\t\r");
 	load_genome(&cg);
 	if (gem_load(&cg, path, 0, NULL, &err) < 0)
 		fail_msg("%s", err.msg);
-	assert_int_equal(m->n_reactions, 3);
+	assert_int_equal(m->n_reactions, 4);
 	assert_int_equal(m->n_metabolites, 4);
 	assert_string_equal(m->metabolite_id[3], "L-lysine-[histone][n]");
 	assert_string_equal(m->metabolite_name[3], "L-lysine-[histone]");
 	assert_string_equal(m->metabolite_compartment[3], "n");
-	/* r1: A -1, B +1 (H+ cancelled); r2: A -1, H+ +2; r3: A -0.1, lysine +1 */
-	assert_int_equal(m->n_stoichiometry, 6);
+	/* r1: A -1, B +1 (H+ cancelled); r2: A -1, H+ +2; r3: A -0.1, lysine +1;
+	 * r4: B +1 (A cancelled up to rounding) */
+	assert_int_equal(m->n_stoichiometry, 7);
+	assert_int_equal(m->stoichiometry_index[6], 2);
+	assert_int_equal(m->stoichiometry_index[7 + 6], 3);
+	assert_true(m->coefficient[6] == 1);
+	assert_true(m->upper_bound[3] == 10);
 	assert_int_equal(m->stoichiometry_index[0], 0);
 	assert_int_equal(m->stoichiometry_index[1], 2);
 	assert_true(m->coefficient[0] == -1 && m->coefficient[1] == 1);
@@ -420,6 +427,8 @@ static void test_gem_text_errors(void **state)
 	expect_gem_error("Rxn name\tFormula\tLB\tUB\nr1\tA[c] => B[c]\t0\t1\n",
 			 ":1: no column 'Gene-reaction association': not a yeast-GEM table");
 	expect_gem_error("", "an empty YAML document");
+	/* a YAML comment with a tab is still YAML */
+	expect_gem_error("# a\tcomment\ngenes: []\n", "no metabolites section: not a metabolic model in YAML");
 }
 
 static void test_write_read(void **state)

@@ -919,6 +919,27 @@ static void test_model_record(void **state)
 	assert_int_equal(dcell_from_record(&back, &td.dag, &rec, &err), -1);
 	if (!strstr(err.msg, "'config.bn_eps'") || !strstr(err.msg, "-1 is out of range"))
 		fail_msg("%s", err.msg);
+	m.cfg.bn_eps = INFINITY;	/* every output would be beta */
+	cpz_record_reset(&rec, "dcell", &err);
+	assert_int_equal(dcell_to_record(&m, &rec, &err), 0);
+	assert_int_equal(dcell_from_record(&back, &td.dag, &rec, &err), -1);
+	if (!strstr(err.msg, "'config.bn_eps'") || !strstr(err.msg, "inf is out of range"))
+		fail_msg("%s", err.msg);
+	/* a negative running variance: x / sqrt(var + eps) is NaN */
+	m.cfg.bn_eps = 1e-5;
+	((float *)m.buffers)[m.rvar_off[1] + 2] = -1;
+	cpz_record_reset(&rec, "dcell", &err);
+	assert_int_equal(dcell_to_record(&m, &rec, &err), 0);
+	assert_int_equal(dcell_from_record(&back, &td.dag, &rec, &err), -1);
+	if (!strstr(err.msg, "'buffers'") || !strstr(err.msg, "a negative running variance"))
+		fail_msg("%s", err.msg);
+	((float *)m.buffers)[m.rmean_off[1] + 2] = -1;	/* a mean may be negative */
+	((float *)m.buffers)[m.rvar_off[1] + 2] = 0;
+	cpz_record_reset(&rec, "dcell", &err);
+	assert_int_equal(dcell_to_record(&m, &rec, &err), 0);
+	if (dcell_from_record(&back, &td.dag, &rec, &err) < 0)
+		fail_msg("%s", err.msg);
+	dcell_free(&back);
 	cpz_record_free(&rec);
 	dcell_free(&m);
 	go_dag_free(&td.dag);
