@@ -666,7 +666,8 @@ static int restore_values(fit_state *st, const cpz_record *rec, cp_error *err)
 	    cpz_record_check_dim(rec, "buffers", b, 0, nb, err) < 0 ||
 	    cpz_record_check_dim(rec, "adam_m", m, 0, np, err) < 0 ||
 	    cpz_record_check_dim(rec, "adam_v", v, 0, np, err) < 0 ||
-	    dcell_check_values(rec, "params", p, 0, err) < 0 || dcell_check_buffers(&st->net, rec, "buffers", b, err) < 0 ||
+	    dcell_check_values(rec, "params", p, 0, err) < 0 ||
+	    dcell_check_buffers(&st->net, rec, "buffers", b, err) < 0 ||
 	    dcell_check_values(rec, "adam_m", m, 0, err) < 0 || dcell_check_values(rec, "adam_v", v, 1, err) < 0)
 		return -1;
 	/* the dcell record held the best values: keep them aside first */

@@ -254,8 +254,8 @@ int go_dag_check(const go_dag *dag, const char *what, cp_error *err)
 			return cp_error_set(err, "%s: stratum %zu is empty", what, s);
 		for (int64_t t = dag->stratum_ptr[s]; t < dag->stratum_ptr[s + 1]; t++)
 			if (dag->stratum[t] != (int32_t)s)
-				return cp_error_set(err, "%s: term %s has stratum %d but sits in stratum %zu",
-						    what, dag->term_id[t], dag->stratum[t], s);
+				return cp_error_set(err, "%s: field 'term.stratum': term %s has stratum %d but "
+						    "sits in stratum %zu", what, dag->term_id[t], dag->stratum[t], s);
 	}
 	need = calloc(T, sizeof *need);
 	words = (dag->n_genes + 63) / 64;
@@ -271,7 +271,12 @@ int go_dag_check(const go_dag *dag, const char *what, cp_error *err)
 
 		if (dag->ns[t] >= GO_NAMESPACE_COUNT ||
 		    (dag->ns[t] == GO_ROOT_NAMESPACE) != (t == (size_t)dag->root)) {
-			cp_error_set(err, "%s: term %s has an invalid namespace", what, dag->term_id[t]);
+			cp_error_set(err, "%s: field 'term.namespace': term %s has an invalid namespace", what,
+				     dag->term_id[t]);
+			goto out;
+		}
+		if (!dag->term_id[t][0]) {
+			cp_error_set(err, "%s: field 'term.id': term %zu has an empty id", what, t);
 			goto out;
 		}
 		int dup = cp_strmap_put(ids, dag->term_id[t], (int64_t)t, NULL, err);
@@ -291,13 +296,13 @@ int go_dag_check(const go_dag *dag, const char *what, cp_error *err)
 			int32_t p = dag->parent[k];
 
 			if (p < 0 || (size_t)p >= T) {
-				cp_error_set(err, "%s: term %s has parent %d, out of range", what,
+				cp_error_set(err, "%s: field 'parent.idx': term %s has parent %d, out of range", what,
 					     dag->term_id[t], p);
 				goto out;
 			}
 			if (dag->parent_rel[k] >= GO_RELATION_COUNT) {
-				cp_error_set(err, "%s: term %s: invalid relation %u", what, dag->term_id[t],
-					     dag->parent_rel[k]);
+				cp_error_set(err, "%s: field 'parent.relation': term %s: invalid relation %u", what,
+					     dag->term_id[t], dag->parent_rel[k]);
 				goto out;
 			}
 			for (int64_t j = b; j < k; j++)
@@ -319,7 +324,7 @@ int go_dag_check(const go_dag *dag, const char *what, cp_error *err)
 			int32_t g = dag->gene[k];
 
 			if (g < 0 || (size_t)g >= dag->n_genes) {
-				cp_error_set(err, "%s: term %s: gene index %d out of range", what,
+				cp_error_set(err, "%s: field 'gene.idx': term %s: gene index %d out of range", what,
 					     dag->term_id[t], g);
 				goto out;
 			}
@@ -329,8 +334,8 @@ int go_dag_check(const go_dag *dag, const char *what, cp_error *err)
 				goto out;
 			}
 			if (dag->evidence[k] >= dag->n_evidence_codes) {
-				cp_error_set(err, "%s: term %s: evidence index %u out of range", what,
-					     dag->term_id[t], dag->evidence[k]);
+				cp_error_set(err, "%s: field 'gene.evidence': term %s: evidence index %u out of "
+					     "range", what, dag->term_id[t], dag->evidence[k]);
 				goto out;
 			}
 			bits[t * words + (size_t)g / 64] |= 1ULL << (g % 64);

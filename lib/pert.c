@@ -196,7 +196,7 @@ static const char *const *read_strings(const cpz_record *rec, const char *name, 
 	const char *const *s = cpz_record_strings(rec, name, &got, err);
 
 	if (s && got != n) {
-		cpz_record_error(rec, name, err, "%zu entries for %zu experiments", got, n);
+		cpz_record_error(rec, name, err, "%zu entries for %zu experiments (the rows of label)", got, n);
 		return NULL;
 	}
 	return s;
@@ -211,11 +211,12 @@ int pert_batch_from_record(const pert_context *ctx, const cpz_record *rec, pert_
 
 	memset(b, 0, sizeof *b);
 	b->split = -1;
-	b->id = cpz_record_strings(rec, "id", &n, err);
-	if (!b->id)
+	/* the experiments: the rows of label, which every field must match */
+	t = cpz_record_tensor(rec, "label", CPZ_F32, 2, err);
+	if (!t)
 		return -1;
-	b->n = n;
-	if (!(b->source = read_strings(rec, "source", n, err)) ||
+	b->n = n = (size_t)t->shape[0];
+	if (!(b->id = read_strings(rec, "id", n, err)) || !(b->source = read_strings(rec, "source", n, err)) ||
 	    !(b->environment = read_strings(rec, "environment", n, err)))
 		return -1;
 	if (read_csr(rec, "gene", n, (int64_t)ctx->n_genes, "gene", &b->gene_ptr, &b->gene, err) < 0)

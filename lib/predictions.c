@@ -141,19 +141,29 @@ int pred_reader_next(pred_reader *pr, pred_chunk *c, cp_error *err)
 	size_t n, k;
 	int rc = cpz_reader_next(pr->r, &pr->chunk, err);
 	const cpz_record *rec = &pr->chunk;
-	const cpz_tensor *gi;
+	const cpz_tensor *gi, *lt;
 
 	if (rc <= 0)
 		return rc;
 	memset(c, 0, sizeof *c);
 	if (strcmp(rec->type, "predictions") != 0)
 		return cpz_record_error(rec, NULL, err, "expected a predictions record");
-	if (!(c->id = cpz_record_strings(rec, "id", &n, err)))
+	/* the experiments: the rows of label, which every field must match */
+	if (!(lt = cpz_record_tensor(rec, "label", CPZ_F32, 2, err)))
 		return -1;
-	c->n = n;
-	if (!(c->source = cpz_record_strings(rec, "source", &k, err)) || k != n ||
-	    !(c->environment = cpz_record_strings(rec, "environment", &k, err)) || k != n)
-		return cpz_record_error(rec, "environment", err, "missing or of the wrong length");
+	c->n = n = (size_t)lt->shape[0];
+	{
+		const char *names[3] = { "id", "source", "environment" };
+		const char *const **lists[3] = { &c->id, &c->source, &c->environment };
+
+		for (int f = 0; f < 3; f++) {
+			if (!(*lists[f] = cpz_record_strings(rec, names[f], &k, err)))
+				return -1;
+			if (k != n)
+				return cpz_record_error(rec, names[f], err, "%zu entries for %zu experiments "
+							"(the rows of label)", k, n);
+		}
+	}
 	if (!(c->gene_ptr = tensor(rec, "gene.ptr", CPZ_I64, (int64_t)n + 1, -1, err)) ||
 	    !(gi = cpz_record_tensor(rec, "gene.idx", CPZ_I32, 1, err)) ||
 	    !(c->label = tensor(rec, "label", CPZ_F32, (int64_t)n, PERT_N_LABELS, err)) ||

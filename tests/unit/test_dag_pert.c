@@ -114,13 +114,15 @@ static void test_dag_invariants(void **state)
 	expect_bad(&d, "not sorted and unique");
 	gene[1] = 1;
 	gene[4] = 7;
-	expect_bad(&d, "gene index 7 out of range");
+	expect_bad(&d, "field 'gene.idx': term GO:C: gene index 7 out of range");
 	gene[4] = 3;
 	parent_ptr[4] = 3;	/* C loses its parent */
 	expect_bad(&d, "no parent but is not the root");
 	parent_ptr[4] = 4;
 	ids[1] = "GO:A";
 	expect_bad(&d, "appears twice");
+	ids[1] = "";
+	expect_bad(&d, "field 'term.id': term 1 has an empty id");
 	ids[1] = "GO:B";
 	/* no stratum may be empty */
 	stratum[3] = 2, stratum[4] = 3;
@@ -270,6 +272,17 @@ static void test_pert_round_trip(void **state)
 		cpz_reader_next(cr, &rr, &err);
 		assert_int_equal(pert_batch_from_record(&ctx, &rr, &batch, &err), -1);
 		assert_non_null(strstr(err.msg, "field 'edge.physical.idx': experiment 0: edge 7 out of range"));
+		/* a string list one short is named itself, against label's rows */
+		ctx.relation_edges[0] = 10;
+		for (size_t f = 0; f < rr.nfields; f++)
+			if (strcmp(rr.fields[f].name, "id") == 0)
+				rr.fields[f].nstrings--;
+		assert_int_equal(pert_batch_from_record(&ctx, &rr, &batch, &err), -1);
+		if (!strstr(err.msg, "field 'id': 1 entries for 2 experiments (the rows of label)"))
+			fail_msg("%s", err.msg);
+		for (size_t f = 0; f < rr.nfields; f++)
+			if (strcmp(rr.fields[f].name, "id") == 0)
+				rr.fields[f].nstrings++;
 		cpz_record_free(&rr);
 		cpz_reader_close(cr);
 	}
