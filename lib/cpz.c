@@ -1163,23 +1163,26 @@ static int reader_fill(cpz_reader *r, size_t want, cp_error *err)
 	return 0;
 }
 
-/* Where are we, for messages: "record N" or "header". */
-static void reader_where(const cpz_reader *r, char *buf, size_t n)
+/* Where are we, for messages: "record N" or "header".  A frame cut short
+ * by the end of the input cannot be decoded, so it may as well have been
+ * the end record (tail = 1 says so). */
+static void reader_where(const cpz_reader *r, int tail, char *buf, size_t n)
 {
 	if (r->frame_no == 0 || (r->ended && r->frame_no > 0))
 		snprintf(buf, n, "header");
 	else
-		snprintf(buf, n, "record %" PRId64, r->total);
+		snprintf(buf, n, "record %" PRId64 "%s", r->total, tail ? " or the end record" : "");
 }
 
 /* Read one zstd frame into r->rec.  1 = frame, 0 = clean end of input. */
 static int reader_frame(cpz_reader *r, cp_error *err)
 {
-	char where[64];
+	char where[64], tail[64];
 	unsigned long long declared;
 	uint32_t magic;
 
-	reader_where(r, where, sizeof where);
+	reader_where(r, 0, where, sizeof where);
+	reader_where(r, 1, tail, sizeof tail);
 	for (;;) {
 		if (reader_fill(r, 8, err) < 0)
 			return -1;
@@ -1189,7 +1192,7 @@ static int reader_frame(cpz_reader *r, cp_error *err)
 			return 0;
 		if (avail < 4)
 			return cp_error_set(err, "%s: %s: truncated (%zu stray bytes at the end)",
-					    r->name, where, avail);
+					    r->name, tail, avail);
 		magic = (uint32_t)r->in[r->in_pos] | (uint32_t)r->in[r->in_pos + 1] << 8 |
 			(uint32_t)r->in[r->in_pos + 2] << 16 | (uint32_t)r->in[r->in_pos + 3] << 24;
 		if ((magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START) {
@@ -1198,7 +1201,7 @@ static int reader_frame(cpz_reader *r, cp_error *err)
 
 			if (avail < 8)
 				return cp_error_set(err, "%s: %s: truncated skippable frame", r->name,
-						    where);
+						    tail);
 			skip = (uint64_t)r->in[r->in_pos + 4] | (uint64_t)r->in[r->in_pos + 5] << 8 |
 			       (uint64_t)r->in[r->in_pos + 6] << 16 |
 			       (uint64_t)r->in[r->in_pos + 7] << 24;
@@ -1210,7 +1213,7 @@ static int reader_frame(cpz_reader *r, cp_error *err)
 
 				if (have == 0)
 					return cp_error_set(err, "%s: %s: truncated skippable frame",
-							    r->name, where);
+							    r->name, tail);
 				size_t take = have < skip ? have : (size_t)skip;
 
 				r->in_pos += take;
@@ -1236,7 +1239,7 @@ static int reader_frame(cpz_reader *r, cp_error *err)
 	declared = ZSTD_getFrameContentSize(r->in + r->in_pos, r->in_len - r->in_pos);
 	if (declared == ZSTD_CONTENTSIZE_ERROR && r->eof && r->in_len - r->in_pos < FRAME_HEADER_MAX)
 		return cp_error_set(err, "%s: %s: truncated (the stream ends in a frame header)",
-				    r->name, where);
+				    r->name, tail);
 	if (declared == ZSTD_CONTENTSIZE_ERROR)
 		return cp_error_set(err, "%s: %s: corrupt zstd frame header", r->name, where);
 	if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared > r->max_record)
@@ -1294,7 +1297,7 @@ static int reader_frame(cpz_reader *r, cp_error *err)
 				return -1;
 			if (r->in_len == r->in_pos)
 				return cp_error_set(err, "%s: %s: truncated (the stream ends inside it)",
-						    r->name, where);
+						    r->name, tail);
 		}
 	}
 	r->frame_no++;

@@ -271,9 +271,9 @@ static void corrupt_corpus(void)
 	save("trunc-in-header.cpz", v.data, offs[0] + (offs[1] - offs[0]) / 2, "truncated");
 	save("trunc-after-header.cpz", v.data, offs[1], "no end record after 0 records");
 	save("trunc-in-record.cpz", v.data, offs[2] + (offs[3] - offs[2]) / 2,
-	     "record 1: truncated");
+	     "record 1 or the end record: truncated");
 	save("trunc-before-end.cpz", v.data, offs[3], "no end record after 2 records");
-	save("trunc-in-end.cpz", v.data, offs[3] + 5, "truncated");
+	save("trunc-in-end.cpz", v.data, offs[3] + 5, "record 2 or the end record: truncated");
 	save("trunc-last-byte.cpz", v.data, v.len - 1, "truncated");
 	save("trunc-3-bytes.cpz", v.data, 3, "truncated (3 stray bytes");
 
