@@ -15,8 +15,9 @@
 #   V=1             print every command in full
 #   PREFIX=/usr/local  DESTDIR=   where make install puts bin/ and share/man/
 #   DATA=../shared/data  the public yeast data used by checks, benchmarks and pipelines
+#   FUZZ_N=200 FUZZ_SEED=2  make fuzz: random defects per input, and which ones
 #
-# Targets: all (default), check, bench, install, uninstall, clean, deps, help.
+# Targets: all (default), check, fuzz, bench, install, uninstall, clean, deps, help.
 # Objects are rebuilt when any of the flags above change ($(O)/.flags).
 
 CC ?= cc
@@ -89,13 +90,13 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 MAN1 := $(sort $(wildcard man/man1/*.1))
 MAN5 := $(sort $(wildcard man/man5/*.5))
 
-.PHONY: all check check-quick bench install uninstall clean deps help tests FORCE
+.PHONY: all check check-quick fuzz bench install uninstall clean deps help tests FORCE
 .SUFFIXES:
 
 all: $(TOOL_BIN)
 
 help:
-	@sed -n '2,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,20p' Makefile | sed 's/^# \{0,1\}//'
 
 # Rebuild everything when the configuration changes, so objects of different
 # flags (CPU/CUDA, sanitizers, compilers) never mix.
@@ -150,6 +151,16 @@ check: tests
 check-quick: tests
 	@O='$(O)' BINDIR='$(BINDIR)' DATA='$(DATA)' MAKE='$(MAKE)' CC='$(CC)' \
 		NVCC='$(NVCC)' CHECK_VARIANTS=0 sh tests/run.sh
+
+# Seeded fuzzing of every reader with the sanitizer build (tests/fuzz.sh),
+# longer than make check's; the streams come from the data suite's outputs
+# in $(O)/test-data, which make check leaves there.
+FUZZ_N ?= 200
+FUZZ_SEED ?= 2
+fuzz: tests
+	$(Q)$(MAKE) --no-print-directory CC=gcc ASAN=1 WERROR=1 O=$(O)/asan BINDIR=$(O)/asan/bin all
+	@O='$(O)' BINDIR='$(abspath $(BINDIR))' TOP='$(CURDIR)' FUZZ_BIN='$(abspath $(O))/asan/bin' \
+		FUZZ_N='$(FUZZ_N)' FUZZ_SEED='$(FUZZ_SEED)' sh tests/fuzz.sh
 
 bench: $(TOOL_BIN) $(BENCH_BIN)
 	@O='$(O)' BINDIR='$(BINDIR)' DATA='$(DATA)' sh bench/run.sh

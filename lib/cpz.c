@@ -452,6 +452,50 @@ int cpz_record_copy_fields(cpz_record *dst, const cpz_record *src, const char *f
 	return 0;
 }
 
+static int field_equal(const cpz_field *a, const cpz_field *b)
+{
+	if (a->kind != b->kind)
+		return 0;
+	switch (a->kind) {
+	case CPZ_VALUE_TENSOR:
+		if (a->tensor.dtype != b->tensor.dtype || a->tensor.ndim != b->tensor.ndim ||
+		    memcmp(a->tensor.shape, b->tensor.shape, (size_t)a->tensor.ndim * sizeof *a->tensor.shape) != 0)
+			return 0;
+		return a->tensor.nbytes == b->tensor.nbytes &&
+		       (a->tensor.nbytes == 0 || memcmp(a->tensor.data, b->tensor.data, a->tensor.nbytes) == 0);
+	case CPZ_VALUE_STRINGS:
+		if (a->nstrings != b->nstrings)
+			return 0;
+		for (size_t i = 0; i < a->nstrings; i++)
+			if (strcmp(a->strings[i], b->strings[i]) != 0)
+				return 0;
+		return 1;
+	case CPZ_VALUE_INT:
+		return a->i == b->i;
+	case CPZ_VALUE_FLOAT:	/* the same bits: a NaN equals itself */
+		return memcmp(&a->f, &b->f, sizeof a->f) == 0;
+	case CPZ_VALUE_STR:
+		return strcmp(a->s, b->s) == 0;
+	case CPZ_VALUE_BOOL:
+		return !a->b == !b->b;
+	}
+	return 0;
+}
+
+const char *cpz_record_diff(const cpz_record *a, const cpz_record *b)
+{
+	for (size_t i = 0; i < a->nfields; i++) {
+		const cpz_field *g = cpz_record_field(b, a->fields[i].name);
+
+		if (!g || !field_equal(&a->fields[i], g))
+			return a->fields[i].name;
+	}
+	for (size_t i = 0; i < b->nfields; i++)
+		if (!cpz_record_field(a, b->fields[i].name))
+			return b->fields[i].name;
+	return NULL;
+}
+
 /* ---- genomes ----------------------------------------------------------- */
 
 uint64_t cpz_genome_hash(size_t n, const char *const *names)
@@ -1136,6 +1180,7 @@ struct cpz_reader {
 	uint64_t bytes;
 	cp_hash64 hash;
 	uint64_t last_checksum;
+	uint64_t stream_checksum;	/* every segment's, chained */
 	int64_t frame_no;	/* frames read, for messages about undecodable frames */
 };
 
@@ -1855,6 +1900,17 @@ int cpz_reader_next(cpz_reader *r, cpz_record *rec, cp_error *err)
 						    (unsigned long long)sum);
 			r->ended = 1;
 			r->last_checksum = sum;
+			if (r->segments > 1) {
+				uint8_t pair[16];
+
+				for (int k = 0; k < 8; k++) {
+					pair[k] = (uint8_t)(r->stream_checksum >> (8 * k));
+					pair[8 + k] = (uint8_t)(sum >> (8 * k));
+				}
+				r->stream_checksum = cp_hash64_bytes(pair, sizeof pair, 0);
+			} else {
+				r->stream_checksum = sum;
+			}
 			cpz_record_reset(rec, "end", err);
 			continue;
 		}
@@ -1879,6 +1935,11 @@ int cpz_reader_segments(const cpz_reader *r)
 uint64_t cpz_reader_checksum(const cpz_reader *r)
 {
 	return r->last_checksum;
+}
+
+uint64_t cpz_reader_stream_checksum(const cpz_reader *r)
+{
+	return r->stream_checksum;
 }
 
 void cpz_reader_set_max_record(cpz_reader *r, size_t bytes)

@@ -123,6 +123,11 @@ int cpz_record_add_float(cpz_record *rec, const char *name, double v, cp_error *
 int cpz_record_add_str(cpz_record *rec, const char *name, const char *v, cp_error *err);
 int cpz_record_add_bool(cpz_record *rec, const char *name, int v, cp_error *err);
 
+/* The name of a field the two records do not hold alike (missing from
+ * one, of another kind, dtype or shape, or another value: floats compare
+ * by their bits), or NULL when they hold the same fields and values. */
+const char *cpz_record_diff(const cpz_record *a, const cpz_record *b);
+
 /* Lookups.  NULL/-1 with a message "FILE: record N (TYPE): field 'NAME': ..."
  * when the field is missing or of the wrong kind, dtype (CPZ_ANY accepts
  * any) or number of dimensions (-1 accepts any). */
@@ -204,6 +209,11 @@ int64_t cpz_reader_count(const cpz_reader *r);
 int cpz_reader_segments(const cpz_reader *r);
 /* The checksum of the last completed segment (valid after next() == 0). */
 uint64_t cpz_reader_checksum(const cpz_reader *r);
+/* The checksums of all segments completed so far, chained: the first
+ * segment's, then for each next one the XXH64 (seed 0) of the 16 bytes of
+ * the value before and its checksum, both little-endian.  For a stream of
+ * one segment, its checksum. */
+uint64_t cpz_reader_stream_checksum(const cpz_reader *r);
 void cpz_reader_close(cpz_reader *r);
 /* Testing aid: limit the size of one record. */
 void cpz_reader_set_max_record(cpz_reader *r, size_t bytes);

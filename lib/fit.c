@@ -68,6 +68,10 @@ typedef struct fit_state {
 	dcell_sparse *sp;
 	sample_loader *train, *val;
 	cpz_record data_ctx;
+	/* the checksums of the training and validation streams a resumed
+	 * checkpoint holds, until the loaders read them again */
+	uint64_t sum[2];
+	int have_sum[2];
 	void *best_params, *best_buffers, *adam_m, *adam_v;
 	long step;
 	int epoch, best_epoch, bad, stopped;
@@ -152,6 +156,51 @@ static int add_series(cpz_record *rec, const char *name, const series *s, cp_err
 	return cpz_record_add_tensor(rec, name, CPZ_F64, 1, &n, s->v ? (void *)s->v : (void *)"", err);
 }
 
+/* The checksum of the training (which 0) or validation (1) stream, as 16
+ * hex digits: as the last pass read it, else as the resumed checkpoint
+ * held it; "" while not known. */
+static int add_checksum(cpz_record *rec, const char *name, const fit_state *st, int which, cp_error *err)
+{
+	const sample_loader *l = which ? st->val : st->train;
+	uint64_t sum = st->sum[which], read;
+	int known = st->have_sum[which];
+	char hex[17] = "";
+
+	if (l && loader_checksum(l, &read))
+		sum = read, known = 1;
+	if (known)
+		snprintf(hex, sizeof hex, "%016llx", (unsigned long long)sum);
+	return cpz_record_add_str(rec, name, hex, err);
+}
+
+/* Read back what add_checksum wrote ("" or, from an older checkpoint,
+ * no field: not known). */
+static int read_checksum(const cpz_record *rec, const char *name, fit_state *st, int which, cp_error *err)
+{
+	const cpz_field *f = cpz_record_field(rec, name);
+	uint64_t sum = 0;
+
+	if (!f)
+		return 0;
+	if (f->kind != CPZ_VALUE_STR)
+		return cpz_record_error(rec, name, err, "expected a string");
+	if (!*f->s)
+		return 0;
+	for (int k = 0; k < 16; k++) {
+		char c = f->s[k];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+
+		if (d < 0)
+			return cpz_record_error(rec, name, err, "'%s' is not 16 hex digits", f->s);
+		sum = sum << 4 | (uint64_t)d;
+	}
+	if (f->s[16])
+		return cpz_record_error(rec, name, err, "'%s' is not 16 hex digits", f->s);
+	st->sum[which] = sum;
+	st->have_sum[which] = 1;
+	return 0;
+}
+
 static int write_checkpoint(fit_state *st, cp_error *err)
 {
 	const fit_options *o = &st->o;
@@ -208,7 +257,9 @@ static int write_checkpoint(fit_state *st, cp_error *err)
 	    cpz_record_add_bool(&rec, "progress.stopped", st->stopped, err) < 0 ||
 	    cpz_record_add_int(&rec, "rng.seed", (int64_t)o->seed, err) < 0)
 		goto fail;
-	if (cpz_record_copy_fields(&rec, &st->data_ctx, "", "data.", err) < 0)
+	if (cpz_record_copy_fields(&rec, &st->data_ctx, "", "data.", err) < 0 ||
+	    add_checksum(&rec, "train_checksum", st, 0, err) < 0 ||
+	    add_checksum(&rec, "val_checksum", st, 1, err) < 0)
 		goto fail;
 	if (cpz_writer_write(w, &rec, err) < 0)
 		goto fail;
@@ -806,8 +857,10 @@ int fit_resume(const char *checkpoint, const char *out_path, int threads, const 
 		}
 		st.stopped = f->b;
 	}
-	/* the data's context, as it was saved */
-	if (cpz_record_reset(&st.data_ctx, "context", err) < 0)
+	/* the data's context and checksums, as they were saved */
+	if (read_checksum(&training, "train_checksum", &st, 0, err) < 0 ||
+	    read_checksum(&training, "val_checksum", &st, 1, err) < 0 ||
+	    cpz_record_reset(&st.data_ctx, "context", err) < 0)
 		goto out;
 	if (cpz_record_copy_fields(&st.data_ctx, &training, "data.", "", err) < 0)
 		goto out;
@@ -837,8 +890,25 @@ int fit_resume(const char *checkpoint, const char *out_path, int threads, const 
 		rc = strcmp(st.o.out_path, checkpoint) == 0 || write_checkpoint(&st, err) == 0 ? 1 : -1;
 		goto out;
 	}
-	if (open_data(&st, err) < 0 || open_backend(&st, err) < 0 ||
-	    dcell_run_upload(st.run, st.adam_m, st.adam_v, err) < 0)
+	if (open_data(&st, err) < 0)
+		goto out;
+	if (st.have_sum[0])
+		loader_expect_checksum(st.train, st.sum[0]);
+	if (st.have_sum[1] && st.val)
+		loader_expect_checksum(st.val, st.sum[1]);
+	{
+		/* the run goes on only with the data it began with */
+		const cpz_record *now = loader_context_record(st.train);
+		const char *field = cpz_record_diff(now, &st.data_ctx);
+
+		if (field) {
+			cpz_record_error(now, field, err,
+					 "differs from the training data of the run in %s: --resume needs the stream the run began with",
+					 checkpoint);
+			goto out;
+		}
+	}
+	if (open_backend(&st, err) < 0 || dcell_run_upload(st.run, st.adam_m, st.adam_v, err) < 0)
 		goto out;
 	rc = run_epochs(&st, cb, err);
 out:

@@ -33,6 +33,9 @@ struct sample_loader {
 	float *out_labels;
 	int64_t *out_index;
 	size_t count, pass_count;
+	/* the stream's checksum: every pass must read the same one */
+	uint64_t sum;
+	int have_sum, pass_checked;
 };
 
 static uint64_t mix(uint64_t *s)
@@ -109,6 +112,18 @@ size_t loader_count(const sample_loader *l)
 	return l->pass_count;
 }
 
+int loader_checksum(const sample_loader *l, uint64_t *sum)
+{
+	*sum = l->sum;
+	return l->have_sum;
+}
+
+void loader_expect_checksum(sample_loader *l, uint64_t sum)
+{
+	l->sum = sum;
+	l->have_sum = 1;
+}
+
 int loader_rewind(sample_loader *l, uint64_t seed, cp_error *err)
 {
 	pert_reader_close(l->r);
@@ -124,6 +139,7 @@ int loader_rewind(sample_loader *l, uint64_t seed, cp_error *err)
 	l->n = l->served = 0;
 	l->rng = seed;
 	l->count = 0;
+	l->pass_checked = 0;
 	return 0;
 }
 
@@ -134,6 +150,17 @@ static int next_experiment(sample_loader *l, size_t *i, cp_error *err)
 		if (!l->have_chunk || l->chunk_pos == l->chunk.n) {
 			int rc = pert_reader_next(l->r, &l->chunk, err);
 
+			if (rc == 0 && !l->pass_checked) {
+				uint64_t sum = pert_reader_checksum(l->r);
+
+				l->pass_checked = 1;
+				if (l->have_sum && sum != l->sum)
+					return cp_error_set(err, "%s: not the stream the run began with: checksum %016llx, "
+							    "the run's %016llx", l->path, (unsigned long long)sum,
+							    (unsigned long long)l->sum);
+				l->sum = sum;
+				l->have_sum = 1;
+			}
 			if (rc <= 0)
 				return rc;
 			l->have_chunk = 1;
@@ -152,7 +179,7 @@ static int next_experiment(sample_loader *l, size_t *i, cp_error *err)
 static int fill(sample_loader *l, cp_error *err)
 {
 	size_t limit = l->opts.buffer ? l->opts.buffer : 4096;
-	size_t i;
+	size_t i = 0;
 	int rc = 0;
 
 	l->n = l->served = 0;

@@ -49,6 +49,12 @@ int loader_rewind(sample_loader *l, uint64_t seed, cp_error *err);
 int loader_next(sample_loader *l, size_t max, loader_batch *out, cp_error *err);
 /* Experiments kept in the last complete pass. */
 size_t loader_count(const sample_loader *l);
+/* The stream's checksum (pert_reader_checksum), known once a pass has
+ * read it to the end: 1 and *sum, or 0.  Every later pass must read the
+ * same one, or it fails naming the file; expect sets the one to match (a
+ * run resumed from a checkpoint). */
+int loader_checksum(const sample_loader *l, uint64_t *sum);
+void loader_expect_checksum(sample_loader *l, uint64_t sum);
 
 #ifdef __cplusplus
 }

@@ -610,6 +610,11 @@ int pert_reader_next(pert_reader *r, pert_batch *b, cp_error *err)
 	return 1;
 }
 
+uint64_t pert_reader_checksum(const pert_reader *r)
+{
+	return cpz_reader_stream_checksum(r->r);
+}
+
 void pert_reader_close(pert_reader *r)
 {
 	if (!r)

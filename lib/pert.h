@@ -146,6 +146,8 @@ const cpz_record *pert_reader_context_record(const pert_reader *r);
 /* The genome record as read (names, hash and any aliases), to copy on. */
 const cpz_record *pert_reader_genome_record(const pert_reader *r);
 const char *pert_reader_kind(const pert_reader *r);
+/* cpz_reader_stream_checksum of the stream (valid after next() == 0). */
+uint64_t pert_reader_checksum(const pert_reader *r);
 /* 1 and a checked chunk (valid until the next call), 0 at the end, -1 on error. */
 int pert_reader_next(pert_reader *r, pert_batch *b, cp_error *err);
 void pert_reader_close(pert_reader *r);

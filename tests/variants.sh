@@ -77,6 +77,7 @@ if build asan CC=gcc ASAN=1 O=build/asan BINDIR=build/asan/bin; then
 	done
 	CORRUPT_TAG=-asan BINDIR=$TOP/build/asan/bin sh tests/corrupt.sh
 	asan_pipeline
+	FUZZ_BIN=$TOP/build/asan/bin sh tests/fuzz.sh
 fi
 
 # The CUDA backend compiled as host C++ against the emulated runtime: the

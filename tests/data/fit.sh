@@ -62,6 +62,41 @@ for order in tanh-bn bn-tanh; do
 		echo "not ok - fit --order $order resume after SIGKILL at epoch $killed_at: $(cat "$W/c.err") (models differ)"
 	fi
 done
+# a run resumes only on the data it began with: another batches stream
+# (another split seed, so its context differs) is refused before any
+# training, another samples stream of the same context once a pass has
+# read its checksum; either way the checkpoint is left as it was
+batch-pack -q -s random -f 0.9,0.1,0 -S 2 -b 128 --standardize -o "$W/other.batches.cpz" \
+	"$T/dcell_GO_0006281_train.cpz"
+for kind in batches samples; do
+	d=$W/swap-$kind
+	mkdir -p "$d"
+	ln -s "$T/go6281.cpz" "$d/go.cpz"
+	if [ $kind = batches ]; then
+		cp "$T/gi6281.batches.cpz" "$d/train.cpz"
+		other=$W/other.batches.cpz
+	else
+		cp "$T/dcell_GO_0006281_test.cpz" "$d/train.cpz"
+		other=$T/dcell_GO_0006281_train.cpz
+	fi
+	(cd "$d" && exec fit -q --go go.cpz --train train.cpz --label gene_interaction --batch-size 32 \
+		--epochs 12 --seed 5 -o model.cpz) 2> /dev/null &
+	if ! kill_at_epoch $! "$d/model.cpz" 2; then
+		echo "not ok - fit --resume on another $kind stream: the kill did not land mid-run (epoch $killed_at)"
+		continue
+	fi
+	cp "$d/model.cpz" "$d/keep.cpz"
+	cp "$other" "$d/train.cpz"
+	(cd "$d" && fit -q --resume model.cpz) 2> "$d/err"
+	rc=$?
+	if [ $rc -eq 1 ] && [ "$(grep -c '' "$d/err")" -eq 1 ] && grep -q '^fit: train.cpz: .*the run' "$d/err" &&
+		cmp -s "$d/model.cpz" "$d/keep.cpz"; then
+		echo "ok - fit --resume refuses another $kind stream than the run began with: $(cat "$d/err")"
+	else
+		echo "not ok - fit --resume on another $kind stream: exit $rc, $(cat "$d/err") (or the checkpoint changed)"
+	fi
+done
+
 ls "$W/c" | grep -q tmp && echo "not ok - fit left a temporary file behind: $(ls "$W/c" | grep tmp)" ||
 	echo "ok - fit --resume removes the temporary checkpoint a killed run left behind"
 

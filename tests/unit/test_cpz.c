@@ -551,8 +551,95 @@ static void test_concatenated_streams(void **state)
 	end_ok(r, &rec);
 	assert_int_equal(cpz_reader_segments(r), 2);
 	assert_int_equal(cpz_reader_count(r), 6);
+	/* the stream's checksum chains the segments' in order */
+	{
+		uint64_t c[2], both = cpz_reader_stream_checksum(r), reversed;
+		uint8_t pair[16];
+
+		for (int s = 0; s < 2; s++) {
+			cpz_reader *one = open_r(tmp(s ? "part2.cpz" : "part1.cpz"));
+
+			while (cpz_reader_next(one, &rec, &err) == 1)
+				;
+			c[s] = cpz_reader_checksum(one);
+			assert_true(cpz_reader_stream_checksum(one) == c[s]);
+			cpz_reader_close(one);
+		}
+		assert_true(cpz_reader_checksum(r) == c[1]);
+		for (int b = 0; b < 8; b++) {
+			pair[b] = (uint8_t)(c[0] >> (8 * b));
+			pair[8 + b] = (uint8_t)(c[1] >> (8 * b));
+		}
+		assert_true(both == cp_hash64_bytes(pair, sizeof pair, 0));
+		snprintf(cmd, sizeof cmd, "cat '%s' '%s' > '%s'", tmp("part2.cpz"), tmp("part1.cpz"),
+			 tmp("reversed.cpz"));
+		assert_int_equal(system(cmd), 0);
+		cpz_reader_close(r);
+		r = open_r(tmp("reversed.cpz"));
+		while (cpz_reader_next(r, &rec, &err) == 1)
+			;
+		reversed = cpz_reader_stream_checksum(r);
+		assert_true(reversed != both && reversed != c[0] && reversed != c[1]);
+	}
 	cpz_reader_close(r);
 	cpz_record_free(&rec);
+}
+
+/* cpz_record_diff names a field the two records do not hold alike, in
+ * either direction, whatever the fields' order. */
+static void test_record_diff(void **state)
+{
+	cpz_record a, b;
+	cp_error err;
+	const int64_t shape[1] = { 3 };
+	const float x[3] = { 1, 2, 3 }, y[3] = { 1, 2, 4 };
+	const char *names[2] = { "p", "q" }, *other[2] = { "p", "r" };
+
+	(void)state;
+	cpz_record_init(&a);
+	cpz_record_init(&b);
+	cpz_record_reset(&a, "context", &err);
+	cpz_record_add_int(&a, "n", 5, &err);
+	cpz_record_add_float(&a, "f", NAN, &err);
+	cpz_record_add_str(&a, "s", "yes", &err);
+	cpz_record_add_bool(&a, "b", 1, &err);
+	cpz_record_add_tensor(&a, "t", CPZ_F32, 1, shape, x, &err);
+	cpz_record_add_strings(&a, "l", 2, names, &err);
+	/* the same values in another order, a NaN equal to itself */
+	cpz_record_reset(&b, "context", &err);
+	cpz_record_add_strings(&b, "l", 2, names, &err);
+	cpz_record_add_tensor(&b, "t", CPZ_F32, 1, shape, x, &err);
+	cpz_record_add_bool(&b, "b", 1, &err);
+	cpz_record_add_str(&b, "s", "yes", &err);
+	cpz_record_add_float(&b, "f", NAN, &err);
+	cpz_record_add_int(&b, "n", 5, &err);
+	assert_null(cpz_record_diff(&a, &b));
+	assert_null(cpz_record_diff(&b, &a));
+	/* a field b lacks, then one only b holds */
+	cpz_record_add_int(&a, "extra", 1, &err);
+	assert_string_equal(cpz_record_diff(&a, &b), "extra");
+	assert_string_equal(cpz_record_diff(&b, &a), "extra");
+	/* one value differs at a time */
+	struct {
+		const char *name;
+		int kind;
+	} cases[] = { { "n", 0 }, { "f", 1 }, { "s", 2 }, { "b", 3 }, { "t", 4 }, { "l", 5 }, { "n", 6 } };
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		cpz_record_reset(&b, "context", &err);
+		cpz_record_add_int(&b, "extra", 1, &err);
+		if (cases[k].kind == 6)	/* an integer where a float was */
+			cpz_record_add_float(&b, "n", 5.0, &err);
+		else
+			cpz_record_add_int(&b, "n", cases[k].kind == 0 ? 6 : 5, &err);
+		cpz_record_add_float(&b, "f", cases[k].kind == 1 ? 0.0 : NAN, &err);
+		cpz_record_add_str(&b, "s", cases[k].kind == 2 ? "no" : "yes", &err);
+		cpz_record_add_bool(&b, "b", cases[k].kind != 3, &err);
+		cpz_record_add_tensor(&b, "t", CPZ_F32, 1, shape, cases[k].kind == 4 ? y : x, &err);
+		cpz_record_add_strings(&b, "l", 2, cases[k].kind == 5 ? other : names, &err);
+		assert_string_equal(cpz_record_diff(&a, &b), cases[k].name);
+	}
+	cpz_record_free(&a);
+	cpz_record_free(&b);
 }
 
 static void slurp(const char *path, cp_buf *out)
@@ -787,6 +874,7 @@ int main(void)
 		cmocka_unit_test(test_pipe_stream),
 		cmocka_unit_test(test_chunked_tensor),
 		cmocka_unit_test(test_concatenated_streams),
+		cmocka_unit_test(test_record_diff),
 		cmocka_unit_test(test_standard_zstd_and_msgpack),
 		cmocka_unit_test(test_no_partial_output),
 		cmocka_unit_test(test_record_limit),
