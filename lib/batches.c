@@ -96,6 +96,32 @@ int batches_info_from_record(const cpz_record *rec, batches_info *info, cp_error
 	if (info->batch_size < 1)
 		return cpz_record_error(rec, "batch_size", err, "%" PRId64 " is not positive",
 					info->batch_size);
+	/* the counts add up: each split's experiments have a label or not,
+	 * and the splits and the dropped make the input */
+	if (info->dropped < 0 || info->dropped > INT64_MAX / 4)
+		return cpz_record_error(rec, "split.dropped", err, "%" PRId64 " experiments", info->dropped);
+	{
+		int64_t total = info->dropped;
+
+		for (int sp = 0; sp < PERT_N_SPLITS; sp++) {
+			if (info->count[sp] < 0 || info->count[sp] > INT64_MAX / 4)
+				return cpz_record_error(rec, "split.count", err, "%s: %" PRId64 " experiments",
+							pert_split_names[sp], info->count[sp]);
+			total += info->count[sp];
+			for (m = 0; m < PERT_N_LABELS; m++)
+				if (info->nan[sp][m] < 0 || info->nan[sp][m] > info->count[sp] ||
+				    info->present[sp][m] != info->count[sp] - info->nan[sp][m])
+					return cpz_record_error(rec, "label.present", err,
+								"%s, %s: %" PRId64 " present and %" PRId64
+								" missing for %" PRId64 " experiments",
+								pert_split_names[sp], pert_label_names[m],
+								info->present[sp][m], info->nan[sp][m], info->count[sp]);
+		}
+		if (total != info->input)
+			return cpz_record_error(rec, "split.input", err, "%" PRId64 " experiments, but the "
+						"splits hold %" PRId64 " and %" PRId64 " were dropped",
+						info->input, total - info->dropped, info->dropped);
+	}
 	return 0;
 }
 

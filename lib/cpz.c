@@ -540,6 +540,31 @@ int cpz_record_genome(const cpz_record *rec, size_t *n, const char *const **name
 	snprintf(want, sizeof want, "%016" PRIx64, h);
 	if (strcmp(hex, want) != 0)
 		return cpz_record_error(rec, "hash", err, "is %s but the names hash to %s", hex, want);
+	/* the optional standard names and aliases, which streams carry on */
+	if (cpz_record_field(rec, "standard")) {
+		size_t ns;
+
+		if (!cpz_record_strings(rec, "standard", &ns, err))
+			return -1;
+		if (ns != *n)
+			return cpz_record_error(rec, "standard", err, "%zu names for %zu genes", ns, *n);
+	}
+	if (cpz_record_field(rec, "alias.name") || cpz_record_field(rec, "alias.gene")) {
+		size_t na;
+		const cpz_tensor *gene;
+
+		if (!cpz_record_strings(rec, "alias.name", &na, err) ||
+		    !(gene = cpz_record_tensor(rec, "alias.gene", CPZ_I32, 1, err)) ||
+		    cpz_record_check_dim(rec, "alias.gene", gene, 0, (int64_t)na, err) < 0)
+			return -1;
+		for (size_t i = 0; i < na; i++) {
+			int32_t g = ((const int32_t *)gene->data)[i];
+
+			if (g < 0 || (size_t)g >= *n)
+				return cpz_record_error(rec, "alias.gene", err, "entry %zu: gene %d out of range",
+							i, g);
+		}
+	}
 	if (hash)
 		*hash = h;
 	return 0;

@@ -227,7 +227,9 @@ void cpz_reader_set_max_record(cpz_reader *r, size_t bytes);
 uint64_t cpz_genome_hash(size_t n, const char *const *names);
 /* Adds "names" and "hash" to rec (type should be "genome"). */
 int cpz_record_add_genome(cpz_record *rec, size_t n, const char *const *names, cp_error *err);
-/* Reads and verifies a genome record (the hash must match the names). */
+/* Reads and verifies a genome record: the hash must match the names, and
+ * the optional "standard" (a name per gene) and "alias.name" with
+ * "alias.gene" (a gene index per alias) must fit them. */
 int cpz_record_genome(const cpz_record *rec, size_t *n, const char *const **names,
 		      uint64_t *hash, cp_error *err);
 

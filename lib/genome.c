@@ -210,19 +210,12 @@ int genome_from_record(genome *g, const cpz_record *rec, cp_error *err)
 	genome_init(g);
 	if (cpz_record_genome(rec, &n, &names, &g->hash, err) < 0)
 		return -1;
-	if (cpz_record_field(rec, "standard")) {
+	/* cpz_record_genome checked the standard names and the aliases */
+	if (cpz_record_field(rec, "standard"))
 		standard = cpz_record_strings(rec, "standard", &ns, err);
-		if (!standard)
-			return -1;
-		if (ns != n)
-			return cpz_record_error(rec, "standard", err, "%zu names for %zu genes", ns, n);
-	}
 	if (cpz_record_field(rec, "alias.name")) {
 		alias = cpz_record_strings(rec, "alias.name", &na, err);
 		alias_gene = cpz_record_tensor(rec, "alias.gene", CPZ_I32, 1, err);
-		if (!alias || !alias_gene ||
-		    cpz_record_check_dim(rec, "alias.gene", alias_gene, 0, (int64_t)na, err) < 0)
-			return -1;
 	}
 	g->n = n;
 	g->ids = cp_strmap_new(1, err);
@@ -240,16 +233,9 @@ int genome_from_record(genome *g, const cpz_record *rec, cp_error *err)
 	for (size_t i = 0; i < n; i++)
 		if (add_id(g, g->standard[i], KIND_STANDARD, (int32_t)i, err) < 0)
 			goto fail;
-	for (size_t i = 0; i < na; i++) {
-		int32_t gene = ((const int32_t *)alias_gene->data)[i];
-
-		if (gene < 0 || (size_t)gene >= n) {
-			cpz_record_error(rec, "alias.gene", err, "entry %zu: gene %d out of range", i, gene);
+	for (size_t i = 0; i < na; i++)
+		if (add_id(g, alias[i], KIND_ALIAS, ((const int32_t *)alias_gene->data)[i], err) < 0)
 			goto fail;
-		}
-		if (add_id(g, alias[i], KIND_ALIAS, gene, err) < 0)
-			goto fail;
-	}
 	return 0;
 fail:
 	genome_free(g);

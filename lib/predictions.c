@@ -53,8 +53,8 @@ struct pred_reader {
 pred_reader *pred_reader_open(const char *path, cp_error *err)
 {
 	pred_reader *pr = calloc(1, sizeof *pr);
-	const char *const *labels;
-	size_t nl;
+	const char *const *labels, *const *splits;
+	size_t nl, ns;
 	int rc;
 
 	if (!pr) {
@@ -85,8 +85,16 @@ pred_reader *pred_reader_open(const char *path, cp_error *err)
 	if (!(pr->m.model = cpz_record_str(&pr->meta, "model", err)) ||
 	    !(pr->m.model_producer = cpz_record_str(&pr->meta, "model_producer", err)) ||
 	    !(pr->m.input = cpz_record_str(&pr->meta, "input", err)) ||
-	    !(labels = cpz_record_strings(&pr->meta, "labels", &nl, err)))
+	    !(labels = cpz_record_strings(&pr->meta, "labels", &nl, err)) ||
+	    !(splits = cpz_record_strings(&pr->meta, "splits", &ns, err)))
 		goto fail;
+	/* the names of the chunks' split numbers, as every stream has them */
+	for (size_t k = 0; k < ns || k < PERT_N_SPLITS; k++)
+		if (k >= ns || k >= PERT_N_SPLITS || strcmp(splits[k], pert_split_names[k]) != 0) {
+			cpz_record_error(&pr->meta, "splits", err, "expected %s, %s and %s", pert_split_names[0],
+					 pert_split_names[1], pert_split_names[2]);
+			goto fail;
+		}
 	if (nl < 1 || nl > PERT_N_LABELS) {
 		cpz_record_error(&pr->meta, "labels", err, "%zu labels", nl);
 		goto fail;

@@ -388,8 +388,12 @@ static void test_info_round_trip(void **state)
 	info.batch_size = 64, info.shuffle = 10, info.standardize = STANDARDIZE_ROBUST;
 	for (int k = 0; k < PERT_N_LABELS; k++)
 		info.center[k] = k * 0.5, info.scale[k] = 1 + k;
-	info.nan[2][3] = 7, info.present[1][0] = 9, info.count[0] = 100, info.dropped = 3;
-	info.input = 103;
+	info.count[0] = 100, info.count[1] = 9, info.count[2] = 7, info.dropped = 3, info.input = 119;
+	for (int s = 0; s < PERT_N_SPLITS; s++)
+		for (int k = 0; k < PERT_N_LABELS; k++) {
+			info.nan[s][k] = s == 2 ? 7 : s == 0 ? k : 0;
+			info.present[s][k] = info.count[s] - info.nan[s][k];
+		}
 	cpz_record_init(&rec);
 	cpz_record_reset(&rec, "context", &err);
 	assert_int_equal(batches_info_to_record(&info, &rec, &err), 0);
@@ -397,6 +401,32 @@ static void test_info_round_trip(void **state)
 	assert_memory_equal(&info, &back, sizeof info);
 	assert_true(fabs(batches_restore_label(&back, 2, batches_standardize_label(&back, 2, 0.3)) -
 			 0.3) < 1e-12);
+	/* counts that do not add up: a label both present and missing, splits
+	 * and dropped experiments that do not make the input */
+	{
+		struct {
+			int64_t *at, value;
+			const char *message;
+		} bad[] = {
+			{ &info.present[1][2], 10, "'label.present': val, gene_interaction: 10 present and 0 missing for 9" },
+			{ &info.nan[0][1], -1, "'label.present': train, fitness_std: 99 present and -1 missing" },
+			{ &info.input, 118, "'split.input': 118 experiments, but the splits hold 116 and 3 were dropped" },
+			{ &info.dropped, -2, "'split.dropped': -2 experiments" },
+			{ &info.count[2], -7, "'split.count': test: -7 experiments" },
+		};
+
+		for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+			int64_t keep = *bad[i].at;
+
+			*bad[i].at = bad[i].value;
+			cpz_record_reset(&rec, "context", &err);
+			batches_info_to_record(&info, &rec, &err);
+			assert_int_equal(batches_info_from_record(&rec, &back, &err), -1);
+			if (!strstr(err.msg, bad[i].message))
+				fail_msg("case %zu: %s", i, err.msg);
+			*bad[i].at = keep;
+		}
+	}
 	/* a scale of 0 cannot be undone */
 	info.scale[1] = 0;
 	cpz_record_reset(&rec, "context", &err);

@@ -795,6 +795,43 @@ static void test_genome_record(void **state)
 	rec.fields[0].nstrings = 2;	/* names no longer match the hash */
 	assert_int_equal(cpz_record_genome(&rec, &n, &got, &h, &err), -1);
 	assert_non_null(strstr(err.msg, "field 'hash'"));
+	/* the optional standard names and aliases must fit the names */
+	{
+		const char *standard[] = { "TFC3", "VPS8", "" }, *alias[] = { "FUN24", "x", "y" };
+		const int32_t good[] = { 0, 2, 1 }, far[] = { 0, 3, 1 }, low[] = { -1, 0, 0 };
+		const int64_t three = 3, two = 2;
+		struct {
+			int n_standard;
+			const int32_t *gene;
+			int64_t n_gene;
+			int has_name;
+			const char *message;	/* NULL: accepted */
+		} cases[] = {
+			{ 3, good, 3, 1, NULL },
+			{ 2, good, 3, 1, "field 'standard': 2 names for 3 genes" },
+			{ 3, far, 3, 1, "field 'alias.gene': entry 1: gene 3 out of range" },
+			{ 3, low, 3, 1, "field 'alias.gene': entry 0: gene -1 out of range" },
+			{ 3, good, 2, 1, "field 'alias.gene': dimension 0 is 2, expected 3" },
+			{ 3, good, 3, 0, "field 'alias.name': missing" },
+		};
+
+		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+			cpz_record_reset(&rec, "genome", &err);
+			cpz_record_add_genome(&rec, 3, names, &err);
+			cpz_record_add_strings(&rec, "standard", (size_t)cases[i].n_standard, standard, &err);
+			if (cases[i].has_name)
+				cpz_record_add_strings(&rec, "alias.name", 3, alias, &err);
+			cpz_record_add_tensor(&rec, "alias.gene", CPZ_I32, 1, cases[i].n_gene == 3 ? &three : &two,
+					      cases[i].gene, &err);
+			if (!cases[i].message) {
+				assert_int_equal(cpz_record_genome(&rec, &n, &got, &h, &err), 0);
+				continue;
+			}
+			assert_int_equal(cpz_record_genome(&rec, &n, &got, &h, &err), -1);
+			if (!strstr(err.msg, cases[i].message))
+				fail_msg("case %zu: %s", i, err.msg);
+		}
+	}
 	cpz_record_free(&rec);
 }
 
