@@ -3,6 +3,7 @@
 #include "go_dag.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,6 +113,28 @@ static void *field(const cpz_record *rec, const char *name, cpz_dtype dtype, int
 	return t->data;
 }
 
+/* A list of names that says what a u8 field's values mean: it must be the
+ * one this reader gives them. */
+static int check_names(const cpz_record *rec, const char *name, const char *const *want, size_t n_want,
+		       cp_error *err)
+{
+	size_t n;
+	const char *const *got = cpz_record_strings(rec, name, &n, err);
+
+	if (!got)
+		return -1;
+	for (size_t i = 0; i < n || i < n_want; i++)
+		if (i >= n || i >= n_want || strcmp(got[i], want[i]) != 0) {
+			char list[256] = "";
+
+			for (size_t k = 0; k < n_want; k++)
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "",
+					 want[k]);
+			return cpz_record_error(rec, name, err, "expected %s", list);
+		}
+	return 0;
+}
+
 static int read_dag_record(go_dag *dag, const cpz_record *rec, cp_error *err)
 {
 	size_t n, n_names;
@@ -151,7 +174,9 @@ static int read_dag_record(go_dag *dag, const cpz_record *rec, cp_error *err)
 	if (check_ptr(rec, "stratum.ptr", dag->stratum_ptr, dag->n_strata, T, err) < 0)
 		return -1;
 	dag->evidence_codes = cpz_record_strings(rec, "evidence_codes", &dag->n_evidence_codes, err);
-	if (!dag->evidence_codes)
+	if (!dag->evidence_codes ||
+	    check_names(rec, "namespaces", go_namespace_names, GO_NAMESPACE_COUNT, err) < 0 ||
+	    check_names(rec, "relations", go_relation_names, GO_RELATION_COUNT, err) < 0)
 		return -1;
 	if (cpz_record_int(rec, "root", &root, err) < 0)
 		return -1;

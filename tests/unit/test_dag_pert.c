@@ -83,6 +83,60 @@ static void test_dag_check_and_round_trip(void **state)
 		assert_int_equal(cptr[4 + 1] - cptr[4], 2);	/* ROOT has D and C */
 	}
 	go_dag_free(&back);
+	/* the names of the namespace and relation numbers must be this
+	 * reader's, in its order */
+	{
+		const char *const swapped[] = { "part_of", "is_a" };
+		const char *const three[] = { "biological_process", "molecular_function", "cellular_component" };
+		struct {
+			const char *field;
+			const char *const *list;
+			size_t n;
+			const char *message;
+		} cases[] = {
+			{ "relations", swapped, 2, "field 'relations': expected is_a, part_of" },
+			{ "namespaces", three, 3,
+			  "field 'namespaces': expected biological_process, molecular_function, cellular_component, root" },
+		};
+		cpz_record genome, rec, bad;
+
+		cpz_record_init(&genome);
+		cpz_record_init(&rec);
+		cpz_record_init(&bad);
+		cpz_record_reset(&genome, "genome", &err);
+		assert_int_equal(cpz_record_add_genome(&genome, 5, genes, &err), 0);
+		cpz_record_reset(&rec, "go-dag", &err);
+		assert_int_equal(go_dag_to_record(&d, &rec, &err), 0);
+		for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+			cpz_record_reset(&bad, "go-dag", &err);
+			for (size_t f = 0; f < rec.nfields; f++) {
+				const cpz_field *x = &rec.fields[f];
+				const int64_t *shape = x->tensor.shape;
+
+				if (strcmp(x->name, cases[i].field) == 0)
+					cpz_record_add_strings(&bad, x->name, cases[i].n, cases[i].list, &err);
+				else if (x->kind == CPZ_VALUE_TENSOR)
+					cpz_record_add_tensor(&bad, x->name, x->tensor.dtype, x->tensor.ndim, shape,
+							      x->tensor.data, &err);
+				else if (x->kind == CPZ_VALUE_STRINGS)
+					cpz_record_add_strings(&bad, x->name, x->nstrings, x->strings, &err);
+				else if (x->kind == CPZ_VALUE_INT)
+					cpz_record_add_int(&bad, x->name, x->i, &err);
+			}
+			assert_int_equal(go_dag_from_records(&back, &genome, &bad, &err), -1);
+			if (!strstr(err.msg, cases[i].message))
+				fail_msg("case %zu: %s", i, err.msg);
+			go_dag_free(&back);
+		}
+		cpz_record_reset(&bad, "go-dag", &err);
+		assert_int_equal(go_dag_to_record(&d, &bad, &err), 0);
+		if (go_dag_from_records(&back, &genome, &bad, &err) < 0)
+			fail_msg("%s", err.msg);
+		go_dag_free(&back);
+		cpz_record_free(&genome);
+		cpz_record_free(&rec);
+		cpz_record_free(&bad);
+	}
 	unlink(path);
 }
 
