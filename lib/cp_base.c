@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int cp_error_vset(cp_error *err, const char *fmt, va_list ap)
@@ -436,56 +437,160 @@ void cp_arena_free(cp_arena *a)
 }
 
 /* ---- temporary files ---------------------------------------------------
- * A fixed table, so the signal handler touches no allocator. */
+ * Fixed tables, so the signal handler touches no allocator. */
 
 #define TMP_MAX_FILES 64
+#define TMP_MAX_DIRS 8
 static char *tmp_paths[TMP_MAX_FILES];
+static char *tmp_dirs[TMP_MAX_DIRS];
 static volatile sig_atomic_t tmp_handlers_installed;
+static const int tmp_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+
+/* Empty the directory open as dfd, down to depth levels of directories
+ * below it, never following a symbolic link.  Async-signal-safe: raw
+ * directory entries (getdents64), no allocation.  Entries are read again
+ * from the start until a pass removes nothing, since removing entries
+ * while reading may skip some. */
+static void tree_clear_at(int dfd, int depth)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	int removed = 1;
+
+	while (removed) {
+		ssize_t n;
+
+		removed = 0;
+		if (lseek(dfd, 0, SEEK_SET) < 0)
+			return;
+		while ((n = getdents64(dfd, buf, sizeof buf)) > 0)
+			for (ssize_t off = 0; off < n;) {
+				struct dirent64 *e = (struct dirent64 *)(void *)(buf + off);
+				const char *name = e->d_name;
+
+				off += e->d_reclen;
+				if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+					continue;
+				if (e->d_type != DT_DIR && unlinkat(dfd, name, 0) == 0) {
+					removed = 1;
+					continue;
+				}
+				if (depth > 0 && (e->d_type == DT_DIR || errno == EISDIR)) {
+					int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+					if (sub >= 0) {
+						tree_clear_at(sub, depth - 1);
+						close(sub);
+					}
+					if (unlinkat(dfd, name, AT_REMOVEDIR) == 0)
+						removed = 1;
+				}
+			}
+	}
+}
+
+int cp_remove_tree(const char *path)
+{
+	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (dfd < 0)
+		return unlink(path);
+	tree_clear_at(dfd, 16);
+	close(dfd);
+	return rmdir(path);
+}
+
+static volatile sig_atomic_t tmp_child;
+
+void cp_tmp_child(pid_t pid)
+{
+	tmp_child = (sig_atomic_t)pid;
+}
 
 static void tmp_signal_handler(int sig)
 {
+	if (tmp_child > 0) {	/* it may still be writing in a temporary */
+		kill((pid_t)tmp_child, SIGKILL);
+		waitpid((pid_t)tmp_child, NULL, 0);
+	}
 	for (int i = 0; i < TMP_MAX_FILES; i++)
 		if (tmp_paths[i])
 			unlink(tmp_paths[i]);
+	for (int i = 0; i < TMP_MAX_DIRS; i++)
+		if (tmp_dirs[i])
+			cp_remove_tree(tmp_dirs[i]);
 	signal(sig, SIG_DFL);
 	raise(sig);
+}
+
+/* Hold off the handled signals over a temporary's creation and
+ * registration, so that none is created unregistered. */
+static void tmp_signals_block(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof tmp_signals / sizeof tmp_signals[0]; i++)
+		sigaddset(&set, tmp_signals[i]);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+static void tmp_signals_restore(const sigset_t *old)
+{
+	pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
 void cp_tmp_install_signal_handlers(void)
 {
 	struct sigaction sa;
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 
 	if (tmp_handlers_installed)
 		return;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = tmp_signal_handler;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		sigaction(sigs[i], &sa, NULL);
+	for (size_t i = 0; i < sizeof tmp_signals / sizeof tmp_signals[0]; i++)
+		sigaddset(&sa.sa_mask, tmp_signals[i]);
+	for (size_t i = 0; i < sizeof tmp_signals / sizeof tmp_signals[0]; i++)
+		sigaction(tmp_signals[i], &sa, NULL);
+	/* A write past the file-size limit (ulimit -f) then fails with EFBIG
+	 * and takes the error path, which removes the temporary, instead of
+	 * killing the program with the temporary left behind. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGXFSZ, &sa, NULL);
 	tmp_handlers_installed = 1;
 }
 
-static int tmp_register(char *path)
+/* Add path to one of the tables above (n slots), or forget it there. */
+static int slot_add(char **table, int n, char *path)
 {
-	for (int i = 0; i < TMP_MAX_FILES; i++)
-		if (!tmp_paths[i]) {
-			tmp_paths[i] = path;
+	for (int i = 0; i < n; i++)
+		if (!table[i]) {
+			table[i] = path;
 			return 0;
 		}
 	return -1;
 }
 
-static void tmp_forget(const char *path)
+static void slot_forget(char **table, int n, const char *path)
 {
-	for (int i = 0; i < TMP_MAX_FILES; i++)
-		if (tmp_paths[i] && strcmp(tmp_paths[i], path) == 0) {
-			char *p = tmp_paths[i];
+	for (int i = 0; i < n; i++)
+		if (table[i] && strcmp(table[i], path) == 0) {
+			char *p = table[i];
 
-			tmp_paths[i] = NULL;
+			table[i] = NULL;
 			free(p);
 			return;
 		}
+}
+
+static int tmp_register(char *path)
+{
+	return slot_add(tmp_paths, TMP_MAX_FILES, path);
+}
+
+static void tmp_forget(const char *path)
+{
+	slot_forget(tmp_paths, TMP_MAX_FILES, path);
 }
 
 /* The regular files read as inputs so far, which no output may replace;
@@ -566,6 +671,7 @@ static char *output_target(const char *path)
 int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err)
 {
 	struct stat sb;
+	sigset_t held;
 	char *tmpl, *reg, *target;
 	size_t len;
 	int fd;
@@ -608,12 +714,29 @@ int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err)
 	}
 	snprintf(tmpl, len + 16, "%s.tmp.XXXXXX", target);
 	free(target);
+	if (!(reg = malloc(len + 16))) {
+		free(tmpl);
+		return cp_error_set(err, "out of memory");
+	}
+	tmp_signals_block(&held);
 	fd = mkstemp(tmpl);
 	if (fd < 0) {
+		tmp_signals_restore(&held);
 		cp_error_errno(err, final_path);
+		free(reg);
 		free(tmpl);
 		return -1;
 	}
+	memcpy(reg, tmpl, len + 16);
+	if (tmp_register(reg) < 0) {
+		close(fd);
+		unlink(tmpl);
+		tmp_signals_restore(&held);
+		free(reg);
+		free(tmpl);
+		return cp_error_set(err, "%s: too many temporary files open", final_path);
+	}
+	tmp_signals_restore(&held);
 	/* mkstemp creates 0600; give the output the mode a plain open would. */
 	{
 		mode_t mask = umask(0);
@@ -621,16 +744,101 @@ int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err)
 		umask(mask);
 		fchmod(fd, 0666 & ~mask);
 	}
-	reg = strdup(tmpl);
-	if (!reg || tmp_register(reg) < 0) {
-		free(reg);
-		close(fd);
-		unlink(tmpl);
-		free(tmpl);
-		return cp_error_set(err, "%s: too many temporary files open", final_path);
-	}
 	*tmp_path = tmpl;
 	return fd;
+}
+
+static int tmp_dir_register(char *path)
+{
+	return slot_add(tmp_dirs, TMP_MAX_DIRS, path);
+}
+
+static void tmp_dir_forget(const char *path)
+{
+	slot_forget(tmp_dirs, TMP_MAX_DIRS, path);
+}
+
+int cp_tmp_dir_create(const char *final_dir, char **tmp_dir, cp_error *err)
+{
+	size_t len = strlen(final_dir) + 16;
+	char *tmpl = cp_malloc(len, 1, err), *reg = cp_malloc(len, 1, err);
+	sigset_t held;
+	mode_t mask;
+
+	*tmp_dir = NULL;
+	if (!tmpl || !reg) {
+		free(tmpl), free(reg);
+		return -1;
+	}
+	snprintf(tmpl, len, "%s.tmp.XXXXXX", final_dir);
+	cp_tmp_install_signal_handlers();
+	tmp_signals_block(&held);
+	if (!mkdtemp(tmpl)) {
+		tmp_signals_restore(&held);
+		free(tmpl), free(reg);
+		return cp_error_errno(err, final_dir);
+	}
+	memcpy(reg, tmpl, len);
+	if (tmp_dir_register(reg) < 0) {
+		rmdir(tmpl);
+		tmp_signals_restore(&held);
+		free(tmpl), free(reg);
+		return cp_error_set(err, "%s: too many temporary directories open", final_dir);
+	}
+	tmp_signals_restore(&held);
+	/* mkdtemp creates 0700; give it the mode a plain mkdir would */
+	mask = umask(0);
+	umask(mask);
+	chmod(tmpl, 0777 & ~mask);
+	*tmp_dir = tmpl;
+	return 0;
+}
+
+int cp_tmp_dir_commit(const char *tmp_dir, const char *final_dir, cp_error *err)
+{
+	struct stat sb;
+	char *old = NULL;
+	int rc = 0;
+
+	if (lstat(final_dir, &sb) < 0) {
+		if (rename(tmp_dir, final_dir) < 0)
+			rc = cp_error_errno(err, final_dir);
+	} else if (renameat2(AT_FDCWD, tmp_dir, AT_FDCWD, final_dir, RENAME_EXCHANGE) == 0) {
+		/* swapped in one step: tmp_dir now holds the old one */
+		cp_remove_tree(tmp_dir);
+	} else if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) {
+		rc = cp_error_errno(err, final_dir);
+	} else {
+		/* no exchange on this file system: the old one moves aside
+		 * first, and back if the new one cannot take its place */
+		size_t len = strlen(final_dir) + 16;
+
+		if (!(old = cp_malloc(len, 1, err)))
+			rc = -1;
+		else {
+			snprintf(old, len, "%s.old.XXXXXX", final_dir);
+			if (!mkdtemp(old) || rmdir(old) < 0 || rename(final_dir, old) < 0)
+				rc = cp_error_errno(err, final_dir);
+			else if (rename(tmp_dir, final_dir) < 0) {
+				rc = cp_error_errno(err, final_dir);
+				rename(old, final_dir);
+			} else
+				cp_remove_tree(old);
+		}
+	}
+	if (rc < 0)
+		cp_remove_tree(tmp_dir);
+	tmp_dir_forget(tmp_dir);
+	free(old);
+	return rc;
+}
+
+void cp_tmp_dir_discard(const char *tmp_dir)
+{
+	if (!tmp_dir)
+		return;
+	cp_remove_tree(tmp_dir);
+	tmp_dir_forget(tmp_dir);
 }
 
 int cp_tmp_commit(const char *tmp_path, const char *final_path, cp_error *err)

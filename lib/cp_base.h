@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -115,8 +116,25 @@ void cp_tmp_discard(const char *tmp_path);
  * files named final_path.tmp.XXXXXX (XXXXXX six characters).  For a
  * program resuming that output; returns how many it removed. */
 int cp_tmp_sweep(const char *final_path);
-/* Install the signal handlers that remove registered temporaries.
- * Idempotent. */
+/* Temporary output directories, the same way: cp_tmp_dir_create makes
+ * FINAL.tmp.XXXXXX (tmp_dir owned by the caller; removed with everything
+ * in it on the handled signals); cp_tmp_dir_commit puts it in place of
+ * final_dir, replacing what was there in one step where the file system
+ * can (renameat2 RENAME_EXCHANGE), and removes the old one; on failure it
+ * removes tmp_dir.  Neither frees tmp_dir. */
+int cp_tmp_dir_create(const char *final_dir, char **tmp_dir, cp_error *err);
+int cp_tmp_dir_commit(const char *tmp_dir, const char *final_dir, cp_error *err);
+/* Remove tmp_dir with everything in it and forget it.  Safe on NULL. */
+void cp_tmp_dir_discard(const char *tmp_dir);
+/* A child process writing in a temporary (0: none): the signal handlers
+ * kill it and wait for it before removing the temporaries. */
+void cp_tmp_child(pid_t pid);
+/* Remove a file, or a directory with everything in it (not following
+ * symbolic links); async-signal-safe.  0, or -1 with errno. */
+int cp_remove_tree(const char *path);
+/* Install the signal handlers that remove registered temporaries, and
+ * ignore SIGXFSZ so that a write past the file-size limit fails (EFBIG)
+ * and is reported like any other write error.  Idempotent. */
 void cp_tmp_install_signal_handlers(void);
 /* An output never replaces an input: readers note each regular file they
  * open (cp_inputs_note; path NULL for standard input), and cp_tmp_create

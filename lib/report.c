@@ -204,6 +204,18 @@ static size_t select_split(const series2 *s, int row, double *t, double *p)
 
 /* ---- files ------------------------------------------------------------------ */
 
+/* Files are written in the report's temporary directory (OUT.tmp.XXXXXX,
+ * renamed to OUT at the end); errors name them as they will be named. */
+static void shown_name(char *buf, size_t n, const char *dir, const char *name)
+{
+	size_t len = strlen(dir);
+	static const char tmp_suffix[] = ".tmp.XXXXXX";
+
+	if (len >= sizeof tmp_suffix - 1 && strncmp(dir + len - (sizeof tmp_suffix - 1), ".tmp.", 5) == 0)
+		len -= sizeof tmp_suffix - 1;
+	snprintf(buf, n, "%.*s/%s", (int)len, dir, name);
+}
+
 static FILE *open_in(const char *dir, const char *name, cp_error *err)
 {
 	char path[4096];
@@ -211,16 +223,28 @@ static FILE *open_in(const char *dir, const char *name, cp_error *err)
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	fp = fopen(path, "w");
-	if (!fp)
+	if (!fp) {
+		shown_name(path, sizeof path, dir, name);
 		cp_error_errno(err, path);
+	}
 	return fp;
 }
 
-static int close_file(FILE *fp, const char *what, cp_error *err)
+static int close_file(FILE *fp, const char *dir, const char *name, cp_error *err)
 {
-	if (ferror(fp) | (fclose(fp) != 0))
-		return cp_error_set(err, "%s: write error", what);
-	return 0;
+	char path[4096];
+	int failed = fflush(fp) != 0 || ferror(fp);
+	int e = errno;
+
+	if (fclose(fp) != 0 && !failed) {
+		failed = 1;
+		e = errno;
+	}
+	if (!failed)
+		return 0;
+	shown_name(path, sizeof path, dir, name);
+	errno = e;
+	return cp_error_errno(err, path);
 }
 
 static void fmt(char *buf, size_t n, double v)
@@ -238,20 +262,6 @@ static void fmt4(char *buf, size_t n, double v)
 		snprintf(buf, n, "NA");
 	else
 		snprintf(buf, n, "%.4g", v);
-}
-
-static int remove_tree(const char *path)
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid == 0) {
-		execlp("rm", "rm", "-rf", "--", path, (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 /* ---- gnuplot -------------------------------------------------------------------- */
@@ -275,8 +285,12 @@ static int gnuplot_run(const report_options *o, const char *dir, const char *scr
 		execlp(o->gnuplot, o->gnuplot, script, (char *)NULL);
 		_exit(127);
 	}
-	if (waitpid(pid, &status, 0) < 0)
+	cp_tmp_child(pid);
+	if (waitpid(pid, &status, 0) < 0) {
+		cp_tmp_child(0);
 		return cp_error_errno(err, "waitpid");
+	}
+	cp_tmp_child(0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 			return cp_error_set(err, "cannot run %s: install gnuplot (Debian: gnuplot-nox) or "
@@ -377,7 +391,7 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 					fprintf(fp, "%.6g\t%.6g\t%u\n", lo + (x + 0.5) * w, lo + (y + 0.5) * w,
 						count[y * GRID + x]);
 		free(count);
-		if (close_file(fp, file, err) < 0)
+		if (close_file(fp, dir, file, err) < 0)
 			goto out;
 		snprintf(script, sizeof script, "data/%s.gp", name);
 		fp = open_in(dir, script, err);
@@ -399,7 +413,7 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 			"notitle, x with lines lc rgb '#cc3333' dt 2 title 'y = x'\n",
 			lo, hi, lo, hi, file, w / 2, w / 2);
 		plot_footer(fp, name);
-		if (close_file(fp, script, err) < 0 || gnuplot_run(o, dir, script, err) < 0)
+		if (close_file(fp, dir, script, err) < 0 || gnuplot_run(o, dir, script, err) < 0)
 			goto out;
 		(*plots)++;
 	}
@@ -460,7 +474,7 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 			free(tv);
 		}
 		free(idx), free(bin);
-		if (close_file(fp, file, err) < 0)
+		if (close_file(fp, dir, file, err) < 0)
 			goto out;
 		snprintf(script, sizeof script, "data/%s.gp", name);
 		fp = open_in(dir, script, err);
@@ -481,7 +495,7 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 			"candlesticks lc rgb '#08306b' lw 2 notitle\n",
 			BINS, file);
 		plot_footer(fp, name);
-		if (close_file(fp, script, err) < 0 || gnuplot_run(o, dir, script, err) < 0)
+		if (close_file(fp, dir, script, err) < 0 || gnuplot_run(o, dir, script, err) < 0)
 			goto out;
 		(*plots)++;
 	}
@@ -508,7 +522,7 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 		for (int b = 0; b < HIST; b++)
 			fprintf(fp, "%.6g\t%u\t%u\n", lo + b * w, ht[b], hp[b]);
 		fprintf(fp, "%.6g\t%u\t%u\n", hi, ht[HIST - 1], hp[HIST - 1]);
-		if (close_file(fp, file, err) < 0)
+		if (close_file(fp, dir, file, err) < 0)
 			goto out;
 		snprintf(script, sizeof script, "data/%s.gp", name);
 		fp = open_in(dir, script, err);
@@ -523,7 +537,7 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 		fprintf(fp, "set key top right\nplot '%s' using 1:2 with steps lw 2 lc rgb '#555555' title "
 			"'labels', '' using 1:3 with steps lw 2 lc rgb '#2c7fb8' title 'predictions'\n", file);
 		plot_footer(fp, name);
-		if (close_file(fp, script, err) < 0 || gnuplot_run(o, dir, script, err) < 0)
+		if (close_file(fp, dir, script, err) < 0 || gnuplot_run(o, dir, script, err) < 0)
 			goto out;
 		(*plots)++;
 	}
@@ -554,7 +568,7 @@ static int plot_curve(const report_options *o, const char *dir, const curve *cv,
 		fmt(c, sizeof c, cv->val_pearson ? cv->val_pearson[e] : NAN);
 		fprintf(fp, "%g\t%s\t%s\t%s\n", cv->epoch[e], a, b, c);
 	}
-	if (close_file(fp, file, err) < 0)
+	if (close_file(fp, dir, file, err) < 0)
 		return -1;
 	snprintf(script, sizeof script, "data/%s.gp", name);
 	fp = open_in(dir, script, err);
@@ -570,7 +584,7 @@ static int plot_curve(const report_options *o, const char *dir, const curve *cv,
 		"'' using 1:4 axes x1y2 with linespoints lw 2 lc rgb '#cc3333' title 'validation Pearson'\n",
 		cv->label, file);
 	plot_footer(fp, name);
-	if (close_file(fp, script, err) < 0 || gnuplot_run(o, dir, script, err) < 0)
+	if (close_file(fp, dir, script, err) < 0 || gnuplot_run(o, dir, script, err) < 0)
 		return -1;
 	(*plots)++;
 	return 0;
@@ -736,7 +750,7 @@ static int write_html(const report_options *o, const char *dir, run *runs, size_
 	}
 	fputs("<p>Made by cellpipe " CELLPIPE_VERSION "; numbers in metrics.tsv, plot data in data/.</p>\n"
 	      "</body></html>\n", fp);
-	return close_file(fp, "report.html", err);
+	return close_file(fp, dir, "report.html", err);
 }
 
 /* ---- the report --------------------------------------------------------------- */
@@ -798,7 +812,7 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 	curve *curves = cp_calloc(o->n_models ? o->n_models : 1, sizeof *curves, err);
 	metric_row *rows = NULL;
 	size_t nrows = 0, cap = 0, plots = 0;
-	char *tmp = NULL, *old = NULL;
+	char *tmp = NULL;
 	double *t = NULL, *p = NULL;
 	int rc = -1;
 
@@ -863,22 +877,8 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 			}
 		}
 	/* the directory, built under a temporary name */
-	{
-		size_t len = strlen(o->out_dir) + 16;
-
-		tmp = cp_malloc(len, 1, err);
-		old = cp_malloc(len, 1, err);
-		if (!tmp || !old)
-			goto out;
-		snprintf(tmp, len, "%s.tmp.XXXXXX", o->out_dir);
-		if (!mkdtemp(tmp)) {
-			cp_error_errno(err, o->out_dir);
-			free(tmp);
-			tmp = NULL;
-			goto out;
-		}
-		chmod(tmp, 0755);
-	}
+	if (cp_tmp_dir_create(o->out_dir, &tmp, err) < 0)
+		goto out;
 	{
 		char path[4096];
 
@@ -913,7 +913,7 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 				pert_label_names[runs[r->run].label[r->k]], split_row_names[r->split], r->m.n,
 				r->m.missing, a, b, c, d, e, f, g, h);
 		}
-		if (close_file(fp, "metrics.tsv", err) < 0)
+		if (close_file(fp, tmp, "metrics.tsv", err) < 0)
 			goto out;
 	}
 	if (o->plots) {
@@ -955,39 +955,19 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 	if (write_html(o, tmp, runs, o->n_predictions, rows, nrows, curves, o->n_models, o->plots,
 		       err) < 0)
 		goto out;
-	/* move into place, replacing an older report */
-	{
-		struct stat sb;
-
-		if (stat(o->out_dir, &sb) == 0) {
-			snprintf(old, strlen(o->out_dir) + 16, "%s.old.XXXXXX", o->out_dir);
-			if (!mkdtemp(old) || rmdir(old) < 0 || rename(o->out_dir, old) < 0) {
-				cp_error_errno(err, o->out_dir);
-				goto out;
-			}
-		} else {
-			free(old);
-			old = NULL;
-		}
-		if (rename(tmp, o->out_dir) < 0) {
-			cp_error_errno(err, o->out_dir);
-			if (old)
-				rename(old, o->out_dir);
-			goto out;
-		}
-		free(tmp);
-		tmp = NULL;
-		if (old)
-			remove_tree(old);
-	}
+	/* into place, replacing an older report */
+	rc = cp_tmp_dir_commit(tmp, o->out_dir, err);
+	free(tmp);
+	tmp = NULL;
+	if (rc < 0)
+		goto out;
 	summary->runs = o->n_predictions;
 	summary->rows = nrows;
 	summary->plots = plots;
 	rc = 0;
 out:
-	if (tmp)
-		remove_tree(tmp);
-	free(tmp), free(old), free(t), free(p), free(rows);
+	cp_tmp_dir_discard(tmp);
+	free(tmp), free(t), free(p), free(rows);
 	if (runs)
 		for (size_t i = 0; i < o->n_predictions; i++)
 			free_run(&runs[i]);
