@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@ static double t_start;
 static int progress_shown;
 static int progress_tty = -1;	/* standard error is a terminal; -1 not yet asked */
 static double progress_at = -1;	/* when the line was last drawn */
+static int error_shown;		/* cli_error has printed a message */
 
 static double now(void)
 {
@@ -50,9 +53,48 @@ static void append_arg(cp_buf *b, const char *arg)
 	cp_buf_append(b, "'", 1, NULL);
 }
 
+/* A program started with standard input, output or error closed would
+ * have its first open file take that number, and what it writes to
+ * standard output or error would land in that file.  Each closed one is
+ * opened on /dev/null the other way round (input for writing, outputs for
+ * reading), so the number is taken and using it still fails. */
+static void hold_std_fds(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int got = open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+
+			if (got >= 0 && got != fd)
+				close(got);
+		}
+}
+
+/* At exit: what standard output could not take is an error (a full disk,
+ * a closed descriptor), unless one was reported already. */
+static void close_stdout(void)
+{
+	int failed = fflush(stdout) != 0 || ferror(stdout);
+	int e = errno;
+
+	if (fclose(stdout) != 0 && !failed) {
+		failed = 1;
+		e = errno;
+	}
+	if (failed && !error_shown) {
+		cli_error("standard output: %s", strerror(e));
+		fflush(stderr);
+		_exit(CLI_DATA_ERROR);
+	}
+}
+
 void cli_init(const char *tool, int argc, char **argv)
 {
 	cp_buf b = { 0 };
+	static int registered;
+
+	hold_std_fds();
+	if (!registered && atexit(close_stdout) == 0)
+		registered = 1;
 
 	tool_name = tool;
 	t_start = now();
@@ -104,6 +146,7 @@ void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	error_shown = 1;
 	va_start(ap, fmt);
 	vmessage(fmt, ap);
 	va_end(ap);

@@ -93,6 +93,33 @@ limited gi-check.tsv gi-check -s "$W/in/smf.tsv" -o @OUT@ "$W/in/pairs.tsv"
 limited table.cpz cpz pack -H -f "$SMF" -o @OUT@ 'orf:str=Systematic gene name' \
 	'fitness:f64=Single mutant fitness (30°)'
 
+# text on standard output that the file cannot take, or a closed standard
+# output: one line, exit 1
+bad=""
+for c in "cpz dump $T/go.cpz names" "cpz cat $T/go.cpz" "screen2exp -f dcell $DATA/dcell_GO_0006281_testing_data_2016_0" \
+	"gi-check -s $W/in/smf.tsv $W/in/pairs.tsv"; do
+	(ulimit -f 1 && exec $c > "$W/stdout.txt") 2> "$W/err"
+	rc=$?
+	[ $rc -eq 1 ] && [ "$(grep -c '' "$W/err")" -eq 1 ] && grep -q 'standard output: File too large' "$W/err" ||
+		bad="$bad [$c > file: exit $rc, $(head -c 200 "$W/err")]"
+	$c >&- 2> "$W/err"
+	rc=$?
+	[ $rc -eq 1 ] && [ "$(grep -c '' "$W/err")" -eq 1 ] && grep -q 'standard output: Bad file descriptor' "$W/err" ||
+		bad="$bad [$c >&-: exit $rc, $(head -c 200 "$W/err")]"
+done
+rm -f "$W/stdout.txt"
+[ -z "$bad" ] && echo "ok - text that standard output cannot take is one line and exit 1 (cpz dump, cpz cat, screen2exp, gi-check)" ||
+	echo "not ok - standard output's write errors:$bad"
+# started with standard input, output and error closed, a program's files
+# take none of their numbers: the output is what a normal run writes
+mkdir "$W/fd1" "$W/fd2"
+(cd "$W/fd1" && pert-mask --graph "$T/cell.cpz" --go "$T/go6281.cpz" "$PAIRS" -o s.cpz) 2> /dev/null
+(cd "$W/fd2" && exec pert-mask --graph "$T/cell.cpz" --go "$T/go6281.cpz" "$PAIRS" -o s.cpz <&- >&- 2>&-)
+rc=$?
+[ $rc -eq 0 ] && cmp -s "$W/fd1/s.cpz" "$W/fd2/s.cpz" &&
+	echo "ok - pert-mask with standard input, output and error closed writes the same stream" ||
+	echo "not ok - pert-mask with the standard descriptors closed: exit $rc, streams differ"
+
 # a resumed run whose next checkpoint cannot be written stops there, its
 # last checkpoint as it was
 . "$TOP/tests/kill-at-epoch.sh"
