@@ -87,6 +87,13 @@ static void close_stdout(void)
 	}
 }
 
+void cli_quit(int status)
+{
+	close_stdout();
+	fflush(stderr);
+	_exit(status);
+}
+
 void cli_init(const char *tool, int argc, char **argv)
 {
 	cp_buf b = { 0 };

@@ -29,6 +29,11 @@ const char *cli_producer(void);		/* "tool 0.1.0" */
 /* 0 = quiet (-q), 1 = normal, 2 = verbose (-v), 3 = debug (-vv). */
 extern int cli_verbosity;
 
+/* Leave now with status, standard output checked and flushed as at exit,
+ * without the libraries' exit handlers: for a program whose OpenBLAS may
+ * hold a thread that never ends (cp_blas_check_limit), which its exit
+ * handler would wait for. */
+void cli_quit(int status) CP_NORETURN;
 /* "tool: message" on stderr. */
 void cli_error(const char *fmt, ...) CP_PRINTF(1, 2);
 /* Printed when cli_verbosity >= level. */

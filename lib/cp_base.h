@@ -26,8 +26,10 @@ extern "C" {
 
 #if defined(__GNUC__) || defined(__clang__)
 #define CP_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define CP_NORETURN __attribute__((noreturn))
 #else
 #define CP_PRINTF(a, b)
+#define CP_NORETURN
 #endif
 
 /* One error message.  Long enough for a path, a record and a field. */

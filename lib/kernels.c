@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cblas.h>
@@ -840,6 +841,31 @@ static const cp_backend_ops cpu_ops = {
 	.adamw = cpu_adamw,
 };
 
+int cp_blas_check_limit(int threads, cp_error *err)
+{
+	struct rlimit rl;
+	unsigned long long need_mib, limit_kib;
+	int started = threads <= 0;
+
+	if (started)
+		threads = openblas_get_num_threads();
+	if (threads < 1)
+		threads = 1;
+	if (getrlimit(RLIMIT_AS, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	need_mib = 200 + 280ull * (unsigned long long)(threads - 1);
+	limit_kib = (unsigned long long)rl.rlim_cur / 1024;
+	if (limit_kib >= need_mib * 1024)
+		return 0;
+	return cp_error_set(err, "the address-space limit (ulimit -v %llu) is too low for OpenBLAS with %d "
+			    "thread%s (about %llu MiB for its buffers, which it would wait for forever): "
+			    "raise it to %llu or more%s", limit_kib, threads, threads == 1 ? "" : "s", need_mib,
+			    need_mib * 1024,
+			    threads == 1 ? ""
+			    : started    ? ", or set OPENBLAS_NUM_THREADS=1"
+					 : ", or use fewer threads (--threads)");
+}
+
 cp_backend *cp_backend_cpu(int threads, cp_error *err)
 {
 	cp_backend *be = calloc(1, sizeof *be);
@@ -852,9 +878,19 @@ cp_backend *cp_backend_cpu(int threads, cp_error *err)
 		cp_error_set(err, "out of memory");
 		return NULL;
 	}
+	st->threads = threads > 0 ? threads : online > 0 ? (int)online : 1;
+	/* each of the pool's threads runs BLAS calls of its own, and with
+	 * more threads than OpenBLAS started it starts the others: each
+	 * thread takes its buffer */
+	if (cp_blas_check_limit(st->threads > openblas_get_num_threads() ? st->threads
+									 : openblas_get_num_threads(),
+				err) < 0) {
+		free(be);
+		free(st);
+		return NULL;
+	}
 	be->ops = &cpu_ops;
 	be->impl = st;
-	st->threads = threads > 0 ? threads : online > 0 ? (int)online : 1;
 	if (threads > 0)
 		openblas_set_num_threads(threads);
 	st->blas_threads = st->blas_now = openblas_get_num_threads();

@@ -32,6 +32,17 @@ typedef struct cp_backend cp_backend;
 
 /* The CPU backend; threads <= 0 uses OpenBLAS's default. */
 cp_backend *cp_backend_cpu(int threads, cp_error *err);
+/* OpenBLAS takes a buffer of 128 MiB in each thread that runs BLAS and,
+ * when one does not fit in the address space, retries forever; the
+ * threads it starts when the program loads (OPENBLAS_NUM_THREADS, or the
+ * cores) take theirs at once, and its exit waits for them.  0 when the
+ * address-space limit (ulimit -v) leaves room for them with this many
+ * threads (<= 0: the count OpenBLAS started with), about 200 MiB for one
+ * and 280 for each other; else -1 with a message.  A program that fails
+ * this with the threads OpenBLAS started should leave with cli_quit, not
+ * exit (which would wait for a thread that never ends).  cp_backend_cpu
+ * checks its own count: its pool's threads run BLAS calls of their own. */
+int cp_blas_check_limit(int threads, cp_error *err);
 /* The CUDA backend on a device.  NULL with a message when cellpipe was
  * built without CUDA or no GPU is present.  It makes the device current
  * for the calling thread once, when opened: use it from that thread, and

@@ -222,6 +222,16 @@ int main(int argc, char **argv)
 	fit_callbacks cb = { on_epoch, on_progress, NULL };
 
 	cli_init("fit", argc, argv);
+	{
+		cp_error berr;
+
+		/* before anything, --help included: with too little address
+		 * space, OpenBLAS's threads never end, nor would exit */
+		if (cp_blas_check_limit(0, &berr) < 0) {
+			cli_report(&berr);
+			cli_quit(CLI_DATA_ERROR);
+		}
+	}
 	fit_options_default(&opts);
 	while ((c = getopt_long(argc, argv, "m:g:t:e:l:o:r:b:s:qvhV", longopts, NULL)) != -1) {
 		/* what a resumed run may still be told */
@@ -416,6 +426,11 @@ int main(int argc, char **argv)
 	}
 	if (!opts.train_path || !opts.out_path) {
 		cli_error("needs --train and -o (try fit --help)");
+		return CLI_USAGE_ERROR;
+	}
+	if (strcmp(opts.train_path, "-") == 0 || (opts.val_path && strcmp(opts.val_path, "-") == 0)) {
+		cli_error("%s -: fit reads its training and validation streams more than once, so "
+			  "they need files", strcmp(opts.train_path, "-") == 0 ? "--train" : "--val");
 		return CLI_USAGE_ERROR;
 	}
 	if (strcmp(model, "dcell") == 0) {

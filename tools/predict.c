@@ -76,6 +76,16 @@ int main(int argc, char **argv)
 	size_t cap = 0;
 
 	cli_init("predict", argc, argv);
+	{
+		cp_error berr;
+
+		/* before anything, --help included: with too little address
+		 * space, OpenBLAS's threads never end, nor would exit */
+		if (cp_blas_check_limit(0, &berr) < 0) {
+			cli_report(&berr);
+			cli_quit(CLI_DATA_ERROR);
+		}
+	}
 	while ((c = getopt_long(argc, argv, "m:o:b:qvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':

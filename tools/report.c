@@ -66,6 +66,11 @@ int main(int argc, char **argv)
 		cli_error("expected at least one predictions stream (try report --help)");
 		return CLI_USAGE_ERROR;
 	}
+	for (int i = optind; i < argc; i++)
+		if (strcmp(argv[i], "-") == 0) {
+			cli_error("-: report reads each input twice, so it needs files");
+			return CLI_USAGE_ERROR;
+		}
 	preds = calloc((size_t)(argc - optind), sizeof *preds);
 	models = calloc((size_t)(argc - optind), sizeof *models);
 	if (!preds || !models) {
