@@ -23,6 +23,7 @@
 
 #include <msgpack.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #define DEFAULT_LEVEL 3
 #define DEFAULT_CHUNK_BYTES ((size_t)1 << 30)
@@ -1338,6 +1339,8 @@ static int reader_frame(cpz_reader *r, cp_error *err)
 
 		r->in_pos = in.pos;
 		r->rec_len = out.pos;
+		if (ZSTD_isError(ret) && ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation)
+			return cp_error_set(err, "%s: %s: out of memory decompressing", r->name, where);
 		if (ZSTD_isError(ret))
 			return cp_error_set(err, "%s: %s: corrupt zstd frame: %s", r->name, where,
 					    ZSTD_getErrorName(ret));

@@ -52,6 +52,14 @@ static int compare_refs(const void *x, const void *y)
 	return compare_bytes(a->p, a->len, b->p, b->len);
 }
 
+/* three quarters for the bytes, the rest for the references */
+static void set_memory(cp_extsort *s, size_t memory)
+{
+	s->memory = memory;
+	s->bytes_cap = memory / 4 * 3;
+	s->refs_cap = (memory - s->bytes_cap) / sizeof(line_ref);
+}
+
 cp_extsort *cp_extsort_new(size_t memory, cp_error *err)
 {
 	cp_extsort *s = calloc(1, sizeof *s);
@@ -64,10 +72,7 @@ cp_extsort *cp_extsort_new(size_t memory, cp_error *err)
 		memory = CP_EXTSORT_DEFAULT_MEMORY;
 	if (memory < ((size_t)64 << 10))
 		memory = (size_t)64 << 10;
-	s->memory = memory;
-	/* three quarters for the bytes, the rest for the references */
-	s->bytes_cap = memory / 4 * 3;
-	s->refs_cap = (memory - s->bytes_cap) / sizeof(line_ref);
+	set_memory(s, memory);
 	s->pending = -1;
 	return s;
 }
@@ -164,11 +169,23 @@ int cp_extsort_add(cp_extsort *s, const char *line, size_t len, cp_error *err)
 			return -1;
 	}
 	if (!s->bytes) {
-		s->bytes = malloc(s->bytes_cap);
-		s->refs = cp_malloc(s->refs_cap, sizeof *s->refs, err);
-		if (!s->bytes || !s->refs)
-			return cp_error_set(err, "out of memory for a sort buffer of %zu bytes",
-					    s->memory);
+		/* the buffer asked for or, where the memory will not hold it,
+		 * the largest half, quarter, ... of it down to 1 MiB that it
+		 * will: a smaller one only spills more often (the order is the
+		 * same, every line compared whole) */
+		while (!(s->bytes = malloc(s->bytes_cap)) ||
+		       !(s->refs = malloc(s->refs_cap * sizeof *s->refs))) {
+			size_t asked = s->memory;
+
+			free(s->bytes);
+			s->bytes = NULL;
+			if (s->memory / 2 < ((size_t)1 << 20))
+				return cp_error_set(err, "out of memory for a sort buffer of %zu bytes "
+						    "(nor half of it, down to 1 MiB)", asked);
+			set_memory(s, s->memory / 2);
+		}
+		if (len >= s->bytes_cap)
+			return cp_error_set(err, "a line of %zu bytes is longer than the sort buffer", len);
 	}
 	memcpy(s->bytes + s->bytes_len, line, len);
 	s->bytes[s->bytes_len + len] = '\0';

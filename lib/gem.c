@@ -579,7 +579,9 @@ static int load_document(model_doc *d, const char *text, size_t len, cp_error *e
 		else
 			yaml_document_delete(&d->doc);
 	}
-	if (!ok)
+	if (!ok && parser.error == YAML_MEMORY_ERROR)
+		cp_error_set(err, "%s: out of memory parsing the YAML", d->name);
+	else if (!ok)
 		cp_error_set(err, "%s:%zu: not valid YAML: %s%s%s", d->name, parser.problem_mark.line + 1,
 			     parser.problem ? parser.problem : "error", parser.context ? " " : "",
 			     parser.context ? parser.context : "");

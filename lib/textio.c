@@ -10,6 +10,7 @@
 
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #define RAW_BYTES (256 * 1024)
 #define LINE_BYTES (256 * 1024)
@@ -210,6 +211,8 @@ ssize_t cp_input_read(cp_input *in, void *buf, size_t n, cp_error *err)
 		size_t rc = ZSTD_decompressStream(in->zd, &zout, &zin);
 
 		in->raw_pos = zin.pos;
+		if (ZSTD_isError(rc) && ZSTD_getErrorCode(rc) == ZSTD_error_memory_allocation)
+			return cp_error_set(err, "%s: out of memory decompressing", in->name);
 		if (ZSTD_isError(rc))
 			return cp_error_set(err, "%s: corrupt zstd data (%s)", in->name,
 					    ZSTD_getErrorName(rc));

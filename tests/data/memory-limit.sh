@@ -43,3 +43,43 @@ rc=$?
 [ $rc -eq 0 ] && cpz verify -q "$W/m.cpz" "$W/p.cpz" &&
 	echo "ok - one thread trains and predicts under ulimit -v $LIMIT" ||
 	echo "not ok - one thread under ulimit -v $LIMIT: exit $rc: $(head -c 300 "$W/err")"
+
+# the other stages under small limits: each either writes what it writes
+# without a limit, or stops with one line saying it ran out of memory,
+# leaving no output (never a parse or corruption error: libyaml's and
+# zstd's allocation failures are told apart); screen2exp's sort takes a
+# smaller buffer than its 256 MiB when that is all there is
+GO=$DATA/go_2012-01-04.obo.gz
+GAF=$DATA/sgd_gene_association_2011-12-24.gaf.gz
+SGD=$DATA/SGD_features.tab
+mkdir "$W/free"
+bad="" ok_runs="" oom_runs=""
+# stage NAME OUT CMD...: run in $W/free, then in $W/lim under each limit
+stage() {
+	name=$1 out=$2
+	shift 2
+	(cd "$W/free" && "$@") 2> /dev/null || { bad="$bad [$name without a limit failed]"; return; }
+	for lim in 20000 40000; do
+		rm -rf "$W/lim" && mkdir "$W/lim"
+		(ulimit -v $lim && cd "$W/lim" && exec timeout 60 "$@") 2> "$W/err"
+		rc=$?
+		if [ $rc -eq 0 ]; then
+			cmp -s "$W/free/$out" "$W/lim/$out" && ok_runs="$ok_runs $name@$lim" ||
+				bad="$bad [$name at $lim: another output]"
+		elif [ $rc -eq 1 ] && [ "$(grep -c '' "$W/err")" -eq 1 ] && grep -q 'out of memory' "$W/err" &&
+			[ -z "$(ls -A "$W/lim")" ]; then
+			oom_runs="$oom_runs $name@$lim"
+		else
+			bad="$bad [$name at $lim: exit $rc, left [$(ls -A "$W/lim")]: $(head -c 200 "$W/err")]"
+		fi
+	done
+}
+stage gaf2go go.cpz gaf2go -q --obo "$GO" --gaf "$GAF" --genes "$SGD" -o go.cpz
+stage graph-build cell.cpz graph-build -q -g "$SGD" -e physical="$DATA/ppi_BIM_biogrid_intact_mint.txt" \
+	-m "$DATA/yeastGEM_yeast-GEM.yml" -o cell.cpz
+stage screen2exp k.tsv screen2exp -q -f kuzmin2018-subset -o k.tsv "$DATA/kuzmin2018_S1_subset.tsv"
+stage pert-mask s.cpz pert-mask -q --graph "$T/cell.cpz" --go "$T/go.cpz" "$T/datasets/kuzmin2018_subset.tsv" -o s.cpz
+stage batch-pack b.cpz batch-pack -q -S 1 -b 64 --standardize -o b.cpz "$T/kuzmin.cpz"
+case $ok_runs in *screen2exp@40000*) ;; *) bad="$bad [screen2exp did not sort within 40000 KiB]" ;; esac
+[ -z "$bad" ] && echo "ok - under ulimit -v 20000 and 40000 each stage writes its output or says it ran out of memory (same output:$ok_runs; out of memory:$oom_runs)" ||
+	echo "not ok - stages under small limits:$bad"

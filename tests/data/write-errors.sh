@@ -185,7 +185,7 @@ for sig in TERM INT; do
 	caught=0
 	wait_for "$W/sig/s.cpz.tmp.*" && caught=1
 	kill -s $sig $pid
-	wait $pid
+	wait $pid 2> /dev/null
 	rc=$?
 	exec 3>&-
 	left=$(ls -A "$W/sig" | grep -v -x fifo)
@@ -206,7 +206,7 @@ for sig in TERM INT; do
 	caught=0
 	wait_for "$W/gp.pid" && wait_for "$W/sig/report.tmp.*" && caught=1
 	kill -s $sig $pid
-	wait $pid
+	wait $pid 2> /dev/null
 	rc=$?
 	left=$(ls -A "$W/sig" | grep -v -x -e fifo -e report)
 	[ -s "$W/gp.pid" ] && kill -0 "$(cat "$W/gp.pid")" 2> /dev/null && left="$left (its plotting program still runs)"
