@@ -316,7 +316,8 @@ static void *pool_worker(void *arg)
 /* Runs run(job, worker) on the caller (worker 0) and the pool's workers
  * (1 .. threads-1) that join in time; returns when all that joined are
  * done.  run takes work from the job until there is none. */
-static void pool_run(cpu_state *st, int threads, void (*run)(void *, int), void *job)
+/* The pool, started on first use with threads - 1 workers (at most 15). */
+static cpu_pool *pool_get(cpu_state *st, int threads)
 {
 	cpu_pool *p = st ? st->pool : NULL;
 
@@ -332,6 +333,13 @@ static void pool_run(cpu_state *st, int threads, void (*run)(void *, int), void 
 		}
 		st->pool = p;
 	}
+	return p;
+}
+
+static void pool_run(cpu_state *st, int threads, void (*run)(void *, int), void *job)
+{
+	cpu_pool *p = pool_get(st, threads);
+
 	if (!p || p->n == 0 || threads <= 1) {
 		run(job, 0);
 		return;
@@ -866,6 +874,44 @@ int cp_blas_check_limit(int threads, cp_error *err)
 					 : ", or use fewer threads (--threads)");
 }
 
+/* OpenBLAS's buffer allocator (exported, not in cblas.h).  Each call
+ * takes a buffer slot (128 MiB here, mapped on first use and kept for
+ * reuse) until freed; in a build with thread-local slots, the thread's. */
+extern void *blas_memory_alloc(int procpos);
+extern void blas_memory_free(void *buffer);
+
+typedef struct {
+	pthread_barrier_t all_hold;
+} blas_warm_job;
+
+static void blas_warm_run(void *arg, int worker)
+{
+	blas_warm_job *job = arg;
+	void *buffer = blas_memory_alloc(1);
+
+	(void)worker;
+	/* every thread holds one at once, so that as many are mapped */
+	pthread_barrier_wait(&job->all_hold);
+	blas_memory_free(buffer);
+}
+
+/* Have OpenBLAS map the buffers of the pool's threads now, which each
+ * thread's BLAS calls reuse: mapped later, after the model's arrays, a
+ * buffer that no longer fits in an address-space limit would make
+ * OpenBLAS retry forever, where the arrays' own allocation fails with a
+ * message.  (Its own threads took theirs when they started.) */
+static void blas_warm(cpu_state *st)
+{
+	cpu_pool *p = pool_get(st, st->threads);
+	int n = p ? 1 + p->n : 1;
+	blas_warm_job job;
+
+	if (pthread_barrier_init(&job.all_hold, NULL, (unsigned)n) != 0)
+		return;
+	pool_run(st, n, blas_warm_run, &job);
+	pthread_barrier_destroy(&job.all_hold);
+}
+
 cp_backend *cp_backend_cpu(int threads, cp_error *err)
 {
 	cp_backend *be = calloc(1, sizeof *be);
@@ -894,5 +940,6 @@ cp_backend *cp_backend_cpu(int threads, cp_error *err)
 	if (threads > 0)
 		openblas_set_num_threads(threads);
 	st->blas_threads = st->blas_now = openblas_get_num_threads();
+	blas_warm(st);
 	return be;
 }

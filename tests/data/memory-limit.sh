@@ -44,6 +44,30 @@ rc=$?
 	echo "ok - one thread trains and predicts under ulimit -v $LIMIT" ||
 	echo "not ok - one thread under ulimit -v $LIMIT: exit $rc: $(head -c 300 "$W/err")"
 
+# the whole DAG (17.4M parameters) under limits that hold OpenBLAS's buffer
+# but maybe not the model's arrays: its buffer is mapped when the backend
+# starts, so the arrays' allocation fails with a message instead of
+# OpenBLAS waiting forever for its buffer after them
+batch-pack -q -f 0.1,0.02,0.88 -S 1 -b 64 --standardize -o "$W/kuzmin.batches.cpz" "$T/kuzmin.cpz"
+bad="" seen=""
+for lim in 650000 700000 750000; do
+	(ulimit -v $lim && OPENBLAS_NUM_THREADS=1 exec timeout 120 fit -q --threads 1 --width-from direct \
+		--go "$T/go.cpz" --train "$W/kuzmin.batches.cpz" --label fitness --epochs 1 -o "$W/whole.cpz") \
+		2> "$W/err"
+	rc=$?
+	if [ $rc -eq 0 ] && cpz verify -q "$W/whole.cpz"; then
+		seen="$seen $lim:trained"
+	elif [ $rc -eq 1 ] && [ "$(grep -c '' "$W/err")" -eq 1 ] && grep -q 'out of memory' "$W/err" &&
+		[ ! -e "$W/whole.cpz" ]; then
+		seen="$seen $lim:out-of-memory"
+	else
+		bad="$bad [$lim: exit $rc$([ $rc -eq 124 ] && echo ', hung'): $(head -c 200 "$W/err")]"
+	fi
+	rm -f "$W/whole.cpz"
+done
+[ -z "$bad" ] && echo "ok - fit on the whole DAG near the limit trains or says it ran out of memory, never hangs:$seen" ||
+	echo "not ok - fit on the whole DAG near the limit:$bad"
+
 # the other stages under small limits: each either writes what it writes
 # without a limit, or stops with one line saying it ran out of memory,
 # leaving no output (never a parse or corruption error: libyaml's and
