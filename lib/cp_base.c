@@ -524,7 +524,7 @@ static void tmp_signal_handler(int sig)
 
 /* Hold off the handled signals over a temporary's creation and
  * registration, so that none is created unregistered. */
-static void tmp_signals_block(sigset_t *old)
+static void tmp_signals_hold(sigset_t *old)
 {
 	sigset_t set;
 
@@ -534,9 +534,26 @@ static void tmp_signals_block(sigset_t *old)
 	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
-static void tmp_signals_restore(const sigset_t *old)
+static void tmp_signals_release(const sigset_t *old)
 {
 	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+pid_t cp_tmp_fork(void)
+{
+	sigset_t held;
+	pid_t pid;
+
+	cp_tmp_install_signal_handlers();
+	tmp_signals_hold(&held);
+	pid = fork();
+	if (pid == 0) {
+		for (size_t i = 0; i < sizeof tmp_signals / sizeof tmp_signals[0]; i++)
+			signal(tmp_signals[i], SIG_DFL);
+	} else if (pid > 0)
+		tmp_child = (sig_atomic_t)pid;
+	tmp_signals_release(&held);
+	return pid;
 }
 
 void cp_tmp_install_signal_handlers(void)
@@ -718,10 +735,10 @@ int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err)
 		free(tmpl);
 		return cp_error_set(err, "out of memory");
 	}
-	tmp_signals_block(&held);
+	tmp_signals_hold(&held);
 	fd = mkstemp(tmpl);
 	if (fd < 0) {
-		tmp_signals_restore(&held);
+		tmp_signals_release(&held);
 		cp_error_errno(err, final_path);
 		free(reg);
 		free(tmpl);
@@ -731,12 +748,12 @@ int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err)
 	if (tmp_register(reg) < 0) {
 		close(fd);
 		unlink(tmpl);
-		tmp_signals_restore(&held);
+		tmp_signals_release(&held);
 		free(reg);
 		free(tmpl);
 		return cp_error_set(err, "%s: too many temporary files open", final_path);
 	}
-	tmp_signals_restore(&held);
+	tmp_signals_release(&held);
 	/* mkstemp creates 0600; give the output the mode a plain open would. */
 	{
 		mode_t mask = umask(0);
@@ -772,20 +789,20 @@ int cp_tmp_dir_create(const char *final_dir, char **tmp_dir, cp_error *err)
 	}
 	snprintf(tmpl, len, "%s.tmp.XXXXXX", final_dir);
 	cp_tmp_install_signal_handlers();
-	tmp_signals_block(&held);
+	tmp_signals_hold(&held);
 	if (!mkdtemp(tmpl)) {
-		tmp_signals_restore(&held);
+		tmp_signals_release(&held);
 		free(tmpl), free(reg);
 		return cp_error_errno(err, final_dir);
 	}
 	memcpy(reg, tmpl, len);
 	if (tmp_dir_register(reg) < 0) {
 		rmdir(tmpl);
-		tmp_signals_restore(&held);
+		tmp_signals_release(&held);
 		free(tmpl), free(reg);
 		return cp_error_set(err, "%s: too many temporary directories open", final_dir);
 	}
-	tmp_signals_restore(&held);
+	tmp_signals_release(&held);
 	/* mkdtemp creates 0700; give it the mode a plain mkdir would */
 	mask = umask(0);
 	umask(mask);

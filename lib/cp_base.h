@@ -128,8 +128,12 @@ int cp_tmp_dir_create(const char *final_dir, char **tmp_dir, cp_error *err);
 int cp_tmp_dir_commit(const char *tmp_dir, const char *final_dir, cp_error *err);
 /* Remove tmp_dir with everything in it and forget it.  Safe on NULL. */
 void cp_tmp_dir_discard(const char *tmp_dir);
-/* A child process writing in a temporary (0: none): the signal handlers
- * kill it and wait for it before removing the temporaries. */
+/* fork() for a child that writes in a temporary: the signal handlers kill
+ * it and wait for it before removing the temporaries, from the moment it
+ * exists (the signals are held over the fork); in the child, the handled
+ * signals are back to their defaults.  Once the child is waited for, say
+ * so with cp_tmp_child(0). */
+pid_t cp_tmp_fork(void);
 void cp_tmp_child(pid_t pid);
 /* Remove a file, or a directory with everything in it (not following
  * symbolic links); async-signal-safe.  0, or -1 with errno. */

@@ -273,7 +273,7 @@ static int gnuplot_run(const report_options *o, const char *dir, const char *scr
 	int status;
 
 	snprintf(log, sizeof log, "%s/data/gnuplot.log", dir);
-	pid = fork();
+	pid = cp_tmp_fork();
 	if (pid < 0)
 		return cp_error_errno(err, "fork");
 	if (pid == 0) {
@@ -285,7 +285,6 @@ static int gnuplot_run(const report_options *o, const char *dir, const char *scr
 		execlp(o->gnuplot, o->gnuplot, script, (char *)NULL);
 		_exit(127);
 	}
-	cp_tmp_child(pid);
 	if (waitpid(pid, &status, 0) < 0) {
 		cp_tmp_child(0);
 		return cp_error_errno(err, "waitpid");
