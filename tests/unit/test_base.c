@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -344,6 +345,74 @@ static void test_tmp_sweep(void **state)
 	rmdir(dir);
 }
 
+static void touch(const char *dir, const char *name)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("x\n", fp);
+	fclose(fp);
+}
+
+/* cp_remove_tree empties and removes a tree (files, nested and empty
+ * directories, more entries than one read of the directory returns) and
+ * never follows a symbolic link: what links point to is left as it was,
+ * and a path that is itself a link loses only the link. */
+static void test_remove_tree(void **state)
+{
+	char base[] = "/tmp/cellpipe-tree.XXXXXX", tree[300], path[600], outside[300];
+
+	(void)state;
+	assert_non_null(mkdtemp(base));
+	snprintf(outside, sizeof outside, "%s/outside", base);
+	assert_int_equal(mkdir(outside, 0755), 0);
+	touch(outside, "keep.txt");
+	snprintf(tree, sizeof tree, "%s/tree", base);
+	assert_int_equal(mkdir(tree, 0755), 0);
+	for (int i = 0; i < 300; i++) {	/* several getdents64 reads */
+		char name[64];
+
+		snprintf(name, sizeof name, "file-with-a-longish-name-%03d.tsv", i);
+		touch(tree, name);
+	}
+	snprintf(path, sizeof path, "%s/a", tree);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof path, "%s/a/b", tree);
+	assert_int_equal(mkdir(path, 0755), 0);
+	touch(path, "deep.txt");
+	snprintf(path, sizeof path, "%s/a/empty", tree);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof path, "%s/a/b/to-outside", tree);
+	assert_int_equal(symlink(outside, path), 0);
+	snprintf(path, sizeof path, "%s/to-file", tree);
+	{
+		char target[600];
+
+		snprintf(target, sizeof target, "%s/keep.txt", outside);
+		assert_int_equal(symlink(target, path), 0);
+	}
+	assert_int_equal(cp_remove_tree(tree), 0);
+	assert_int_equal(access(tree, F_OK), -1);
+	snprintf(path, sizeof path, "%s/keep.txt", outside);
+	assert_int_equal(access(path, F_OK), 0);
+	/* a link to a directory, given as the path: only the link goes */
+	snprintf(path, sizeof path, "%s/link", base);
+	assert_int_equal(symlink(outside, path), 0);
+	assert_int_equal(cp_remove_tree(path), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof path, "%s/keep.txt", outside);
+	assert_int_equal(access(path, F_OK), 0);
+	/* a plain file; a missing path is an error */
+	assert_int_equal(cp_remove_tree(path), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(cp_remove_tree(path), -1);
+	assert_int_equal(rmdir(outside), 0);
+	assert_int_equal(rmdir(base), 0);
+}
+
 /* The input registry: an output is refused over a file read as input
  * (named, or on standard input) until it is forgotten; a forgotten entry
  * leaves nothing behind for the next (a stale path once freed twice). */
@@ -400,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_tmp_sweep),
+		cmocka_unit_test(test_remove_tree),
 		cmocka_unit_test(test_inputs_registry),
 	};
 
