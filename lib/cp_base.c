@@ -685,6 +685,53 @@ static char *output_target(const char *path)
 	return strdup(path);
 }
 
+int cp_tmp_check(const char *tmp_path, const char *final_path, cp_error *err)
+{
+	if (!tmp_path || !*tmp_path)	/* written in place */
+		return 0;
+	return not_an_input(final_path, err);
+}
+
+/* The directory part of path, resolved, then "/" and its last part (the
+ * target's, for a symbolic link); NULL if the directory does not resolve. */
+static char *output_identity(const char *path)
+{
+	char *target = output_target(path), *dir, *slash, *real, *id = NULL;
+
+	if (!target)
+		return NULL;
+	slash = strrchr(target, '/');
+	dir = slash ? strndup(target, slash == target ? 1 : (size_t)(slash - target)) : strdup(".");
+	if (dir && (real = realpath(dir, NULL))) {
+		const char *base = slash ? slash + 1 : target;
+
+		if ((id = malloc(strlen(real) + strlen(base) + 2)))
+			sprintf(id, "%s/%s", real, base);
+		free(real);
+	}
+	free(dir);
+	free(target);
+	return id;
+}
+
+int cp_same_output(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	char *ia, *ib;
+	int same;
+
+	if (strcmp(a, b) == 0)
+		return 1;
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	ia = output_identity(a);
+	ib = output_identity(b);
+	same = ia && ib && strcmp(ia, ib) == 0;
+	free(ia);
+	free(ib);
+	return same;
+}
+
 int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err)
 {
 	struct stat sb;

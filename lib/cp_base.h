@@ -114,6 +114,14 @@ int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err);
 int cp_tmp_commit(const char *tmp_path, const char *final_path, cp_error *err);
 /* Remove tmp_path and forget it.  Safe on NULL. */
 void cp_tmp_discard(const char *tmp_path);
+/* -1 with err set when final_path is now one of the inputs (below): for a
+ * program with two outputs, which checks both before committing either. */
+int cp_tmp_check(const char *tmp_path, const char *final_path, cp_error *err);
+/* Whether two output paths name the same file (the same name, the same
+ * existing file, or the same place once directories and symbolic links
+ * are resolved). */
+int cp_same_output(const char *a, const char *b);
+
 /* Remove what a writer of final_path killed mid-write left behind: the
  * files named final_path.tmp.XXXXXX (XXXXXX six characters).  For a
  * program resuming that output; returns how many it removed. */

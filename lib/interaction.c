@@ -192,34 +192,84 @@ static int input_advance(join_input *in, cp_error *err)
 	return 1;
 }
 
-/* The sums of one gene pair over the rows of every input. */
+/* The sums of one gene pair in one environment over the rows of every
+ * input. */
 typedef struct pair_sums {
 	double derived, published;
 	size_t n_derived, n_published;
-	char environment[128];
+	char *environment;
 } pair_sums;
 
-static void pair_add(const exp_row *row, const gi_singles *singles, const char *default_env,
-		     pair_sums *p, gi_check_stats *stats)
+/* The sums of one gene pair, one per environment. */
+typedef struct pair_group {
+	pair_sums *env;
+	size_t n, cap;
+} pair_group;
+
+static pair_sums *group_env(pair_group *g, const char *env, cp_error *err)
+{
+	pair_sums *p;
+
+	for (size_t i = 0; i < g->n; i++)
+		if (strcmp(g->env[i].environment, env) == 0)
+			return &g->env[i];
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 4;
+
+		if (!(p = cp_realloc(g->env, cap, sizeof *p, err)))
+			return NULL;
+		g->env = p;
+		g->cap = cap;
+	}
+	p = &g->env[g->n];
+	memset(p, 0, sizeof *p);
+	if (!(p->environment = cp_strdup(env, err)))
+		return NULL;
+	g->n++;
+	return p;
+}
+
+static void group_clear(pair_group *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->env[i].environment);
+	g->n = 0;
+}
+
+static int env_order(const void *a, const void *b)
+{
+	return strcmp(((const pair_sums *)a)->environment, ((const pair_sums *)b)->environment);
+}
+
+/* A row of the pair: its published epsilon, and the derived one where its
+ * fitness and both singles exist, under the row's environment (or the
+ * default). */
+static int pair_add(const exp_row *row, const gi_singles *singles, const char *default_env,
+		    pair_group *g, gi_check_stats *stats, cp_error *err)
 {
 	const char *env = *row->environment ? row->environment : default_env;
+	pair_sums *p;
 	double fa, fb;
 
+	if (isnan(row->label[2]) && isnan(row->label[0]))
+		return 0;
+	if (!(p = group_env(g, env, err)))
+		return -1;
 	if (!isnan(row->label[2])) {
 		p->published += row->label[2];
 		p->n_published++;
 	}
 	if (isnan(row->label[0]))
-		return;
+		return 0;
 	fa = gi_singles_fitness(singles, row->genes[0], env);
 	fb = gi_singles_fitness(singles, row->genes[1], env);
 	if (isnan(fa) || isnan(fb)) {
 		stats->no_singles++;
-		return;
+		return 0;
 	}
 	p->derived += gi_epsilon(row->label[0], fa, fb);
-	if (!p->n_derived++)
-		snprintf(p->environment, sizeof p->environment, "%s", env);
+	p->n_derived++;
+	return 0;
 }
 
 static join_input *smallest(join_input *in, size_t n)
@@ -237,6 +287,7 @@ static int join_pairs(join_input *in, size_t n, const gi_singles *singles, const
 		      cp_textout *out, gi_check_stats *stats, cp_error *err)
 {
 	cp_buf line = { 0 }, key = { 0 };
+	pair_group g = { 0 };
 	join_input *min;
 	int rc = -1;
 
@@ -244,38 +295,47 @@ static int join_pairs(join_input *in, size_t n, const gi_singles *singles, const
 			  "interaction_rows\n") < 0)
 		goto out;
 	while ((min = smallest(in, n))) {
-		pair_sums p = { 0 };
-
 		key.len = 0;
 		if (cp_buf_append(&key, min->genes.data, min->genes.len, err) < 0)
 			goto out;
+		/* the pair's rows in every input, its genes in any case */
 		for (size_t i = 0; i < n; i++)
-			while (in[i].live && in[i].genes.len == key.len &&
-			       !memcmp(in[i].genes.data, key.data, key.len)) {
-				if (in[i].row.n_genes == 2)
-					pair_add(&in[i].row, singles, default_env, &p, stats);
-				else if (in[i].row.n_genes == 3)
+			while (in[i].live && exp_genes_compare(in[i].genes.data, in[i].genes.len, key.data,
+							       key.len) == 0) {
+				if (in[i].row.n_genes == 2) {
+					if (pair_add(&in[i].row, singles, default_env, &g, stats, err) < 0)
+						goto out;
+				} else if (in[i].row.n_genes == 3) {
 					stats->triples++;
+				}
 				if (input_advance(&in[i], err) < 0)
 					goto out;
 			}
-		stats->published += p.n_published > 0;
-		stats->fitness += p.n_derived > 0;
-		if (p.n_derived && p.n_published) {
-			double derived = p.derived / (double)p.n_derived;
-			double published = p.published / (double)p.n_published;
+		qsort(g.env, g.n, sizeof *g.env, env_order);
+		for (size_t e = 0; e < g.n; e++) {
+			const pair_sums *p = &g.env[e];
 
-			gi_agreement_add(&stats->agreement, derived, published);
-			if (cp_buf_printf(&line, err, "%s\t%s\t%.6g\t%.6g\t%zu\t%zu\n", key.data,
-					  p.environment, derived, published, p.n_derived,
-					  p.n_published) < 0)
-				goto out;
+			stats->published += p->n_published > 0;
+			stats->fitness += p->n_derived > 0;
+			if (p->n_derived && p->n_published) {
+				double derived = p->derived / (double)p->n_derived;
+				double published = p->published / (double)p->n_published;
+
+				gi_agreement_add(&stats->agreement, derived, published);
+				if (cp_buf_printf(&line, err, "%s\t%s\t%.6g\t%.6g\t%zu\t%zu\n", key.data,
+						  p->environment, derived, published, p->n_derived,
+						  p->n_published) < 0)
+					goto out;
+			}
 		}
+		group_clear(&g);
 		if (line.len > 65536 && cp_textout_flush_buf(out, &line, err) < 0)
 			goto out;
 	}
 	rc = cp_textout_flush_buf(out, &line, err);
 out:
+	group_clear(&g);
+	free(g.env);
 	cp_buf_free(&line);
 	cp_buf_free(&key);
 	return rc;

@@ -70,7 +70,9 @@ typedef struct gi_check_stats {
 
 /*
  * Join experiments TSVs in exp_merger's order (an unordered file is an
- * error) on their gene pairs.  For each pair, the published epsilon is the
+ * error) on their gene pairs (names in any case), each pair apart in each
+ * environment (a row's, or default_environment where it states none).
+ * For each pair and environment, the published epsilon is the
  * mean of its gene_interaction over every row that has one, and the
  * derived epsilon the mean of f_ab - f_a f_b over every row with a
  * fitness, f_a and f_b taken in the row's environment or, when it states

@@ -25,6 +25,7 @@ struct cp_input {
 	int raw_eof;
 	z_stream z;
 	int z_ready, z_done;
+	int z_fed;		/* zstd: some input went to the decoder */
 	ZSTD_DCtx *zd;
 	/* decompressed bytes for the line reader */
 	char *buf;
@@ -202,7 +203,7 @@ ssize_t cp_input_read(cp_input *in, void *buf, size_t n, cp_error *err)
 		}
 		/* zstd */
 		if (in->raw_pos == in->raw_len) {
-			if (!in->z_done && in->bytes)
+			if (!in->z_done && in->z_fed)
 				return cp_error_set(err, "%s: truncated zstd data", in->name);
 			return 0;
 		}
@@ -210,6 +211,7 @@ ssize_t cp_input_read(cp_input *in, void *buf, size_t n, cp_error *err)
 		ZSTD_outBuffer zout = { buf, n, 0 };
 		size_t rc = ZSTD_decompressStream(in->zd, &zout, &zin);
 
+		in->z_fed = 1;
 		in->raw_pos = zin.pos;
 		if (ZSTD_isError(rc) && ZSTD_getErrorCode(rc) == ZSTD_error_memory_allocation)
 			return cp_error_set(err, "%s: out of memory decompressing", in->name);

@@ -1,5 +1,6 @@
 /* graph-build - the genome, gene-gene relations and metabolism as one cell graph. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -423,6 +424,11 @@ static int parse_options(int argc, char **argv, options *o)
 		cli_error("--unmapped - needs the stream in a file (-o FILE)");
 		return -1;
 	}
+	if (o->unmapped && strcmp(o->unmapped, "-") != 0 && strcmp(o->out, "-") != 0 &&
+	    cp_same_output(o->unmapped, o->out)) {
+		cli_error("--unmapped %s: the same file as the output (-o): give another name", o->unmapped);
+		return -1;
+	}
 	return 0;
 }
 
@@ -463,12 +469,18 @@ int main(int argc, char **argv)
 		cli_report(&err);
 		goto out;
 	}
+	/* both outputs checked before either is committed */
+	if (u.tmp && cp_tmp_check(u.tmp, o.unmapped, &err) < 0) {
+		cli_report(&err);
+		goto out;
+	}
 	if (u.fp && u.fp != stdout) {
-		int bad = fclose(u.fp) != 0;
+		int bad = ferror(u.fp);
 
+		bad = (fclose(u.fp) != 0 || bad) ? (errno ? errno : EIO) : 0;
 		u.fp = NULL;
 		if (bad) {
-			cli_error("%s: write error", o.unmapped);
+			cli_error("%s: %s", o.unmapped, strerror(bad));
 			goto out;
 		}
 	}
