@@ -113,6 +113,8 @@ void cli_init(const char *tool, int argc, char **argv)
 	}
 	free(command_line);
 	command_line = b.data;
+	if (argc > 0)
+		argv[0] = (char *)tool;	/* getopt's messages name the tool, not its path */
 	cp_tmp_install_signal_handlers();
 }
 
@@ -141,12 +143,37 @@ static void clear_progress(void)
 	}
 }
 
+/* One line: "tool: message", control characters in the message (a
+ * newline in a value quoted from the command line or a file) written as
+ * escapes. */
 static void vmessage(const char *fmt, va_list ap)
 {
+	char small[512], *text = small;
+	va_list aq;
+	int n;
+
 	clear_progress();
+	va_copy(aq, ap);
+	n = vsnprintf(small, sizeof small, fmt, aq);
+	va_end(aq);
+	if (n >= (int)sizeof small && (text = malloc((size_t)n + 1)))
+		vsnprintf(text, (size_t)n + 1, fmt, ap);
+	if (!text)
+		text = small;
 	fprintf(stderr, "%s: ", tool_name);
-	vfprintf(stderr, fmt, ap);
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+		if (*c == '\n')
+			fputs("\\n", stderr);
+		else if (*c == '\r')
+			fputs("\\r", stderr);
+		else if ((*c < 0x20 && *c != '\t') || *c == 0x7f)
+			fprintf(stderr, "\\x%02x", *c);
+		else
+			fputc(*c, stderr);
+	}
 	fputc('\n', stderr);
+	if (text != small)
+		free(text);
 }
 
 void cli_error(const char *fmt, ...)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "batches.h"
 #include "cpz.h"
 #include "loader.h"
 #include "metrics.h"
@@ -67,6 +68,11 @@ typedef struct fit_state {
 	dcell_run *run;
 	dcell_sparse *sp;
 	sample_loader *train, *val;
+	/* a --val stream's labels are brought to the training stream's scale:
+	 * each stream's own standardization undone (where it has one), then
+	 * the training stream's applied */
+	int val_map, std[2];
+	batches_info info[2];	/* training, validation */
 	cpz_record data_ctx;
 	/* the checksums of the training and validation streams a resumed
 	 * checkpoint holds, until the loaders read them again */
@@ -298,6 +304,18 @@ fail:
 
 /* ---- setting up ---------------------------------------------------------------- */
 
+/* The standardization of a stream's labels: 1 and *info, or 0 (none). */
+static int label_scale(const sample_loader *l, batches_info *info, cp_error *err)
+{
+	const cpz_record *ctx = loader_context_record(l);
+
+	if (!cpz_record_field(ctx, "standardize"))
+		return 0;
+	if (batches_info_from_record(ctx, info, err) < 0)
+		return -1;
+	return info->standardize != STANDARDIZE_NONE;
+}
+
 static int open_data(fit_state *st, cp_error *err)
 {
 	loader_options lo = { PERT_TRAIN, st->o.shuffle_buffer };
@@ -319,6 +337,10 @@ static int open_data(fit_state *st, cp_error *err)
 		if (loader_context(st->val)->genome_hash != st->dag.genome_hash)
 			return cp_error_set(err, "%s and %s index different genomes", val_path,
 					    st->o.go_path);
+		if ((st->std[0] = label_scale(st->train, &st->info[0], err)) < 0 ||
+		    (st->std[1] = label_scale(st->val, &st->info[1], err)) < 0)
+			return -1;
+		st->val_map = st->std[0] || st->std[1];
 	} else if (strcmp(loader_kind(st->train), "batches") == 0) {
 		st->val = loader_open(st->o.train_path, &lo, err);
 		if (!st->val)
@@ -428,6 +450,16 @@ static int validate(fit_state *st, fit_epoch *e, cp_error *err)
 		goto out;
 	while ((rc = loader_next(st->val, B, &lb, err)) == 1) {
 		to_dcell_batch(st, &lb, &db, target);
+		for (size_t i = 0; st->val_map && i < lb.n; i++)
+			for (int k = 0; k < K; k++) {
+				int label = st->net.cfg.label[k];
+				double *y = &target[i * (size_t)K + (size_t)k];
+
+				if (st->std[1])
+					*y = batches_restore_label(&st->info[1], label, *y);
+				if (st->std[0])
+					*y = batches_standardize_label(&st->info[0], label, *y);
+			}
 		if (forward(st, &db, 0, NULL, p, err) < 0)
 			goto out;
 		if (n + lb.n > cap) {

@@ -660,8 +660,10 @@ int main(int argc, char **argv)
 	const char *cmd;
 
 	cli_init("cpz", argc, argv);
-	if (argc < 2)
-		usage(stderr, CLI_USAGE_ERROR);
+	if (argc < 2) {
+		cli_error("no command: cat, head, dump, pack or verify (try cpz --help)");
+		return CLI_USAGE_ERROR;
+	}
 	cmd = argv[1];
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0)
 		usage(stdout, CLI_OK);
@@ -671,6 +673,13 @@ int main(int argc, char **argv)
 	}
 	argc--, argv++;
 	optind = 1;
+	{
+		/* getopt's messages name "cpz COMMAND" */
+		static char name[32];
+
+		snprintf(name, sizeof name, "cpz %s", cmd);
+		argv[0] = name;
+	}
 	if (strcmp(cmd, "cat") == 0)
 		return cmd_cat(argc, argv, 0);
 	if (strcmp(cmd, "head") == 0)

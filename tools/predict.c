@@ -146,7 +146,7 @@ int main(int argc, char **argv)
 		case 'v': cli_verbosity++; break;
 		case 'h': usage(stdout, CLI_OK); break;
 		case 'V': cli_print_version(); return CLI_OK;
-		default: usage(stderr, CLI_USAGE_ERROR);
+		default: exit(CLI_USAGE_ERROR);	/* getopt said why, in one line */
 		}
 	}
 	if (n_models == 0 || argc - optind != 1) {

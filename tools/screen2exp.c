@@ -179,8 +179,15 @@ int main(int argc, char **argv)
 				return CLI_USAGE_ERROR;
 			}
 			break;
-		case 's': o.screen.source = optarg; break;
-		case 'e': o.screen.environment = optarg; break;
+		case 's':
+		case 'e':
+			if (optarg[strcspn(optarg, "\t\r\n")]) {
+				cli_error("--%s: '%s' holds a tab or a line break, which a table cannot",
+					  c == 's' ? "source" : "environment", optarg);
+				return CLI_USAGE_ERROR;
+			}
+			*(c == 's' ? &o.screen.source : &o.screen.environment) = optarg;
+			break;
 		case 'H': o.screen.keep_ho = 1; break;
 		case 'M': o.merge = 0; break;
 		case 'm':
@@ -195,7 +202,7 @@ int main(int argc, char **argv)
 		case 'v': cli_verbosity++; break;
 		case 'h': usage(stdout, CLI_OK); break;
 		case 'V': cli_print_version(); return CLI_OK;
-		default: usage(stderr, CLI_USAGE_ERROR);
+		default: exit(CLI_USAGE_ERROR);	/* getopt said why, in one line */
 		}
 	}
 	if (optind >= argc) {

@@ -294,3 +294,24 @@ else
 	grep -q 'index different genomes' "$W/err" && echo "ok - predict refuses samples of another genome" ||
 		echo "not ok - predict, another genome: $(cat "$W/err")"
 fi
+# a --val stream is scored on the training stream's scale, whatever its own:
+# raw labels (samples), or batches standardized by their own statistics
+V="fit -q --go $T/go6281.cpz --train $T/gi6281.batches.cpz --label gene_interaction --epochs 1 --batch-size 64"
+batch-pack -q -f 0,1,0 -z -o "$W/val.batches.cpz" "$T/dcell_GO_0006281_test.cpz" 2> "$W/err" &&
+	$V --val "$T/dcell_GO_0006281_test.cpz" -o "$W/v1.cpz" 2>> "$W/err" &&
+	$V --val "$W/val.batches.cpz" -o "$W/v2.cpz" 2>> "$W/err" &&
+	predict -q --model "$W/v1.cpz" "$T/dcell_GO_0006281_test.cpz" -o "$W/v1.pred.cpz" 2>> "$W/err"
+v1=$(cpz dump "$W/v1.cpz" val_mse.gene_interaction 2> /dev/null)
+v2=$(cpz dump "$W/v2.cpz" val_mse.gene_interaction 2> /dev/null)
+c=$(cpz dump "$T/gi6281.batches.cpz" label.center 2> /dev/null | sed -n 3p)
+s=$(cpz dump "$T/gi6281.batches.cpz" label.scale 2> /dev/null | sed -n 3p)
+cpz dump "$W/v1.pred.cpz" pred > "$W/p" 2> /dev/null
+mine=$(cpz dump "$W/v1.pred.cpz" label 2> /dev/null | cut -f3 | paste - "$W/p" |
+	awk -F'\t' -v c="$c" -v s="$s" '{ d = ($1 - $2) / s; t += d * d; n++ } END { if (n) printf "%.9g", t / n }')
+if awk -v a="$v1" -v b="$v2" -v m="$mine" 'BEGIN {
+	r1 = (a - m) / m; r2 = (b - m) / m
+	exit !(a != "" && b != "" && m > 0.3 && r1 < 1e-4 && r1 > -1e-4 && r2 < 1e-4 && r2 > -1e-4) }'; then
+	echo "ok - fit scores a --val stream on the training scale: raw $v1, own standardization $v2, predict's $mine"
+else
+	echo "not ok - fit's validation MSE of a --val stream: raw '$v1', standardized '$v2', predict's '$mine': $(cat "$W/err")"
+fi
