@@ -142,6 +142,52 @@ static int download_state(fit_state *st, cp_error *err)
 	return st->run ? dcell_run_download(st->run, st->adam_m, st->adam_v, err) : 0;
 }
 
+/* Whether the n values at p, of precision prec, are all finite. */
+static int all_finite(const void *p, size_t n, cp_precision prec)
+{
+	if (prec == CP_F64) {
+		const double *d = p;
+
+		for (size_t i = 0; i < n; i++)
+			if (!isfinite(d[i]))
+				return 0;
+	} else {
+		const float *f = p;
+
+		for (size_t i = 0; i < n; i++)
+			if (!isfinite(f[i]))
+				return 0;
+	}
+	return 1;
+}
+
+/*
+ * The first of the state's arrays holding a value that is not finite, or
+ * NULL.  A run whose gradient grows past the range of its precision can go
+ * on with finite weights while the second moment overflows, freezing the
+ * weights it holds: such a run has diverged, and its state is no checkpoint.
+ */
+static const char *state_not_finite(const fit_state *st)
+{
+	const struct {
+		const char *name;
+		const void *p;
+		size_t n;
+	} a[] = {
+		{ "params", st->net.params, st->net.n_params },
+		{ "buffers", st->net.buffers, st->net.n_buffers },
+		{ "adam_m", st->adam_m, st->net.n_params },
+		{ "adam_v", st->adam_v, st->net.n_params },
+		{ "best params", st->best_params, st->net.n_params },
+		{ "best buffers", st->best_buffers, st->net.n_buffers },
+	};
+
+	for (size_t i = 0; i < sizeof a / sizeof a[0]; i++)
+		if (!all_finite(a[i].p, a[i].n, st->net.prec))
+			return a[i].name;
+	return NULL;
+}
+
 static int remember_best(fit_state *st, cp_error *err)
 {
 	size_t es = cp_precision_size(st->net.prec);
@@ -217,6 +263,7 @@ static int write_checkpoint(fit_state *st, cp_error *err)
 	int K = st->net.cfg.n_outputs;
 	char name[160];
 	dcell best = st->net;
+	const char *bad;
 	/* zstd level 1 unless $CPZ_LEVEL chooses: the stream is mostly floats,
 	 * which level 3 shrinks no further, and it is written every epoch (on
 	 * the 2012 DAG level 1 takes about 40% less time and gives a file 0.5%
@@ -225,6 +272,9 @@ static int write_checkpoint(fit_state *st, cp_error *err)
 
 	if (download_state(st, err) < 0)
 		return -1;
+	if ((bad = state_not_finite(st)))
+		return cp_error_set(err, "epoch %d: the run diverged (%s holds a value that is not "
+				    "finite): lower the learning rate or clip the gradient", st->epoch, bad);
 	w = cpz_writer_open(o->out_path, "model", st->producer, st->command, &checkpoint_opts, err);
 	if (!w)
 		return -1;

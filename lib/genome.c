@@ -2,11 +2,13 @@
 #define _GNU_SOURCE
 #include "genome.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "table.h"
@@ -268,13 +270,69 @@ int genome_load_cpz(const char *path, genome *g, cp_error *err)
 	return rc == 1 ? 0 : -1;
 }
 
+/*
+ * Make standard input readable twice from *start: as it is where it can
+ * seek, else by copying what is left of it into a memory file put in its
+ * place (a genome is a few megabytes).
+ */
+static int stdin_rereadable(off_t *start, cp_error *err)
+{
+	char buf[65536];
+	int fd;
+
+	*start = lseek(STDIN_FILENO, 0, SEEK_CUR);
+	if (*start >= 0)
+		return 0;
+	fd = memfd_create("stdin", MFD_CLOEXEC);
+	if (fd < 0)
+		return cp_error_errno(err, "<stdin>: memfd_create");
+	for (;;) {
+		ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			cp_error_errno(err, "<stdin>");
+			break;
+		}
+		if (n == 0) {
+			if (lseek(fd, 0, SEEK_SET) == 0 && dup2(fd, STDIN_FILENO) == STDIN_FILENO) {
+				close(fd);
+				*start = 0;
+				return 0;
+			}
+			cp_error_errno(err, "<stdin>");
+			break;
+		}
+		for (ssize_t w = 0; w < n;) {
+			ssize_t k = write(fd, buf + w, (size_t)(n - w));
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0) {
+				cp_error_errno(err, "<stdin>: memory file");
+				close(fd);
+				return -1;
+			}
+			w += k;
+		}
+	}
+	close(fd);
+	return -1;
+}
+
 int genome_load(genome *g, const char *path, cp_error *err)
 {
 	unsigned char magic[4] = { 0 };
-	int fd;
+	int fd, is_stdin = strcmp(path, "-") == 0;
 	ssize_t got = 0;
+	off_t start = 0;
 
-	if (strcmp(path, "-") != 0) {
+	if (is_stdin) {
+		if (stdin_rereadable(&start, err) < 0)
+			return -1;
+		got = pread(STDIN_FILENO, magic, sizeof magic, start);
+	} else {
 		fd = open(path, O_RDONLY);
 		if (fd < 0)
 			return cp_error_errno(err, path);
@@ -287,10 +345,12 @@ int genome_load(genome *g, const char *path, cp_error *err)
 		cp_error probe;
 		cpz_reader *r = cpz_reader_open(path, &probe);
 
-		if (r) {
+		if (r)
 			cpz_reader_close(r);
+		if (is_stdin && lseek(STDIN_FILENO, start, SEEK_SET) != start)
+			return cp_error_errno(err, "<stdin>");
+		if (r)
 			return genome_load_cpz(path, g, err);
-		}
 	}
 	return genome_load_sgd(g, path, err);
 }

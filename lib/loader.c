@@ -246,62 +246,69 @@ static int fill(sample_loader *l, cp_error *err)
 	return 1;
 }
 
+/*
+ * The next batch of up to max experiments.  A batch runs on across refills
+ * of the shuffle buffer, so every batch but a pass's last has max
+ * experiments whatever the buffer's size.
+ */
 int loader_next(sample_loader *l, size_t max, loader_batch *out, cp_error *err)
 {
-	size_t n, ng = 0;
+	size_t n = 0;
 
 	if (l->at_end)
 		return 0;
-	if (l->served == l->n) {
-		int rc = fill(l, err);
-
-		if (rc <= 0) {
-			if (rc == 0)
-				l->pass_count = l->count;
-			return rc;
-		}
-	}
-	n = l->n - l->served < max ? l->n - l->served : max;
-	for (size_t k = 0; k < n; k++) {
-		size_t i = l->order[l->served + k];
-
-		ng += (size_t)(l->gptr[i + 1] - l->gptr[i]);
-	}
-	if (n > l->out_cap) {
+	if (max > l->out_cap || !l->out_ptr) {
 		void *p;
 
-		if (!(p = cp_realloc(l->out_ptr, n + 1, sizeof *l->out_ptr, err)))
+		if (!(p = cp_realloc(l->out_ptr, max + 1, sizeof *l->out_ptr, err)))
 			return -1;
 		l->out_ptr = p;
-		if (!(p = cp_realloc(l->out_labels, n, PERT_N_LABELS * sizeof *l->out_labels, err)))
+		if (!(p = cp_realloc(l->out_labels, max, PERT_N_LABELS * sizeof *l->out_labels, err)))
 			return -1;
 		l->out_labels = p;
-		if (!(p = cp_realloc(l->out_index, n, sizeof *l->out_index, err)))
+		if (!(p = cp_realloc(l->out_index, max, sizeof *l->out_index, err)))
 			return -1;
 		l->out_index = p;
-		l->out_cap = n;
-	}
-	if (ng > l->out_g_cap || !l->out_genes) {
-		int32_t *p = cp_realloc(l->out_genes, ng ? ng : 1, sizeof *p, err);
-
-		if (!p)
-			return -1;
-		l->out_genes = p;
-		l->out_g_cap = ng;
+		l->out_cap = max;
 	}
 	l->out_ptr[0] = 0;
-	for (size_t k = 0; k < n; k++) {
-		size_t i = l->order[l->served + k];
-		int64_t len = l->gptr[i + 1] - l->gptr[i];
+	while (n < max) {
+		size_t i;
+		int64_t len;
 
-		memcpy(l->out_genes + l->out_ptr[k], l->genes + l->gptr[i], (size_t)len * sizeof *l->genes);
-		l->out_ptr[k + 1] = l->out_ptr[k] + len;
-		memcpy(l->out_labels + k * PERT_N_LABELS, l->labels + i * PERT_N_LABELS,
+		if (l->served == l->n) {
+			int rc = fill(l, err);
+
+			if (rc < 0)
+				return -1;
+			if (rc == 0) {
+				l->pass_count = l->count + n;
+				break;
+			}
+		}
+		i = l->order[l->served++];
+		len = l->gptr[i + 1] - l->gptr[i];
+		if ((size_t)l->out_ptr[n] + (size_t)len > l->out_g_cap || !l->out_genes) {
+			size_t cap = l->out_g_cap ? l->out_g_cap : 64;
+			int32_t *p;
+
+			while (cap < (size_t)l->out_ptr[n] + (size_t)len)
+				cap *= 2;
+			if (!(p = cp_realloc(l->out_genes, cap, sizeof *p, err)))
+				return -1;
+			l->out_genes = p;
+			l->out_g_cap = cap;
+		}
+		memcpy(l->out_genes + l->out_ptr[n], l->genes + l->gptr[i], (size_t)len * sizeof *l->genes);
+		l->out_ptr[n + 1] = l->out_ptr[n] + len;
+		memcpy(l->out_labels + n * PERT_N_LABELS, l->labels + i * PERT_N_LABELS,
 		       PERT_N_LABELS * sizeof *l->labels);
-		l->out_index[k] = l->index[i];
+		l->out_index[n] = l->index[i];
+		n++;
 	}
-	l->served += n;
 	l->count += n;
+	if (n == 0)
+		return 0;
 	out->n = n;
 	out->gene_ptr = l->out_ptr;
 	out->gene = l->out_genes;

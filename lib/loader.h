@@ -45,7 +45,8 @@ const cpz_record *loader_genome_record(const sample_loader *l);
 const char *loader_kind(const sample_loader *l);
 /* Start a pass; shuffle with seed (ignored when the buffer is 0). */
 int loader_rewind(sample_loader *l, uint64_t seed, cp_error *err);
-/* The next mini-batch of at most max samples: 1, 0 at the end of the pass, -1 on error. */
+/* The next mini-batch of max samples (fewer only at the end of a pass, across
+ * refills of the buffer): 1, 0 at the end of the pass, -1 on error. */
 int loader_next(sample_loader *l, size_t max, loader_batch *out, cp_error *err);
 /* Experiments kept in the last complete pass. */
 size_t loader_count(const sample_loader *l);

@@ -48,25 +48,36 @@ static int read_gene_values(cp_model *m, const cpz_record *rec, const char *valu
 	const cpz_tensor *g = cpz_record_tensor(rec, "gene", CPZ_I32, 1, err);
 	const cpz_tensor *v = cpz_record_tensor(rec, values, CPZ_F64, -1, err);
 	size_t K = (size_t)m->n_outputs;
+	unsigned char *seen;
 
 	if (!g || !v)
 		return -1;
 	if (v->count != (size_t)g->shape[0] * K)
 		return cpz_record_error(rec, values, err, "%zu values for %" PRId64 " genes and %zu labels",
 					v->count, g->shape[0], K);
-	m->gene_value = cp_malloc(m->n_genes * K, sizeof *m->gene_value, err);
-	if (!m->gene_value)
+	if (dcell_check_values(rec, values, v, 0, err) < 0)
 		return -1;
+	m->gene_value = cp_malloc(m->n_genes * K, sizeof *m->gene_value, err);
+	seen = cp_calloc(m->n_genes ? m->n_genes : 1, 1, err);
+	if (!m->gene_value || !seen) {
+		free(seen);
+		return -1;
+	}
 	for (size_t i = 0; i < m->n_genes * K; i++)
 		m->gene_value[i] = fill;
 	for (int64_t i = 0; i < g->shape[0]; i++) {
 		int32_t gene = ((const int32_t *)g->data)[i];
 
-		if (gene < 0 || (size_t)gene >= m->n_genes)
-			return cpz_record_error(rec, "gene", err, "gene %d out of range", gene);
+		if (gene < 0 || (size_t)gene >= m->n_genes || seen[gene]) {
+			free(seen);
+			return cpz_record_error(rec, "gene", err, gene < 0 || (size_t)gene >= m->n_genes
+						? "gene %d out of range" : "gene %d listed twice", gene);
+		}
+		seen[gene] = 1;
 		for (size_t k = 0; k < K; k++)
 			m->gene_value[(size_t)gene * K + k] = ((const double *)v->data)[(size_t)i * K + k];
 	}
+	free(seen);
 	return 0;
 }
 
@@ -79,7 +90,8 @@ static int read_baseline(cp_model *m, const cpz_record *rec, cp_error *err)
 	if (strcmp(name, "mean") == 0) {
 		const cpz_tensor *t = cpz_record_tensor(rec, "mean", CPZ_F64, 1, err);
 
-		if (!t || cpz_record_check_dim(rec, "mean", t, 0, m->n_outputs, err) < 0)
+		if (!t || cpz_record_check_dim(rec, "mean", t, 0, m->n_outputs, err) < 0 ||
+		    dcell_check_values(rec, "mean", t, 0, err) < 0)
 			return -1;
 		m->kind = MODEL_MEAN;
 		m->name = "mean";
@@ -89,7 +101,8 @@ static int read_baseline(cp_model *m, const cpz_record *rec, cp_error *err)
 	if (strcmp(name, "additive") == 0) {
 		const cpz_tensor *t = cpz_record_tensor(rec, "bias", CPZ_F64, 1, err);
 
-		if (!t || cpz_record_check_dim(rec, "bias", t, 0, m->n_outputs, err) < 0)
+		if (!t || cpz_record_check_dim(rec, "bias", t, 0, m->n_outputs, err) < 0 ||
+		    dcell_check_values(rec, "bias", t, 0, err) < 0)
 			return -1;
 		m->kind = MODEL_ADDITIVE;
 		m->name = "additive";

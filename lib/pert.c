@@ -508,6 +508,8 @@ struct pert_reader {
 	cpz_record genome, context, chunk;
 	pert_context ctx;
 	char kind[16];
+	/* a batches stream: experiments per split, as its context says and as read */
+	int64_t count[PERT_N_SPLITS], seen[PERT_N_SPLITS];
 };
 
 /* Read the header, genome and context of a stream opened as cr. */
@@ -555,6 +557,7 @@ static pert_reader *reader_start(cpz_reader *cr, const char *kind, cp_error *err
 
 		if (batches_info_from_record(&pr->context, &info, err) < 0)
 			goto fail;
+		memcpy(pr->count, info.count, sizeof pr->count);
 	}
 	return pr;
 fail:
@@ -601,12 +604,22 @@ int pert_reader_next(pert_reader *r, pert_batch *b, cp_error *err)
 	const char *want = strcmp(r->kind, "batches") == 0 ? "batch" : "samples";
 	int rc = cpz_reader_next(r->r, &r->chunk, err);
 
+	if (rc == 0 && strcmp(r->kind, "batches") == 0)
+		/* at the end: the context's counts are those of the batches */
+		for (int sp = 0; sp < PERT_N_SPLITS; sp++)
+			if (r->seen[sp] != r->count[sp])
+				return cp_error_set(err, "%s: the %s split holds %" PRId64 " experiments; "
+						    "its context's split.count says %" PRId64,
+						    cpz_reader_name(r->r), pert_split_names[sp], r->seen[sp],
+						    r->count[sp]);
 	if (rc <= 0)
 		return rc;
 	if (strcmp(r->chunk.type, want) != 0)
 		return cpz_record_error(&r->chunk, NULL, err, "expected a %s record", want);
 	if (pert_batch_from_record(&r->ctx, &r->chunk, b, err) < 0)
 		return -1;
+	if (b->split >= 0 && b->split < PERT_N_SPLITS)
+		r->seen[b->split] += (int64_t)b->n;
 	return 1;
 }
 

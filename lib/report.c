@@ -266,6 +266,33 @@ static void fmt4(char *buf, size_t n, double v)
 
 /* ---- gnuplot -------------------------------------------------------------------- */
 
+/*
+ * The last non-blank line gnuplot wrote to its log, which is its error, into
+ * buf; the log goes with the report's temporary directory, so a failure must
+ * carry the reason itself.
+ */
+static void gnuplot_reason(const char *log, char *buf, size_t n)
+{
+	char line[512];
+	FILE *fp = fopen(log, "r");
+
+	snprintf(buf, n, "no message");
+	if (!fp)
+		return;
+	while (fgets(line, sizeof line, fp)) {
+		char *s = line, *e;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		e = s + strlen(s);
+		while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' '))
+			*--e = '\0';
+		if (*s && strcmp(s, "^") != 0)
+			snprintf(buf, n, "%s", s);
+	}
+	fclose(fp);
+}
+
 static int gnuplot_run(const report_options *o, const char *dir, const char *script, cp_error *err)
 {
 	char log[4096];
@@ -294,7 +321,10 @@ static int gnuplot_run(const report_options *o, const char *dir, const char *scr
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 			return cp_error_set(err, "cannot run %s: install gnuplot (Debian: gnuplot-nox) or "
 					    "use --no-plots", o->gnuplot);
-		return cp_error_set(err, "%s failed on %s (see data/gnuplot.log)", o->gnuplot, script);
+		char why[256];
+
+		gnuplot_reason(log, why, sizeof why);
+		return cp_error_set(err, "%s failed on %s: %s", o->gnuplot, script, why);
 	}
 	return 0;
 }
@@ -338,6 +368,14 @@ static double quantile(const double *sorted, size_t n, double q)
 	return i + 1 < n ? sorted[i] * (1 - f) + sorted[i + 1] * f : sorted[n - 1];
 }
 
+/* The cell of v among cells of width w from lo, values beyond the range in the edge cells. */
+static int edge_cell(double v, double lo, double w, int cells)
+{
+	double c = floor((v - lo) / w);
+
+	return c < 0 ? 0 : c >= cells ? cells - 1 : (int)c;
+}
+
 /* Plots of one run and label, from (t, p) pairs of n values (NaN-free). */
 static int plot_run_label(const report_options *o, const char *dir, const char *stem,
 			  const char *title, const char *label, double *t, double *p, size_t n,
@@ -345,6 +383,7 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 {
 	enum { GRID = 60, BINS = 10, HIST = 50 };
 	double *st = NULL, *all = NULL, lo, hi;
+	size_t outside = 0;	/* experiments with a value beyond [lo, hi] */
 	char name[320], file[400], script[400];
 	FILE *fp;
 	int rc = -1;
@@ -362,19 +401,19 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 	hi = quantile(all, 2 * n, 0.998);
 	if (!(hi > lo))
 		hi = lo + 1;
+	for (size_t i = 0; i < n; i++)
+		outside += t[i] < lo || t[i] > hi || p[i] < lo || p[i] > hi;
 
 	/* 1. predicted vs true, binned counts (point density) */
 	{
 		unsigned *count = cp_calloc(GRID * GRID, sizeof *count, err);
 		double w = (hi - lo) / GRID;
+		unsigned most = 1;	/* the colour range [0.5, most]: a cell of one is never blank */
 
 		if (!count)
 			goto out;
 		for (size_t i = 0; i < n; i++) {
-			int x = (int)floor((t[i] - lo) / w), y = (int)floor((p[i] - lo) / w);
-
-			if (x >= 0 && x < GRID && y >= 0 && y < GRID)
-				count[y * GRID + x]++;
+			count[edge_cell(p[i], lo, w, GRID) * GRID + edge_cell(t[i], lo, w, GRID)]++;
 		}
 		snprintf(name, sizeof name, "%s.density", stem);
 		snprintf(file, sizeof file, "data/%s.tsv", name);
@@ -386,9 +425,12 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 		fprintf(fp, "# true_center\tpred_center\tcount\n");
 		for (int y = 0; y < GRID; y++)
 			for (int x = 0; x < GRID; x++)
-				if (count[y * GRID + x])
+				if (count[y * GRID + x]) {
 					fprintf(fp, "%.6g\t%.6g\t%u\n", lo + (x + 0.5) * w, lo + (y + 0.5) * w,
 						count[y * GRID + x]);
+					if (count[y * GRID + x] > most)
+						most = count[y * GRID + x];
+				}
 		free(count);
 		if (close_file(fp, dir, file, err) < 0)
 			goto out;
@@ -399,18 +441,22 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 		{
 			char ttl[512], xl[128], yl[128];
 
-			snprintf(ttl, sizeof ttl, "%s: predicted vs true (n = %zu)", title, n);
+			if (outside)
+				snprintf(ttl, sizeof ttl, "%s: predicted vs true (n = %zu, %zu beyond the "
+					 "axes drawn at the edge)", title, n, outside);
+			else
+				snprintf(ttl, sizeof ttl, "%s: predicted vs true (n = %zu)", title, n);
 			snprintf(xl, sizeof xl, "true %s", label);
 			snprintf(yl, sizeof yl, "predicted %s", label);
 			plot_header(fp, name, ttl, xl, yl);
 		}
 		fprintf(fp,
 			"set xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\nset size ratio -1\n"
-			"set logscale cb\nset cblabel 'experiments per cell'\n"
+			"set logscale cb\nset cbrange [0.5:%u]\nset cblabel 'experiments per cell'\n"
 			"set palette defined (0 '#ffffcc', 1 '#a1dab4', 2 '#41b6c4', 3 '#2c7fb8', 4 '#253494')\n"
 			"plot '%s' using 1:2:(%.6g):(%.6g):3 with boxxyerror fs solid 1.0 noborder lc palette "
 			"notitle, x with lines lc rgb '#cc3333' dt 2 title 'y = x'\n",
-			lo, hi, lo, hi, file, w / 2, w / 2);
+			lo, hi, lo, hi, most, file, w / 2, w / 2);
 		plot_footer(fp, name);
 		if (close_file(fp, dir, script, err) < 0 || gnuplot_run(o, dir, script, err) < 0)
 			goto out;
@@ -505,12 +551,8 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 		double w = (hi - lo) / HIST;
 
 		for (size_t i = 0; i < n; i++) {
-			int a = (int)floor((t[i] - lo) / w), b = (int)floor((p[i] - lo) / w);
-
-			if (a >= 0 && a < HIST)
-				ht[a]++;
-			if (b >= 0 && b < HIST)
-				hp[b]++;
+			ht[edge_cell(t[i], lo, w, HIST)]++;
+			hp[edge_cell(p[i], lo, w, HIST)]++;
 		}
 		snprintf(name, sizeof name, "%s.hist", stem);
 		snprintf(file, sizeof file, "data/%s.tsv", name);
@@ -530,7 +572,11 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 		{
 			char ttl[512];
 
-			snprintf(ttl, sizeof ttl, "%s: distributions", title);
+			if (outside)
+				snprintf(ttl, sizeof ttl, "%s: distributions (%zu beyond the axis counted "
+					 "in the end bins)", title, outside);
+			else
+				snprintf(ttl, sizeof ttl, "%s: distributions", title);
 			plot_header(fp, name, ttl, label, "experiments");
 		}
 		fprintf(fp, "set key top right\nplot '%s' using 1:2 with steps lw 2 lc rgb '#555555' title "

@@ -433,6 +433,11 @@ int main(int argc, char **argv)
 			  "they need files", strcmp(opts.train_path, "-") == 0 ? "--train" : "--val");
 		return CLI_USAGE_ERROR;
 	}
+	if (strcmp(model, "multiplicative") == 0 &&
+	    (opts.dcell.n_outputs != 1 || opts.dcell.label[0] != PERT_FITNESS)) {
+		cli_error("--model multiplicative predicts fitness only (--label fitness)");
+		return CLI_USAGE_ERROR;
+	}
 	if (strcmp(model, "dcell") == 0) {
 		if (!opts.go_path) {
 			cli_error("--model dcell needs --go");

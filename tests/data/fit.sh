@@ -231,6 +231,63 @@ report -q --no-plots -o "$W/report" "$W/dcell.cpz" 2> "$W/err" && [ -f "$W/repor
 	bad="$bad rerun:$(cat "$W/err")"
 [ -z "$bad" ] && echo "ok - report replaces only a report, never its inputs or other files" ||
 	echo "not ok - report's output directory:$bad"
+# a batch runs on across refills of the shuffle buffer: a buffer of one
+# experiment trains on full batches in the stream's order, as no shuffling does
+(cd "$W/a" && fit -q --go go.cpz --train train.cpz --label gene_interaction --batch-size 32 --epochs 2 \
+	--seed 5 --shuffle-buffer 1 -o "$W/buf1.cpz") 2> "$W/err"
+(cd "$W/a" && fit -q --go go.cpz --train train.cpz --label gene_interaction --batch-size 32 --epochs 2 \
+	--seed 5 --shuffle-buffer 0 -o "$W/buf0.cpz") 2>> "$W/err"
+if [ -f "$W/buf1.cpz" ] && [ -f "$W/buf0.cpz" ] &&
+	cpz dump "$W/buf1.cpz" params > "$W/p1" && cpz dump "$W/buf0.cpz" params > "$W/p0" && cmp -s "$W/p1" "$W/p0"; then
+	echo "ok - fit --shuffle-buffer 1 trains on full batches, as --shuffle-buffer 0"
+else
+	echo "not ok - fit --shuffle-buffer 1 and 0 differ: $(cat "$W/err")"
+fi
+# a run pushed past its precision's range (near lr 20,000 here the second
+# moment overflows while the weights stay finite) stops with one line; it
+# never leaves a checkpoint holding a value that is not finite
+bad=""
+for lr in 20500 20800 21500; do
+	rm -f "$W/div.cpz"
+	(cd "$W/a" && fit -q --go go.cpz --train train.cpz --label gene_interaction --batch-size 32 \
+		--epochs 3 --lr $lr --clip 0 --seed 1 -o "$W/div.cpz") 2> "$W/err"
+	rc=$?
+	[ $rc -eq 0 ] || { [ $rc -eq 1 ] && [ "$(wc -l < "$W/err")" -eq 1 ]; } || bad="$bad lr $lr: exit $rc $(cat "$W/err");"
+	[ -f "$W/div.cpz" ] || continue
+	for f in params buffers adam_m adam_v; do
+		n=$(cpz dump "$W/div.cpz" $f | grep -ci 'inf\|nan')
+		[ "$n" -eq 0 ] || bad="$bad lr $lr: $n values of $f not finite;"
+	done
+done
+[ -z "$bad" ] && echo "ok - a diverging run leaves no checkpoint with values that are not finite" ||
+	echo "not ok - a diverging run:$bad"
+# a run of two experiments (a constant prediction, one label beyond the
+# plotted range) still gets every plot, each counting both; a plotting
+# program's failure is reported with its own message
+head -3 "$T/datasets/dcell_GO_0006281_test.tsv" > "$W/two.tsv"
+if pert-mask -q --graph "$T/cell.cpz" --go "$T/go6281.cpz" "$W/two.tsv" -o "$W/two.cpz" &&
+	predict -q --model "$W/mean.model.cpz" "$W/two.cpz" -o "$W/two.pred.cpz" &&
+	report -q -o "$W/two" "$W/two.pred.cpz" 2> "$W/err"; then
+	cells=$(awk '!/^#/ { n += $3 } END { print n + 0 }' "$W/two/data/two.pred.gene_interaction.density.tsv")
+	bins=$(awk '!/^#/ { a = $2; b = $3; t += $2; p += $3 } END { print t - a, p - b }' \
+		"$W/two/data/two.pred.gene_interaction.hist.tsv")
+	pngs=$(ls "$W/two/plots" | grep -c '\.png$')
+	[ "$cells" = 2 ] && [ "$bins" = "2 2" ] && [ "$pngs" -eq 3 ] &&
+		echo "ok - report plots a run of two experiments: both in the density and the histogram" ||
+		echo "not ok - report of two experiments: density counts $cells, histogram $bins, $pngs PNG"
+else
+	echo "not ok - report of two experiments: $(cat "$W/err")"
+fi
+printf '#!/bin/sh\necho "line 3: all points y value undefined!" >&2\nexit 1\n' > "$W/bad-gnuplot"
+chmod +x "$W/bad-gnuplot"
+if report -q --gnuplot "$W/bad-gnuplot" -o "$W/bad" "$W/two.pred.cpz" 2> "$W/err"; then
+	echo "not ok - report succeeded with a failing plotting program"
+elif [ "$(wc -l < "$W/err")" -eq 1 ] && grep -q 'bad-gnuplot failed on data/two.pred.*: line 3: all points y value undefined!$' "$W/err" &&
+	[ ! -e "$W/bad" ]; then
+	echo "ok - report names the plotting program's own error: $(cat "$W/err")"
+else
+	echo "not ok - report with a failing plotting program: $(cat "$W/err")"
+fi
 # a run that had ended has nothing to continue: resumed to another file, its
 # model is copied there; other options cannot go with --resume
 if fit --resume "$W/a/model.cpz" -o "$W/ended.cpz" 2> "$W/err" && cmp -s "$W/a/model.cpz" "$W/ended.cpz" &&

@@ -103,6 +103,20 @@ else
 	echo "not ok - gaf2go --genes STREAM"
 fi
 
+# ... also on standard input, from a pipe or a file, as a table can be
+bad=""
+for how in pipe file table; do
+	case $how in
+	pipe) cat "$TMP/go2012.cpz" | gaf2go --obo "$GO2012" --gaf "$GAF" --genes - -q -o "$TMP/stdin.cpz" ;;
+	file) gaf2go --obo "$GO2012" --gaf "$GAF" --genes - -q -o "$TMP/stdin.cpz" < "$TMP/go2012.cpz" ;;
+	table) cat "$GENES" | gaf2go --obo "$GO2012" --gaf "$GAF" --genes - -q -o "$TMP/stdin.cpz" ;;
+	esac 2> "$TMP/stdin.err" || { bad="$bad $how: $(cat "$TMP/stdin.err");"; continue; }
+	[ "$(cpz dump -r 0 "$TMP/stdin.cpz" hash)" = "$(cpz dump -r 0 "$TMP/go2012.cpz" hash)" ] ||
+		bad="$bad $how: another genome;"
+done
+[ -z "$bad" ] && echo "ok - gaf2go --genes - reads a stream or a table from a pipe or a file" ||
+	echo "not ok - gaf2go --genes -:$bad"
+
 # one subsystem: DNA repair and its descendants, the term as root
 if gaf2go --obo "$GO2012" --gaf "$GAF" --genes "$DATA/SGD_features.tab" --subtree GO:0006281 -q \
 	-o "$TMP/repair.cpz" && "$CHECK" -c "$TMP/repair.cpz" > "$TMP/repair.txt" 2>&1 &&

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,8 +125,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Run both passes into path. */
-static void pack(const batch_pack_options *o, const char *path, batches_info *info)
+/* Run both passes into path; alter, if not NULL, edits what the first found. */
+static void pack_altered(const batch_pack_options *o, const char *path, batches_info *info,
+			 void (*alter)(batches_info *))
 {
 	pert_reader *r = pert_reader_open(samples_path, "samples", NULL);
 	cpz_writer *w;
@@ -136,6 +138,8 @@ static void pack(const batch_pack_options *o, const char *path, batches_info *in
 	if (batch_pack_scan(r, o, info, &err) < 0)
 		fail_msg("%s", err.msg);
 	pert_reader_close(r);
+	if (alter)
+		alter(info);
 	r = pert_reader_open(samples_path, "samples", NULL);
 	w = cpz_writer_open(path, "batches", "test", "test", NULL, &err);
 	cpz_writer *out[3] = { w, w, w };
@@ -143,6 +147,11 @@ static void pack(const batch_pack_options *o, const char *path, batches_info *in
 		fail_msg("%s", err.msg);
 	assert_int_equal(cpz_writer_close(w, &err), 0);
 	pert_reader_close(r);
+}
+
+static void pack(const batch_pack_options *o, const char *path, batches_info *info)
+{
+	pack_altered(o, path, info, NULL);
 }
 
 static int contains(const int32_t *set, int n, int32_t g)
@@ -436,6 +445,11 @@ static void test_info_round_trip(void **state)
 	cpz_record_free(&rec);
 }
 
+static void scale_nan(batches_info *info)
+{
+	info->scale[2] = NAN;
+}
+
 /* A batches stream whose standardization cannot be undone (a scale that
  * is not a positive number) is refused when opened, naming the field. */
 static void test_bad_context(void **state)
@@ -444,27 +458,57 @@ static void test_bad_context(void **state)
 				 .standardize = STANDARDIZE_ZSCORE };
 	char a[] = "/tmp/batches-a.XXXXXX";
 	batches_info info;
-	pert_reader *r;
-	cpz_writer *w;
-	int64_t batches[3];
 	cp_error err;
 
 	(void)state;
 	close(mkstemp(a));
-	r = pert_reader_open(samples_path, "samples", NULL);
-	assert_non_null(r);
-	assert_int_equal(batch_pack_scan(r, &o, &info, &err), 0);
-	pert_reader_close(r);
-	info.scale[2] = NAN;
-	r = pert_reader_open(samples_path, "samples", NULL);
-	w = cpz_writer_open(a, "batches", "test", "test", NULL, &err);
-	cpz_writer *out[3] = { w, w, w };
-	assert_int_equal(batch_pack_write(r, &o, &info, out, batches, &err), 0);
-	assert_int_equal(cpz_writer_close(w, &err), 0);
-	pert_reader_close(r);
+	pack_altered(&o, a, &info, scale_nan);
 	assert_null(pert_reader_open(a, NULL, &err));
 	if (!strstr(err.msg, a) || !strstr(err.msg, "'label.scale'") || !strstr(err.msg, "cannot be undone"))
 		fail_msg("%s", err.msg);
+	unlink(a);
+}
+
+/* The context moves a training experiment to the validation split. */
+static void move_one(batches_info *info)
+{
+	info->count[PERT_TRAIN]--;
+	info->count[PERT_VAL]++;
+	for (int m = 0; m < PERT_N_LABELS; m++) {
+		if (info->nan[PERT_TRAIN][m] > 0)
+			info->nan[PERT_TRAIN][m]--;
+		else
+			info->present[PERT_TRAIN][m]--;
+		info->nan[PERT_VAL][m]++;
+	}
+}
+
+/* A batches stream whose context's counts are not its batches' (a batch
+ * lost, or moved) is refused at its end. */
+static void test_count_mismatch(void **state)
+{
+	batch_pack_options o = { .split = { SPLIT_RANDOM, { 0.6, 0.2, 0.2 }, 5 }, .batch_size = 32 };
+	char a[] = "/tmp/batches-a.XXXXXX", want[160];
+	batches_info info;
+	pert_reader *r;
+	pert_batch b;
+	cp_error err;
+	int rc;
+
+	(void)state;
+	close(mkstemp(a));
+	pack_altered(&o, a, &info, move_one);
+	r = pert_reader_open(a, NULL, &err);
+	if (!r)
+		fail_msg("%s", err.msg);
+	while ((rc = pert_reader_next(r, &b, &err)) == 1)
+		;
+	assert_int_equal(rc, -1);
+	snprintf(want, sizeof want, "%s: the train split holds %" PRId64 " experiments; its context's "
+		 "split.count says %" PRId64, a, info.count[PERT_TRAIN] + 1, info.count[PERT_TRAIN]);
+	if (strcmp(err.msg, want) != 0)
+		fail_msg("%s", err.msg);
+	pert_reader_close(r);
 	unlink(a);
 }
 
@@ -477,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_shuffle),
 		cmocka_unit_test(test_info_round_trip),
 		cmocka_unit_test(test_bad_context),
+		cmocka_unit_test(test_count_mismatch),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
