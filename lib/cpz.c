@@ -571,6 +571,29 @@ int cpz_record_genome(const cpz_record *rec, size_t *n, const char *const **name
 	return 0;
 }
 
+int cpz_reader_segment_head(cpz_reader *r, cpz_record *rec, uint64_t genome_hash, const char *head,
+			    cp_error *err)
+{
+	size_t n;
+	const char *const *names;
+	uint64_t hash;
+	int rc;
+
+	if (cpz_record_genome(rec, &n, &names, &hash, err) < 0)
+		return -1;
+	if (hash != genome_hash)
+		return cpz_record_error(rec, NULL, err, "a second segment of another genome (hash %016"
+					PRIx64 " vs %016" PRIx64 ")", hash, genome_hash);
+	rc = cpz_reader_next(r, rec, err);
+	if (rc == 0)
+		return cp_error_set(err, "%s: a segment without a %s record", cpz_reader_name(r), head);
+	if (rc < 0)
+		return -1;
+	if (strcmp(rec->type, head) != 0)
+		return cpz_record_error(rec, NULL, err, "expected a %s record", head);
+	return 0;
+}
+
 /* ---- writer ------------------------------------------------------------ */
 
 struct cpz_writer {

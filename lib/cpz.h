@@ -232,6 +232,15 @@ int cpz_record_add_genome(cpz_record *rec, size_t n, const char *const *names, c
  * "alias.gene" (a gene index per alias) must fit them. */
 int cpz_record_genome(const cpz_record *rec, size_t *n, const char *const **names,
 		      uint64_t *hash, cp_error *err);
+/*
+ * The start of a concatenated stream's next segment, when a reader expecting
+ * a data record finds the genome record rec: the genome must hash to
+ * genome_hash, and the record after it, read into rec, must be of type head
+ * (the segment's context or meta, for the caller to compare with its
+ * first).  0 on success, -1 with err naming the record.
+ */
+int cpz_reader_segment_head(cpz_reader *r, cpz_record *rec, uint64_t genome_hash, const char *head,
+			    cp_error *err);
 
 
 /* ---- text ---------------------------------------------------------------- */

@@ -599,10 +599,58 @@ const char *pert_reader_kind(const pert_reader *r)
 	return r->kind;
 }
 
+/* The field in which context b differs from a, or NULL. */
+static const char *context_differs(const pert_context *a, const pert_context *b)
+{
+	if (a->n_relations != b->n_relations)
+		return "relations";
+	for (size_t i = 0; i < a->n_relations; i++)
+		if (strcmp(a->relation[i], b->relation[i]) != 0)
+			return "relations";
+		else if (a->relation_edges[i] != b->relation_edges[i])
+			return "relation";
+	if (a->n_reactions != b->n_reactions)
+		return "reactions";
+	if (a->n_terms != b->n_terms || strcmp(a->go_hash, b->go_hash) != 0)
+		return "go";
+	return NULL;
+}
+
+/*
+ * A genome record in place of a chunk: a concatenated stream's next segment.
+ * Samples streams of one genome and context join into one (the segments'
+ * experiments in turn); batches streams do not, each being one split with
+ * its own statistics.  On success the record after the segment's context
+ * is in r->chunk.
+ */
+static int next_segment(pert_reader *r, cp_error *err)
+{
+	pert_context ctx;
+	const char *field;
+	int rc;
+
+	do {
+		if (strcmp(r->kind, "batches") == 0)
+			return cpz_record_error(&r->chunk, NULL, err, "a second batches stream follows the "
+						"first (concatenated streams? pack their samples together)");
+		if (cpz_reader_segment_head(r->r, &r->chunk, r->ctx.genome_hash, "context", err) < 0 ||
+		    pert_context_from_record(&r->chunk, &ctx, err) < 0)
+			return -1;
+		if ((field = context_differs(&r->ctx, &ctx)))
+			return cpz_record_error(&r->chunk, field, err, "differs from the first segment's: "
+						"the segments come from other graphs or DAGs");
+		rc = cpz_reader_next(r->r, &r->chunk, err);
+	} while (rc == 1 && strcmp(r->chunk.type, "genome") == 0);
+	return rc;
+}
+
 int pert_reader_next(pert_reader *r, pert_batch *b, cp_error *err)
 {
 	const char *want = strcmp(r->kind, "batches") == 0 ? "batch" : "samples";
 	int rc = cpz_reader_next(r->r, &r->chunk, err);
+
+	if (rc == 1 && strcmp(r->chunk.type, "genome") == 0)
+		rc = next_segment(r, err);
 
 	if (rc == 0 && strcmp(r->kind, "batches") == 0)
 		/* at the end: the context's counts are those of the batches */

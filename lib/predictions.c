@@ -47,14 +47,48 @@ struct pred_reader {
 	cpz_record genome, meta, chunk;
 	size_t n_genes;
 	const char *const *genes;
+	uint64_t genome_hash;
 	pred_meta m;
 };
+
+/* A meta record's fields into m (borrowing its strings), checked. */
+static int meta_from_record(const cpz_record *rec, pred_meta *m, cp_error *err)
+{
+	const char *const *labels, *const *splits;
+	size_t nl, ns;
+
+	if (strcmp(rec->type, "meta") != 0)
+		return cpz_record_error(rec, NULL, err, "expected the meta record");
+	if (!(m->model = cpz_record_str(rec, "model", err)) ||
+	    !(m->model_producer = cpz_record_str(rec, "model_producer", err)) ||
+	    !(m->input = cpz_record_str(rec, "input", err)) ||
+	    !(labels = cpz_record_strings(rec, "labels", &nl, err)) ||
+	    !(splits = cpz_record_strings(rec, "splits", &ns, err)))
+		return -1;
+	/* the names of the chunks' split numbers, as every stream has them */
+	for (size_t k = 0; k < ns || k < PERT_N_SPLITS; k++)
+		if (k >= ns || k >= PERT_N_SPLITS || strcmp(splits[k], pert_split_names[k]) != 0)
+			return cpz_record_error(rec, "splits", err, "expected %s, %s and %s", pert_split_names[0],
+						pert_split_names[1], pert_split_names[2]);
+	if (nl < 1 || nl > PERT_N_LABELS)
+		return cpz_record_error(rec, "labels", err, "%zu labels", nl);
+	m->n_outputs = (int)nl;
+	for (size_t k = 0; k < nl; k++) {
+		int found = -1;
+
+		for (int i = 0; i < PERT_N_LABELS; i++)
+			if (strcmp(labels[k], pert_label_names[i]) == 0)
+				found = i;
+		if (found < 0)
+			return cpz_record_error(rec, "labels", err, "unknown label '%s'", labels[k]);
+		m->label[k] = found;
+	}
+	return 0;
+}
 
 pred_reader *pred_reader_open(const char *path, cp_error *err)
 {
 	pred_reader *pr = calloc(1, sizeof *pr);
-	const char *const *labels, *const *splits;
-	size_t nl, ns;
 	int rc;
 
 	if (!pr) {
@@ -68,7 +102,7 @@ pred_reader *pred_reader_open(const char *path, cp_error *err)
 	if (!pr->r || cpz_reader_expect_kind(pr->r, "predictions", err) < 0)
 		goto fail;
 	if ((rc = cpz_reader_next(pr->r, &pr->genome, err)) <= 0 ||
-	    cpz_record_genome(&pr->genome, &pr->n_genes, &pr->genes, NULL, err) < 0) {
+	    cpz_record_genome(&pr->genome, &pr->n_genes, &pr->genes, &pr->genome_hash, err) < 0) {
 		if (rc == 0)
 			cp_error_set(err, "%s: no genome record", path);
 		goto fail;
@@ -78,44 +112,45 @@ pred_reader *pred_reader_open(const char *path, cp_error *err)
 			cp_error_set(err, "%s: no meta record", path);
 		goto fail;
 	}
-	if (strcmp(pr->meta.type, "meta") != 0) {
-		cpz_record_error(&pr->meta, NULL, err, "expected the meta record");
+	if (meta_from_record(&pr->meta, &pr->m, err) < 0)
 		goto fail;
-	}
-	if (!(pr->m.model = cpz_record_str(&pr->meta, "model", err)) ||
-	    !(pr->m.model_producer = cpz_record_str(&pr->meta, "model_producer", err)) ||
-	    !(pr->m.input = cpz_record_str(&pr->meta, "input", err)) ||
-	    !(labels = cpz_record_strings(&pr->meta, "labels", &nl, err)) ||
-	    !(splits = cpz_record_strings(&pr->meta, "splits", &ns, err)))
-		goto fail;
-	/* the names of the chunks' split numbers, as every stream has them */
-	for (size_t k = 0; k < ns || k < PERT_N_SPLITS; k++)
-		if (k >= ns || k >= PERT_N_SPLITS || strcmp(splits[k], pert_split_names[k]) != 0) {
-			cpz_record_error(&pr->meta, "splits", err, "expected %s, %s and %s", pert_split_names[0],
-					 pert_split_names[1], pert_split_names[2]);
-			goto fail;
-		}
-	if (nl < 1 || nl > PERT_N_LABELS) {
-		cpz_record_error(&pr->meta, "labels", err, "%zu labels", nl);
-		goto fail;
-	}
-	pr->m.n_outputs = (int)nl;
-	for (size_t k = 0; k < nl; k++) {
-		int found = -1;
-
-		for (int i = 0; i < PERT_N_LABELS; i++)
-			if (strcmp(labels[k], pert_label_names[i]) == 0)
-				found = i;
-		if (found < 0) {
-			cpz_record_error(&pr->meta, "labels", err, "unknown label '%s'", labels[k]);
-			goto fail;
-		}
-		pr->m.label[k] = found;
-	}
 	return pr;
 fail:
 	pred_reader_close(pr);
 	return NULL;
+}
+
+/*
+ * A genome record in place of a chunk: a concatenated stream's next
+ * segment.  Segments of one run (the same genome, model, input and labels)
+ * join into one; others are refused.  On success the record after the
+ * segment's meta record is in pr->chunk.
+ */
+static int next_segment(pred_reader *pr, cp_error *err)
+{
+	pred_meta m;
+	const char *field = NULL;
+	int rc;
+
+	do {
+		if (cpz_reader_segment_head(pr->r, &pr->chunk, pr->genome_hash, "meta", err) < 0 ||
+		    meta_from_record(&pr->chunk, &m, err) < 0)
+			return -1;
+		if (strcmp(m.model, pr->m.model) != 0)
+			field = "model";
+		else if (strcmp(m.model_producer, pr->m.model_producer) != 0)
+			field = "model_producer";
+		else if (strcmp(m.input, pr->m.input) != 0)
+			field = "input";
+		else if (m.n_outputs != pr->m.n_outputs ||
+			 memcmp(m.label, pr->m.label, (size_t)m.n_outputs * sizeof *m.label) != 0)
+			field = "labels";
+		if (field)
+			return cpz_record_error(&pr->chunk, field, err, "differs from the first segment's: "
+						"another run's predictions (give each file on its own)");
+		rc = cpz_reader_next(pr->r, &pr->chunk, err);
+	} while (rc == 1 && strcmp(pr->chunk.type, "genome") == 0);
+	return rc;
 }
 
 const pred_meta *pred_reader_meta(const pred_reader *r)
@@ -151,6 +186,8 @@ int pred_reader_next(pred_reader *pr, pred_chunk *c, cp_error *err)
 	const cpz_record *rec = &pr->chunk;
 	const cpz_tensor *gi, *lt;
 
+	if (rc == 1 && strcmp(rec->type, "genome") == 0)
+		rc = next_segment(pr, err);
 	if (rc <= 0)
 		return rc;
 	memset(c, 0, sizeof *c);

@@ -278,6 +278,34 @@ if pert-mask -q --graph "$T/cell.cpz" --go "$T/go6281.cpz" "$W/two.tsv" -o "$W/t
 else
 	echo "not ok - report of two experiments: $(cat "$W/err")"
 fi
+# concatenated streams (cpz(5)): samples of one graph and DAG join, as do
+# predictions of one run; others, and batches, are refused naming the field
+cat "$W/two.cpz" "$W/two.cpz" > "$W/2x.cpz"
+cat "$W/two.cpz" "$T/kuzmin.cpz" > "$W/mixed.cpz"
+cat "$T/gi6281.batches.cpz" "$T/gi6281.batches.cpz" > "$W/2b.cpz"
+bad=""
+if predict -q --model "$W/mean.model.cpz" "$W/2x.cpz" -o "$W/2x.pred.cpz" 2> "$W/err"; then
+	[ "$(cpz dump "$W/2x.pred.cpz" index | wc -l)" -eq 4 ] || bad="$bad predict: not 4 experiments;"
+	cat "$W/2x.pred.cpz" "$W/2x.pred.cpz" > "$W/4x.pred.cpz"
+	report -q --no-plots -o "$W/4x" "$W/4x.pred.cpz" 2> "$W/err" &&
+		[ "$(awk -F'\t' 'NR == 2 { print $5 }' "$W/4x/metrics.tsv")" = 8 ] || bad="$bad report: $(cat "$W/err");"
+else
+	bad="$bad predict: $(cat "$W/err");"
+fi
+cat "$W/two.pred.cpz" "$W/dcell.cpz" > "$W/runs.cpz"
+report -q --no-plots -o "$W/runs" "$W/runs.cpz" 2> "$W/err" ||
+	grep -q "runs.cpz: record 4 (meta): field 'model': differs from the first segment's" "$W/err" ||
+	bad="$bad two runs: $(cat "$W/err");"
+[ -e "$W/runs" ] && bad="$bad two runs reported;"
+predict -q --model "$W/mean.model.cpz" "$W/mixed.cpz" -o "$W/mixed.pred.cpz" 2> "$W/err" ||
+	grep -q "mixed.cpz: record 4 (context): field 'go': differs from the first segment's" "$W/err" ||
+	bad="$bad two DAGs: $(cat "$W/err");"
+[ -e "$W/mixed.pred.cpz" ] && bad="$bad two DAGs predicted;"
+fit -q --model mean --train "$W/2b.cpz" -o "$W/2b.model.cpz" 2> "$W/err" ||
+	grep -q "a second batches stream follows the first" "$W/err" || bad="$bad batches: $(cat "$W/err");"
+[ -e "$W/2b.model.cpz" ] && bad="$bad concatenated batches fitted;"
+[ -z "$bad" ] && echo "ok - concatenated samples and predictions of one run join; others, and batches, are refused" ||
+	echo "not ok - concatenated streams:$bad"
 printf '#!/bin/sh\necho "line 3: all points y value undefined!" >&2\nexit 1\n' > "$W/bad-gnuplot"
 chmod +x "$W/bad-gnuplot"
 if report -q --gnuplot "$W/bad-gnuplot" -o "$W/bad" "$W/two.pred.cpz" 2> "$W/err"; then
