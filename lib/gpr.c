@@ -205,10 +205,89 @@ static size_t merge_sets(const int32_t *a, size_t na, const int32_t *b, size_t n
 	return k;
 }
 
+/* Clauses ordered by size, then gene by gene: subsets come first. */
+typedef struct {
+	const int32_t *genes;
+	size_t len;
+} clause_ref;
+
+static int cmp_clause(const void *x, const void *y)
+{
+	const clause_ref *a = x, *b = y;
+
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	for (size_t i = 0; i < a->len; i++)
+		if (a->genes[i] != b->genes[i])
+			return a->genes[i] < b->genes[i] ? -1 : 1;
+	return 0;
+}
+
+/* Is sorted set a a subset of sorted set b? */
+static int is_subset(const int32_t *a, size_t na, const int32_t *b, size_t nb)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < na; i++) {
+		while (j < nb && b[j] < a[i])
+			j++;
+		if (j == nb || b[j] != a[i])
+			return 0;
+		j++;
+	}
+	return 1;
+}
+
+/*
+ * Reduce d to its minimal clauses: repeated ones and those containing
+ * another (A or (A and B) is A) removed.  Every step of the expansion
+ * does this, so the clause limit counts the normal form, not repeats.
+ */
+static int minimize(parser *p, dnf *d)
+{
+	clause_ref *c;
+	size_t kept = 0;
+
+	if (d->n < 2)
+		return 0;
+	c = cp_arena_alloc(&p->rule->arena, d->n * sizeof *c, p->err);
+	if (!c)
+		return -1;
+	for (size_t i = 0; i < d->n; i++)
+		c[i].genes = d->genes[i], c[i].len = d->len[i];
+	cp_sort(c, d->n, sizeof *c, cmp_clause);
+	for (size_t i = 0; i < d->n; i++) {
+		int absorbed = kept && cmp_clause(&c[kept - 1], &c[i]) == 0;	/* a repeat */
+
+		for (size_t j = 0; j < kept && !absorbed && c[j].len < c[i].len; j++)
+			absorbed = is_subset(c[j].genes, c[j].len, c[i].genes, c[i].len);
+		if (!absorbed)
+			c[kept++] = c[i];
+	}
+	for (size_t i = 0; i < kept; i++)
+		d->genes[i] = (int32_t *)c[i].genes, d->len[i] = c[i].len;
+	d->n = kept;
+	return 0;
+}
+
 static int too_many(parser *p)
 {
 	return cp_error_set(p->err, "more than %zu clauses when expanded into an OR of ANDs (raise "
 			    "the limit on clauses to accept it)", p->max_clauses);
+}
+
+/* A step's clauses before they are minimized: at most this many. */
+static size_t work_limit(const parser *p)
+{
+	return p->max_clauses > SIZE_MAX / 4 ? SIZE_MAX : 4 * p->max_clauses;
+}
+
+/* The step's result, minimized, within the limit. */
+static int settle(parser *p, dnf *d)
+{
+	if (minimize(p, d) < 0)
+		return -1;
+	return d->n > p->max_clauses ? too_many(p) : 0;
 }
 
 /* a and b: every clause of a joined with every clause of b. */
@@ -216,7 +295,7 @@ static int conjoin(parser *p, const dnf *a, const dnf *b, dnf *out)
 {
 	size_t k = 0;
 
-	if (a->n && b->n > p->max_clauses / a->n)
+	if (a->n && b->n > work_limit(p) / a->n)
 		return too_many(p);
 	if (dnf_alloc(p, out, a->n * b->n) < 0)
 		return -1;
@@ -230,12 +309,12 @@ static int conjoin(parser *p, const dnf *a, const dnf *b, dnf *out)
 				return -1;
 			out->len[k] = merge_sets(a->genes[i], a->len[i], b->genes[j], b->len[j], out->genes[k]);
 		}
-	return 0;
+	return settle(p, out);
 }
 
 static int disjoin(parser *p, const dnf *a, const dnf *b, dnf *out)
 {
-	if (a->n + b->n > p->max_clauses)
+	if (a->n + b->n > work_limit(p))
 		return too_many(p);
 	if (dnf_alloc(p, out, a->n + b->n) < 0)
 		return -1;
@@ -243,7 +322,7 @@ static int disjoin(parser *p, const dnf *a, const dnf *b, dnf *out)
 	memcpy(out->len, a->len, a->n * sizeof *a->len);
 	memcpy(out->genes + a->n, b->genes, b->n * sizeof *b->genes);
 	memcpy(out->len + a->n, b->len, b->n * sizeof *b->len);
-	return 0;
+	return settle(p, out);
 }
 
 static int parse_and(parser *p, dnf *out, int depth)
@@ -278,61 +357,17 @@ static int parse_or(parser *p, dnf *out, int depth)
 	return 0;
 }
 
-/* Clauses ordered by size, then gene by gene: subsets come first. */
-typedef struct {
-	const int32_t *genes;
-	size_t len;
-} clause_ref;
-
-static int cmp_clause(const void *x, const void *y)
-{
-	const clause_ref *a = x, *b = y;
-
-	if (a->len != b->len)
-		return a->len < b->len ? -1 : 1;
-	for (size_t i = 0; i < a->len; i++)
-		if (a->genes[i] != b->genes[i])
-			return a->genes[i] < b->genes[i] ? -1 : 1;
-	return 0;
-}
-
-/* Is sorted set a a subset of sorted set b? */
-static int is_subset(const int32_t *a, size_t na, const int32_t *b, size_t nb)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; i < na; i++) {
-		while (j < nb && b[j] < a[i])
-			j++;
-		if (j == nb || b[j] != a[i])
-			return 0;
-		j++;
-	}
-	return 1;
-}
-
 /* Store the minimal clauses of d in the rule's CSR arrays. */
-static int store(parser *p, const dnf *d)
+static int store(parser *p, dnf *d)
 {
 	gpr_rule *r = p->rule;
-	clause_ref *c = cp_arena_alloc(&r->arena, (d->n ? d->n : 1) * sizeof *c, p->err);
-	size_t kept = 0, genes = 0;
+	size_t kept, genes = 0;
 
-	if (!c)
+	if (minimize(p, d) < 0)
 		return -1;
-	for (size_t i = 0; i < d->n; i++)
-		c[i].genes = d->genes[i], c[i].len = d->len[i];
-	cp_sort(c, d->n, sizeof *c, cmp_clause);
-	for (size_t i = 0; i < d->n; i++) {
-		int absorbed = 0;
-
-		for (size_t j = 0; j < kept && !absorbed; j++)
-			absorbed = is_subset(c[j].genes, c[j].len, c[i].genes, c[i].len);
-		if (!absorbed) {
-			c[kept++] = c[i];
-			genes += c[i].len;
-		}
-	}
+	kept = d->n;
+	for (size_t i = 0; i < kept; i++)
+		genes += d->len[i];
 	if (kept + 1 > r->cap_clauses) {
 		int64_t *ptr = cp_realloc(r->clause_ptr, kept + 1, sizeof *ptr, p->err);
 
@@ -351,9 +386,9 @@ static int store(parser *p, const dnf *d)
 	}
 	r->clause_ptr[0] = 0;
 	for (size_t i = 0; i < kept; i++) {
-		if (c[i].len)
-			memcpy(r->gene + r->clause_ptr[i], c[i].genes, c[i].len * sizeof *r->gene);
-		r->clause_ptr[i + 1] = r->clause_ptr[i] + (int64_t)c[i].len;
+		if (d->len[i])
+			memcpy(r->gene + r->clause_ptr[i], d->genes[i], d->len[i] * sizeof *r->gene);
+		r->clause_ptr[i + 1] = r->clause_ptr[i] + (int64_t)d->len[i];
 	}
 	r->n_clauses = kept;
 	return 0;

@@ -55,17 +55,23 @@ static const char *clauses(const gpr_rule *r)
 	return buf;
 }
 
-static void expect_dnf(const char *rule, const char *want)
+/* rule's normal form under a clause limit of max_clauses (0: the default) */
+static void expect_dnf_max(const char *rule, size_t max_clauses, const char *want)
 {
 	gpr_rule r;
 	cp_error err;
 
 	gpr_rule_init(&r);
-	if (gpr_parse(&r, rule, &g, 0, &err) < 0)
+	if (gpr_parse(&r, rule, &g, max_clauses, &err) < 0)
 		fail_msg("'%s': %s", rule, err.msg);
 	if (strcmp(clauses(&r), want) != 0)
 		fail_msg("'%s' gave '%s', expected '%s'", rule, clauses(&r), want);
 	gpr_rule_free(&r);
+}
+
+static void expect_dnf(const char *rule, const char *want)
+{
+	expect_dnf_max(rule, 0, want);
 }
 
 static void test_normal_form(void **state)
@@ -158,6 +164,14 @@ static void test_syntax_errors(void **state)
 		     "more than 4 clauses");
 	expect_dnf("(YAL001C or YAL002W) and (YBL001C or YBR019C) and (YBR020W or Q0045)",
 		   "0 1 4|0 1 5|0 2 4|0 2 5|1 4 6|1 5 6|2 4 6|2 5 6");
+	/* the limit counts the normal form, repeats and absorbed clauses gone:
+	 * (A or B) and (A or B) is A or B, whatever its 4 products */
+	expect_dnf_max("(YAL001C or YAL002W) and (YAL001C or YAL002W)", 2, "1|2");
+	expect_dnf_max("(YAL001C or YAL002W) and (YAL002W or YAL001C) and (YAL001C or YAL002W)", 2, "1|2");
+	expect_dnf_max("YAL001C or YAL001C or YAL001C or YAL001C or YAL001C or YAL001C", 2, "1");
+	expect_dnf_max("YAL001C or (YAL001C and YAL002W) or (YAL001C and YBL001C) or YAL002W", 2, "1|2");
+	expect_dnf_max("(YAL001C or YAL002W) and (YAL001C or YBL001C)", 2, "1|2 4");
+	expect_error("(YAL001C or YAL002W) and (YBL001C or YBR019C)", 3, "more than 3 clauses");
 }
 
 /* Append a random rule over genes 0..5 to buf at *len (depth at most 4:
