@@ -1192,19 +1192,18 @@ static int fill_genes(const build *b, go_dag *dag, const placed *terms, cp_error
 	return 0;
 }
 
-/* The summary counts; every annotated gene is contained in ROOT. */
-static void count_result(build *b, const go_dag *dag)
+void go_build_count(const go_dag *dag, int64_t *st)
 {
 	int64_t leaves = 0;
 
 	for (size_t i = 0; i < dag->n_terms; i++)
 		leaves += dag->stratum[i] == 0;
-	b->st[GO_STAT_TERMS] = (int64_t)dag->n_terms;
-	b->st[GO_STAT_EDGES] = dag->parent_ptr[dag->n_terms];
-	b->st[GO_STAT_LEAVES] = leaves;
-	b->st[GO_STAT_STRATA] = (int64_t)dag->n_strata;
-	b->st[GO_STAT_ANNOTATIONS] = dag->gene_ptr[dag->n_terms];
-	b->st[GO_STAT_GENES_ANNOTATED] = dag->n_contained[dag->root];
+	st[GO_STAT_TERMS] = (int64_t)dag->n_terms;
+	st[GO_STAT_EDGES] = dag->parent_ptr[dag->n_terms];
+	st[GO_STAT_LEAVES] = leaves;
+	st[GO_STAT_STRATA] = (int64_t)dag->n_strata;
+	st[GO_STAT_ANNOTATIONS] = dag->gene_ptr[dag->n_terms];
+	st[GO_STAT_GENES_ANNOTATED] = dag->n_contained[dag->root];
 }
 
 static int finish(build *b, go_dag *dag, cp_error *err)
@@ -1255,7 +1254,7 @@ static int finish(build *b, go_dag *dag, cp_error *err)
 		dag->stratum_ptr[s + 1] += dag->stratum_ptr[s];
 	if (fill_parents(b, dag, terms, index, err) < 0 || fill_genes(b, dag, terms, err) < 0)
 		goto out;
-	count_result(b, dag);
+	go_build_count(dag, b->st);
 	if (dag->gene_ptr[T] == 0) {
 		cp_error_set(err, "%s: no annotation is left after the filters", b->obo->path);
 		goto out;

@@ -149,6 +149,11 @@ extern const char *const go_stat_names[GO_STAT_COUNT];	/* "terms_read", ... */
 int go_build(const obo_ontology *obo, const genome *g, const char *gaf_path,
 	     const go_build_options *opt, go_dag *dag, int64_t *stats, cp_error *err);
 
+/* Set the counts that describe a DAG (terms, edges, leaves, strata,
+ * annotations, genes annotated) in stats from dag: go_build does for the
+ * whole DAG, and a caller that cuts a subtree does again for it. */
+void go_build_count(const go_dag *dag, int64_t *stats);
+
 /* Add every count as an integer field "stats.<name>" to rec. */
 int go_build_stats_to_record(const int64_t *stats, cpz_record *rec, cp_error *err);
 

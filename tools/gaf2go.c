@@ -106,7 +106,7 @@ static int add_stats(cpz_record *rec, void *ctx, cp_error *err)
 }
 
 static void summary(const obo_ontology *obo, const char *gaf, const go_build_options *opt,
-		    const int64_t *s)
+		    const char *subtree, const int64_t *s)
 {
 	char rel[128], ev[512], filters[128], date[64] = "";
 
@@ -149,8 +149,9 @@ static void summary(const obo_ontology *obo, const char *gaf, const go_build_opt
 			break;
 		}
 	}
-	cli_info(1, "DAG: %" PRId64 " terms, %" PRId64 " edges, %" PRId64 " leaves, %" PRId64
-		 " strata, %" PRId64 " annotations of %" PRId64 " genes", s[GO_STAT_TERMS],
+	cli_info(1, "%s%s: %" PRId64 " terms, %" PRId64 " edges, %" PRId64 " leaves, %" PRId64
+		 " strata, %" PRId64 " annotations of %" PRId64 " genes", subtree ? "subtree " : "DAG",
+		 subtree ? subtree : "", s[GO_STAT_TERMS],
 		 s[GO_STAT_EDGES], s[GO_STAT_LEAVES], s[GO_STAT_STRATA], s[GO_STAT_ANNOTATIONS],
 		 s[GO_STAT_GENES_ANNOTATED]);
 }
@@ -239,7 +240,8 @@ int main(int argc, char **argv)
 		}
 		go_dag_free(&dag);
 		dag = sub;
-		cli_info(1, "subtree %s: %zu terms, %zu strata", subtree, dag.n_terms, dag.n_strata);
+		/* the counts describe the DAG written */
+		go_build_count(&dag, stats);
 	}
 	cli_progress_done();
 	w = cpz_writer_open(out, "go-dag", cli_producer(), cli_command(), NULL, &err);
@@ -249,7 +251,7 @@ int main(int argc, char **argv)
 	w = NULL;	/* closed, or removed on failure */
 	if (rc < 0)
 		goto failed;
-	summary(&obo, strcmp(gaf_path, "-") == 0 ? "<stdin>" : gaf_path, &opt, stats);
+	summary(&obo, strcmp(gaf_path, "-") == 0 ? "<stdin>" : gaf_path, &opt, subtree, stats);
 	cli_resources(2);
 	status = CLI_OK;
 	goto out;

@@ -117,12 +117,15 @@ done
 [ -z "$bad" ] && echo "ok - gaf2go --genes - reads a stream or a table from a pipe or a file" ||
 	echo "not ok - gaf2go --genes -:$bad"
 
-# one subsystem: DNA repair and its descendants, the term as root
-if gaf2go --obo "$GO2012" --gaf "$GAF" --genes "$DATA/SGD_features.tab" --subtree GO:0006281 -q \
-	-o "$TMP/repair.cpz" && "$CHECK" -c "$TMP/repair.cpz" > "$TMP/repair.txt" 2>&1 &&
+# one subsystem: DNA repair and its descendants, the term as root; its
+# counts (the stats fields and the summary line) are the subtree's
+if gaf2go --obo "$GO2012" --gaf "$GAF" --genes "$DATA/SGD_features.tab" --subtree GO:0006281 \
+	-o "$TMP/repair.cpz" 2> "$TMP/repair.err" && "$CHECK" -c "$TMP/repair.cpz" > "$TMP/repair.txt" 2>&1 &&
 	[ "$(cpz dump -r 1 "$TMP/repair.cpz" term.id | tail -1)" = "GO:0006281" ] &&
-	[ "$(cpz dump -r 1 "$TMP/repair.cpz" term.id | wc -l)" -ge 10 ]; then
+	terms=$(cpz dump -r 1 "$TMP/repair.cpz" term.id | wc -l) && [ "$terms" -ge 10 ] &&
+	[ "$(cpz dump -r 1 "$TMP/repair.cpz" stats.terms)" -eq "$terms" ] &&
+	grep -q "^gaf2go: subtree GO:0006281: $terms terms, " "$TMP/repair.err"; then
 	echo "ok - gaf2go --subtree GO:0006281: $(cat "$TMP/repair.txt")"
 else
-	echo "not ok - gaf2go --subtree GO:0006281: $(cat "$TMP/repair.txt" 2>/dev/null)"
+	echo "not ok - gaf2go --subtree GO:0006281: $(cat "$TMP/repair.txt" 2>/dev/null) $(tail -1 "$TMP/repair.err")"
 fi
