@@ -1,6 +1,7 @@
 /* cli.c - shared tool plumbing: names, messages, progress, resources. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "cpz.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -116,6 +117,14 @@ void cli_init(const char *tool, int argc, char **argv)
 	if (argc > 0)
 		argv[0] = (char *)tool;	/* getopt's messages name the tool, not its path */
 	cp_tmp_install_signal_handlers();
+	{
+		cp_error err;
+
+		if (cpz_env_check(&err) < 0) {
+			cli_error("%s", err.msg);
+			exit(CLI_USAGE_ERROR);
+		}
+	}
 }
 
 const char *cli_tool(void)

@@ -881,23 +881,46 @@ static void pack_end(msgpack_packer *pk, const void *ctx, size_t chunk_bytes)
 	msgpack_pack_uint64(pk, e->checksum);
 }
 
-static int env_int(const char *name, int fallback)
+/*
+ * The environment variable name as an integer from lo to hi into *out, or
+ * fallback when it is unset or empty; -1 with err when it is set to
+ * anything else, rather than ignoring the setting.
+ */
+static int env_i64(const char *name, int64_t lo, int64_t hi, int64_t fallback, int64_t *out,
+		   cp_error *err)
 {
 	const char *s = getenv(name);
+
+	*out = fallback;
+	if (!s || !*s)
+		return 0;
+	if (cp_parse_i64(s, out) < 0 || *out < lo || *out > hi)
+		return cp_error_set(err, "%s='%s' is not an integer from %" PRId64 " to %" PRId64, name, s,
+				    lo, hi);
+	return 0;
+}
+
+int cpz_env_check(cp_error *err)
+{
 	int64_t v;
 
-	if (s && cp_parse_i64(s, &v) == 0 && v >= INT_MIN && v <= INT_MAX)
-		return (int)v;
-	return fallback;
+	if (env_i64("CPZ_LEVEL", ZSTD_minCLevel(), ZSTD_maxCLevel(), DEFAULT_LEVEL, &v, err) < 0 ||
+	    env_i64("CPZ_MAX_RECORD_BYTES", 1, INT64_MAX, (int64_t)DEFAULT_MAX_RECORD, &v, err) < 0)
+		return -1;
+	return 0;
 }
 
 cpz_writer *cpz_writer_open_fd(int fd, const char *name, const char *kind, const char *producer,
 			       const char *command, const cpz_writer_options *opts, cp_error *err)
 {
 	cpz_writer *w;
-	int level = opts && opts->level ? opts->level : env_int("CPZ_LEVEL", DEFAULT_LEVEL);
+	int64_t level = opts ? opts->level : 0;
 	header_ctx h = { kind, producer ? producer : "cellpipe " CELLPIPE_VERSION,
 			 command ? command : "" };
+
+	if (!level && env_i64("CPZ_LEVEL", ZSTD_minCLevel(), ZSTD_maxCLevel(), DEFAULT_LEVEL, &level,
+			      err) < 0)
+		return NULL;
 
 	if (!kind || !*kind) {
 		cp_error_set(err, "%s: a stream needs a kind", name);
@@ -926,7 +949,7 @@ cpz_writer *cpz_writer_open_fd(int fd, const char *name, const char *kind, const
 	}
 	if (w->chunk_bytes < 8)
 		w->chunk_bytes = 8;
-	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, (int)level);
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
 	cp_hash64_init(&w->hash, 0);
@@ -1828,16 +1851,6 @@ static int reader_start_segment(cpz_reader *r, cp_error *err)
 	return 0;
 }
 
-static size_t env_size(const char *name, size_t fallback)
-{
-	const char *s = getenv(name);
-	int64_t v;
-
-	if (s && cp_parse_i64(s, &v) == 0 && v > 0)
-		return (size_t)v;
-	return fallback;
-}
-
 cpz_reader *cpz_reader_open_fd(int fd, const char *name, cp_error *err)
 {
 	cpz_reader *r = calloc(1, sizeof *r);
@@ -1851,11 +1864,17 @@ cpz_reader *cpz_reader_open_fd(int fd, const char *name, cp_error *err)
 	r->in_cap = READ_BYTES;
 	r->in = malloc(r->in_cap);
 	r->dctx = ZSTD_createDCtx();
-	r->max_record = env_size("CPZ_MAX_RECORD_BYTES", DEFAULT_MAX_RECORD);
 	cp_arena_init(&r->harena);
 	if (!r->name || !r->in || !r->dctx) {
 		cp_error_set(err, "out of memory");
 		goto fail;
+	}
+	{
+		int64_t max;
+
+		if (env_i64("CPZ_MAX_RECORD_BYTES", 1, INT64_MAX, (int64_t)DEFAULT_MAX_RECORD, &max, err) < 0)
+			goto fail;
+		r->max_record = (size_t)max;
 	}
 	if (reader_start_segment(r, err) < 0)
 		goto fail;

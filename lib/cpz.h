@@ -159,6 +159,11 @@ typedef struct cpz_writer_options {
 	int allow_tty;		/* write binary to a terminal anyway */
 } cpz_writer_options;
 
+/* Check $CPZ_LEVEL and $CPZ_MAX_RECORD_BYTES: -1 with err naming the one
+ * set to something other than an integer in its range.  Writers and readers
+ * refuse such a setting too; a program checks it at its start. */
+int cpz_env_check(cp_error *err);
+
 /*
  * Open a stream for writing.  path "-" is standard output (refused when
  * it is a terminal); any other path is written to a temporary file next to

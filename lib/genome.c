@@ -38,8 +38,28 @@ void genome_free(genome *g)
 	if (!g)
 		return;
 	cp_strmap_free(g->ids);
+	free(g->claims);
 	cp_arena_free(&g->arena);
 	memset(g, 0, sizeof *g);
+}
+
+/* Note that id (shared by genes of one kind) was claimed for gene. */
+static int add_claim(genome *g, const char *id, int64_t gene, cp_error *err)
+{
+	if (g->n_claims == g->cap_claims) {
+		size_t cap = g->cap_claims ? 2 * g->cap_claims : 64;
+		struct genome_claim *p = cp_realloc(g->claims, cap, sizeof *p, err);
+
+		if (!p)
+			return -1;
+		g->claims = p;
+		g->cap_claims = cap;
+	}
+	g->claims[g->n_claims].id = cp_arena_strndup(&g->arena, id, strlen(id), err);
+	if (!g->claims[g->n_claims].id)
+		return -1;
+	g->claims[g->n_claims++].gene = (int32_t)gene;
+	return 0;
 }
 
 /* Record identifier id of the given kind for gene. */
@@ -67,9 +87,12 @@ static int add_id(genome *g, const char *id, int kind, int32_t gene, cp_error *e
 		return cp_strmap_set(g->ids, id, value, err);
 	if (old_gene != AMBIGUOUS_GENE) {
 		g->n_ambiguous++;
-		return cp_strmap_set(g->ids, id, pack(kind, AMBIGUOUS_GENE), err);
+		if (add_claim(g, id, old_gene, err) < 0)
+			return -1;
 	}
-	return 0;
+	if (add_claim(g, id, gene, err) < 0)
+		return -1;
+	return old_gene != AMBIGUOUS_GENE ? cp_strmap_set(g->ids, id, pack(kind, AMBIGUOUS_GENE), err) : 0;
 }
 
 int32_t genome_lookupn(const genome *g, const char *id, size_t len)
@@ -406,8 +429,18 @@ int genome_add_uniprot(genome *g, const char *path, size_t *added, size_t *unmap
 	return 0;
 }
 
+/* Claims by identifier (in any case), then gene. */
+static int cmp_claim(const void *x, const void *y)
+{
+	const struct genome_claim *a = x, *b = y;
+	int c = strcasecmp(a->id, b->id);
+
+	return c ? c : (a->gene > b->gene) - (a->gene < b->gene);
+}
+
 int genome_to_record(const genome *g, cpz_record *rec, int with_aliases, cp_error *err)
 {
+	struct genome_claim *claims;
 	const char **standard, **keys, **alias;
 	int64_t *values, n_alias;
 	int32_t *alias_gene;
@@ -429,9 +462,10 @@ int genome_to_record(const genome *g, cpz_record *rec, int with_aliases, cp_erro
 	total = cp_strmap_size(g->ids);
 	keys = cp_arena_alloc(&rec->arena, (total + 1) * sizeof *keys, err);
 	values = cp_arena_alloc(&rec->arena, (total + 1) * sizeof *values, err);
-	alias = cp_arena_alloc(&rec->arena, (total + 1) * sizeof *alias, err);
-	alias_gene = cp_arena_alloc(&rec->arena, (total + 1) * sizeof *alias_gene, err);
-	if (!keys || !values || !alias || !alias_gene)
+	alias = cp_arena_alloc(&rec->arena, (total + g->n_claims + 1) * sizeof *alias, err);
+	alias_gene = cp_arena_alloc(&rec->arena, (total + g->n_claims + 1) * sizeof *alias_gene, err);
+	claims = cp_arena_alloc(&rec->arena, (g->n_claims + 1) * sizeof *claims, err);
+	if (!keys || !values || !alias || !alias_gene || !claims)
 		return -1;
 	cp_strmap_entries(g->ids, keys, values);
 	for (size_t i = 0; i < total; i++) {
@@ -442,6 +476,18 @@ int genome_to_record(const genome *g, cpz_record *rec, int with_aliases, cp_erro
 			continue;
 		alias[k] = keys[i];
 		alias_gene[k++] = (int32_t)gene;
+	}
+	/* then each identifier still shared, once with each of its genes: a
+	 * reader finds it shared as this genome does */
+	memcpy(claims, g->claims, g->n_claims * sizeof *claims);
+	cp_sort(claims, g->n_claims, sizeof *claims, cmp_claim);
+	for (size_t i = 0; i < g->n_claims; i++) {
+		if (i && cmp_claim(&claims[i - 1], &claims[i]) == 0)
+			continue;
+		if (genome_lookup(g, claims[i].id) != GENOME_AMBIGUOUS)
+			continue;	/* a stronger claim settled it */
+		alias[k] = claims[i].id;
+		alias_gene[k++] = claims[i].gene;
 	}
 	n_alias = (int64_t)k;
 	if (cpz_record_add_strings(rec, "alias.name", k, alias, err) < 0 ||

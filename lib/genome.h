@@ -41,6 +41,13 @@ typedef struct genome {
 	cp_strmap *ids;
 	size_t n_aliases;	/* identifiers other than systematic names */
 	size_t n_ambiguous;	/* identifiers shared by genes of one kind */
+	/* the genes each shared identifier was claimed for, so a genome
+	 * record can carry the ambiguity on */
+	struct genome_claim {
+		const char *id;
+		int32_t gene;
+	} *claims;
+	size_t n_claims, cap_claims;
 	cp_arena arena;
 } genome;
 

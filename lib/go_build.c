@@ -94,6 +94,9 @@ int go_build_set_relations(go_build_options *opt, const char *list, cp_error *er
 	}
 	if (rc < 0 || mask == 0)
 		return cp_error_set(err, "expected relations such as is_a or is_a,part_of");
+	if (!(mask & 1u << GO_IS_A))
+		return cp_error_set(err, "part_of goes with is_a, the hierarchy's own relation "
+				    "(is_a or is_a,part_of)");
 	opt->relations = mask;
 	return 0;
 }

@@ -227,7 +227,7 @@ static int cmd_dump(int argc, char **argv)
 	};
 	long only = -1;
 	int c, with_index = 0, found = 0, status = CLI_OK, rc;
-	int64_t row = 0;
+	int64_t row = 0, records = 0;
 	cpz_reader *r;
 	cpz_record rec;
 	cp_error err;
@@ -264,6 +264,7 @@ static int cmd_dump(int argc, char **argv)
 	while ((rc = cpz_reader_next(r, &rec, &err)) == 1) {
 		const cpz_field *f;
 
+		records++;
 		if (only >= 0 && rec.index != only)
 			continue;
 		f = cpz_record_field(&rec, argv[optind + 1]);
@@ -275,6 +276,10 @@ static int cmd_dump(int argc, char **argv)
 	if (rc < 0) {
 		fflush(stdout);
 		cli_report(&err);
+		status = CLI_DATA_ERROR;
+	} else if (only >= records) {
+		cli_error("%s: no record %ld: the stream has %" PRId64 " data records", argv[optind], only,
+			  records);
 		status = CLI_DATA_ERROR;
 	} else if (!found) {
 		cli_error("%s: no field '%s'%s", argv[optind], argv[optind + 1],
@@ -483,6 +488,15 @@ static int cmd_pack(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		cli_error("pack: expected at least one NAME:TYPE (try cpz pack --help)");
+		return CLI_USAGE_ERROR;
+	}
+	if (!*kind) {
+		cli_error("pack: --kind: a stream needs a kind");
+		return CLI_USAGE_ERROR;
+	}
+	if (!*type || strcmp(type, "end") == 0 || strcmp(type, "header") == 0) {
+		cli_error("pack: --type: '%s' is not a record type (end and header are the format's own)",
+			  type);
 		return CLI_USAGE_ERROR;
 	}
 	nspecs = (size_t)(argc - optind);

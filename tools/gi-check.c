@@ -1,6 +1,7 @@
 /* gi-check - derived against published genetic interactions. */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,9 +96,22 @@ int main(int argc, char **argv)
 		 "fitness and both singles (%zu fitness rows lacked a single); %zu triples not "
 		 "checked", gi_singles_count(singles), stats.published, stats.fitness,
 		 stats.no_singles, stats.triples);
-	cli_info(1, "%zu pairs with both: Pearson r %.4f, mean derived - published %.4f, RMS "
-		 "difference %.4f", stats.agreement.n, gi_agreement_pearson(&stats.agreement),
-		 gi_agreement_mean_diff(&stats.agreement), gi_agreement_rms_diff(&stats.agreement));
+	if (stats.agreement.n == 0) {
+		cli_info(1, "no pair with both a published and a derived epsilon");
+	} else {
+		double r = gi_agreement_pearson(&stats.agreement);
+		char rs[64];
+
+		/* one pair, or values all alike, have no correlation */
+		if (isnan(r))
+			snprintf(rs, sizeof rs, "undefined (%s)", stats.agreement.n < 2 ? "one pair" :
+				 "no spread");
+		else
+			snprintf(rs, sizeof rs, "%.4f", r);
+		cli_info(1, "%zu pairs with both: Pearson r %s, mean derived - published %.4f, RMS "
+			 "difference %.4f", stats.agreement.n, rs, gi_agreement_mean_diff(&stats.agreement),
+			 gi_agreement_rms_diff(&stats.agreement));
+	}
 	gi_singles_free(singles);
 	cli_resources(2);
 	return CLI_OK;

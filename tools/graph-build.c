@@ -85,6 +85,21 @@ static int parse_edges(options *o, const char *arg)
 			  arg, CELL_GRAPH_MAX_NAME);
 		return -1;
 	}
+	{
+		int names = 0;
+
+		for (size_t i = 0; i < o->n_edges; i++) {
+			int first = 1;
+
+			for (size_t j = 0; j < i && first; j++)
+				first = strcmp(o->edges[i].name, o->edges[j].name) != 0;
+			names += first;
+		}
+		if (names > CELL_GRAPH_MAX_RELATIONS) {
+			cli_error("--edges '%s': at most %d relations", arg, CELL_GRAPH_MAX_RELATIONS);
+			return -1;
+		}
+	}
 	return 0;
 }
 

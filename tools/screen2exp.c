@@ -209,6 +209,16 @@ int main(int argc, char **argv)
 		cli_error("expected at least one FILE (try screen2exp --help)");
 		return CLI_USAGE_ERROR;
 	}
+	{
+		int stdin_inputs = 0;
+
+		for (int i = optind; i < argc; i++)
+			stdin_inputs += strcmp(argv[i], "-") == 0;
+		if (stdin_inputs > 1) {
+			cli_error("only one input can be standard input (-)");
+			return CLI_USAGE_ERROR;
+		}
+	}
 	if (o.merge && !(merger = exp_merger_new(o.memory, &err))) {
 		cli_report(&err);
 		return CLI_DATA_ERROR;

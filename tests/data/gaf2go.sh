@@ -103,6 +103,22 @@ else
 	echo "not ok - gaf2go --genes STREAM"
 fi
 
+# a cell-graph's genome (from 00-pipeline.sh) carries the identifiers that
+# name several genes on, so the annotations map, are ambiguous or unmapped
+# exactly as with the features table
+CELL=$O/test-data/cell.cpz
+if [ -f "$CELL" ] && gaf2go --obo "$GO2012" --gaf "$GAF" --genes "$CELL" -q -o "$TMP/cellgenome.cpz"; then
+	bad=""
+	for f in rows_unmapped rows_ambiguous genes_unmapped rows_kept; do
+		a=$(cpz dump -r 1 "$TMP/cellgenome.cpz" stats.$f) b=$(cpz dump -r 1 "$TMP/go2012.cpz" stats.$f)
+		[ "$a" = "$b" ] || bad="$bad $f $a, not $b;"
+	done
+	[ -z "$bad" ] && echo "ok - gaf2go with a cell-graph's genome maps the rows as the table does ($(cpz dump -r 1 "$TMP/cellgenome.cpz" stats.rows_ambiguous) ambiguous)" ||
+		echo "not ok - gaf2go with a cell-graph's genome:$bad"
+else
+	echo "not ok - gaf2go --genes cell.cpz: no cell graph, or it failed"
+fi
+
 # ... also on standard input, from a pipe or a file, as a table can be
 bad=""
 for how in pipe file table; do

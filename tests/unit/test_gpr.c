@@ -159,6 +159,15 @@ static void test_syntax_errors(void **state)
 	memset(deep, '(', 200);
 	strcpy(deep + 200, "YAL001C");
 	expect_error(deep, 0, "nested deeper than 100");
+	/* 100 levels are the most */
+	memset(deep, '(', 100);
+	strcpy(deep + 100, "YAL001C");
+	memset(deep + 107, ')', 100);
+	deep[207] = '\0';
+	expect_dnf(deep, "1");
+	memmove(deep + 1, deep, 208);
+	strcat(deep, ")");
+	expect_error(deep, 0, "column 101: parentheses nested deeper than 100");
 	/* the explosion guard: 2 x 2 x 2 = 8 clauses */
 	expect_error("(YAL001C or YAL002W) and (YBL001C or YBR019C) and (YBR020W or Q0045)", 4,
 		     "more than 4 clauses");
