@@ -1039,6 +1039,10 @@ int gem_load(cell_graph *cg, const char *path, size_t max_clauses, gem_stats *st
 	} else if (load_yaml(&d, &m, cg, text.data, text.len, max_clauses, st) < 0) {
 		goto out;
 	}
+	if (m.n_rxn == 0) {
+		cp_error_set(err, "%s: no reactions: not a metabolic model", d.name);
+		goto out;
+	}
 	if (finish(&m, cg, st, err) < 0)
 		goto out;
 	rc = 0;

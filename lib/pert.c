@@ -653,9 +653,11 @@ int pert_reader_next(pert_reader *r, pert_batch *b, cp_error *err)
 		rc = next_segment(r, err);
 
 	if (rc == 0 && strcmp(r->kind, "batches") == 0)
-		/* at the end: the context's counts are those of the batches */
+		/* at the end: the context's counts are those of the batches, for
+		 * each split the stream holds (batch-pack -O writes each split to
+		 * a stream of its own, with the context of all three) */
 		for (int sp = 0; sp < PERT_N_SPLITS; sp++)
-			if (r->seen[sp] != r->count[sp])
+			if (r->seen[sp] && r->seen[sp] != r->count[sp])
 				return cp_error_set(err, "%s: the %s split holds %" PRId64 " experiments; "
 						    "its context's split.count says %" PRId64,
 						    cpz_reader_name(r->r), pert_split_names[sp], r->seen[sp],

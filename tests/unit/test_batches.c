@@ -512,6 +512,50 @@ static void test_count_mismatch(void **state)
 	unlink(a);
 }
 
+/* Streams of one split each (batch-pack -O) carry the context of all three
+ * and read to their ends. */
+static void test_split_streams(void **state)
+{
+	batch_pack_options o = { .split = { SPLIT_RANDOM, { 0.6, 0.2, 0.2 }, 5 }, .batch_size = 32 };
+	char path[PERT_N_SPLITS][32];
+	cpz_writer *out[PERT_N_SPLITS];
+	batches_info info;
+	pert_reader *r;
+	pert_batch b;
+	int64_t batches[3];
+	cp_error err;
+	int rc;
+
+	(void)state;
+	r = pert_reader_open(samples_path, "samples", NULL);
+	assert_non_null(r);
+	assert_int_equal(batch_pack_scan(r, &o, &info, &err), 0);
+	pert_reader_close(r);
+	r = pert_reader_open(samples_path, "samples", NULL);
+	for (int s = 0; s < PERT_N_SPLITS; s++) {
+		snprintf(path[s], sizeof path[s], "/tmp/batches-s.XXXXXX");
+		close(mkstemp(path[s]));
+		out[s] = cpz_writer_open(path[s], "batches", "test", "test", NULL, &err);
+		assert_non_null(out[s]);
+	}
+	assert_int_equal(batch_pack_write(r, &o, &info, out, batches, &err), 0);
+	pert_reader_close(r);
+	for (int s = 0; s < PERT_N_SPLITS; s++) {
+		int64_t n = 0;
+
+		assert_int_equal(cpz_writer_close(out[s], &err), 0);
+		r = pert_reader_open(path[s], NULL, &err);
+		assert_non_null(r);
+		while ((rc = pert_reader_next(r, &b, &err)) == 1)
+			n += (int64_t)b.n;
+		if (rc != 0)
+			fail_msg("%s: %s", pert_split_names[s], err.msg);
+		assert_int_equal(n, info.count[s]);
+		pert_reader_close(r);
+		unlink(path[s]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_info_round_trip),
 		cmocka_unit_test(test_bad_context),
 		cmocka_unit_test(test_count_mismatch),
+		cmocka_unit_test(test_split_streams),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
