@@ -479,7 +479,8 @@ int genome_to_record(const genome *g, cpz_record *rec, int with_aliases, cp_erro
 	}
 	/* then each identifier still shared, once with each of its genes: a
 	 * reader finds it shared as this genome does */
-	memcpy(claims, g->claims, g->n_claims * sizeof *claims);
+	if (g->n_claims)
+		memcpy(claims, g->claims, g->n_claims * sizeof *claims);
 	cp_sort(claims, g->n_claims, sizeof *claims, cmp_claim);
 	for (size_t i = 0; i < g->n_claims; i++) {
 		if (i && cmp_claim(&claims[i - 1], &claims[i]) == 0)

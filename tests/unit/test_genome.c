@@ -76,6 +76,38 @@ static void test_record_round_trip(void **state)
 	genome_free(&g);
 }
 
+/* A genome without a shared identifier writes and reads back as well. */
+static void test_record_nothing_shared(void **state)
+{
+	char path[] = "/tmp/genome.XXXXXX";
+	int fd = mkstemp(path);
+	const char rows[] =
+		"S000000001\tORF\tVerified\tYAL001C\tTFC3\tFUN24\tchromosome 1\t\t1\t1\t2\tC\t\t"
+		"2011-03-03\t1996-07-31\tx\n"
+		"S000000002\tORF\tVerified\tYAL002W\tVPS8\tFUN15\tchromosome 1\t\t1\t3\t4\tW\t\t"
+		"2011-03-03\t1996-07-31\tx\n";
+	genome g, back;
+	cpz_record rec;
+	cp_error err;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, rows, sizeof rows - 1), (ssize_t)(sizeof rows - 1));
+	close(fd);
+	assert_int_equal(genome_load_sgd(&g, path, &err), 0);
+	unlink(path);
+	assert_int_equal(g.n_ambiguous, 0);
+	cpz_record_init(&rec);
+	cpz_record_reset(&rec, "genome", &err);
+	if (genome_to_record(&g, &rec, 1, &err) < 0 || genome_from_record(&back, &rec, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(genome_lookup(&back, "fun15"), 1);
+	assert_int_equal(back.n_ambiguous, 0);
+	genome_free(&back);
+	cpz_record_free(&rec);
+	genome_free(&g);
+}
+
 static void test_bad_table(void **state)
 {
 	genome g;
@@ -97,6 +129,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sgd_table),
 		cmocka_unit_test(test_record_round_trip),
+		cmocka_unit_test(test_record_nothing_shared),
 		cmocka_unit_test(test_bad_table),
 	};
 
