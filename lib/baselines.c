@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batches.h"
 #include "loader.h"
+#include "pert.h"
 
 /* LAPACK, as OpenBLAS provides it: Cholesky solve of a symmetric positive
  * definite system. */
@@ -198,31 +200,71 @@ out:
 
 /* Single-mutant fitness per gene: the mean over the single-deletion
  * experiments of the stream (all environments). */
-static int fit_multiplicative(const baseline_options *o, sample_loader *l, cpz_record *rec,
+/*
+ * Each gene's single-mutant fitness: the mean of its single-deletion
+ * experiments (a batches stream's train split only), on the original scale
+ * when the stream is standardized.  The singles must share one environment
+ * per gene: fitness at 26C and at 30C are not one gene's value.
+ */
+static int fit_multiplicative(const baseline_options *o, cpz_record *rec, baseline_stats *st,
 			      cp_error *err)
 {
-	const pert_context *ctx = loader_context(l);
-	double *sum = cp_calloc(ctx->n_genes, sizeof *sum, err);
-	double *count = cp_calloc(ctx->n_genes, sizeof *count, err);
+	pert_reader *r = pert_reader_open(o->train_path, NULL, err);
+	const pert_context *ctx;
+	double *sum = NULL, *count = NULL, *fit = NULL;
+	char **env = NULL;
 	int32_t *genes = NULL;
-	double *fit = NULL;
 	size_t M = 0;
-	loader_batch b;
-	int rc, result = -1;
+	batches_info info;
+	int standardized = 0, rc, result = -1;
+	pert_batch b;
 
-	if (!sum || !count)
+	if (!r)
+		return -1;
+	ctx = pert_reader_context(r);
+	if (cpz_record_field(pert_reader_context_record(r), "standardize")) {
+		if (batches_info_from_record(pert_reader_context_record(r), &info, err) < 0)
+			goto out;
+		standardized = info.standardize != STANDARDIZE_NONE;
+	}
+	sum = cp_calloc(ctx->n_genes, sizeof *sum, err);
+	count = cp_calloc(ctx->n_genes, sizeof *count, err);
+	env = cp_calloc(ctx->n_genes, sizeof *env, err);
+	if (!sum || !count || !env)
 		goto out;
-	if (loader_rewind(l, 0, err) < 0)
-		goto out;
-	while ((rc = loader_next(l, 4096, &b, err)) == 1)
+	while ((rc = pert_reader_next(r, &b, err)) == 1) {
+		if (b.split >= 0 && b.split != PERT_TRAIN)
+			continue;
 		for (size_t i = 0; i < b.n; i++) {
-			double y = label_of(&b, i, PERT_FITNESS);
+			double y = b.label[i * PERT_N_LABELS + PERT_FITNESS];
+			const char *e = b.environment[i] ? b.environment[i] : "";
+			int32_t g;
 
-			if (b.gene_ptr[i + 1] - b.gene_ptr[i] != 1 || isnan(y))
+			if (b.gene_ptr[i + 1] - b.gene_ptr[i] != 1) {
+				st->not_single++;
 				continue;
-			sum[b.gene[b.gene_ptr[i]]] += y;
-			count[b.gene[b.gene_ptr[i]]]++;
+			}
+			if (isnan(y)) {
+				st->no_value++;
+				continue;
+			}
+			g = b.gene[b.gene_ptr[i]];
+			if (!env[g]) {
+				if (!(env[g] = strdup(e))) {
+					cp_error_set(err, "out of memory");
+					goto out;
+				}
+			} else if (strcmp(env[g], e) != 0) {
+				cp_error_set(err, "%s: gene %s has single-mutant fitness in environments '%s' and "
+					     "'%s': give the singles of one environment", o->train_path,
+					     ctx->genes[g], env[g], e);
+				goto out;
+			}
+			sum[g] += standardized ? batches_restore_label(&info, PERT_FITNESS, y) : y;
+			count[g]++;
+			st->used++;
 		}
+	}
 	if (rc < 0)
 		goto out;
 	genes = cp_malloc(ctx->n_genes, sizeof *genes, err);
@@ -234,6 +276,7 @@ static int fit_multiplicative(const baseline_options *o, sample_loader *l, cpz_r
 			genes[M] = (int32_t)g;
 			fit[M++] = sum[g] / count[g];
 		}
+	st->genes = M;
 	if (M == 0) {
 		cp_error_set(err, "%s: no single-deletion experiment with a fitness", o->train_path);
 		goto out;
@@ -247,15 +290,19 @@ static int fit_multiplicative(const baseline_options *o, sample_loader *l, cpz_r
 	}
 	result = 0;
 out:
-	free(sum), free(count), free(genes), free(fit);
+	if (env)
+		for (size_t g = 0; g < ctx->n_genes; g++)
+			free(env[g]);
+	free(env), free(sum), free(count), free(genes), free(fit);
+	pert_reader_close(r);
 	return result;
 }
 
 int baseline_fit(const baseline_options *o, const char *producer, const char *command,
-		 cp_error *err)
+		 baseline_stats *st, cp_error *err)
 {
 	int multiplicative = strcmp(o->model, "multiplicative") == 0;
-	loader_options lo = { multiplicative ? -1 : PERT_TRAIN, 0 };
+	loader_options lo = { PERT_TRAIN, 0 };
 	sample_loader *l = loader_open(o->train_path, &lo, err);
 	cpz_record rec, genome;
 	dcell_config labels = o->labels;
@@ -278,7 +325,7 @@ int baseline_fit(const baseline_options *o, const char *producer, const char *co
 	else if (strcmp(o->model, "additive") == 0)
 		rc = fit_additive(o, l, &rec, err);
 	else if (multiplicative)
-		rc = fit_multiplicative(o, l, &rec, err);
+		rc = fit_multiplicative(o, &rec, st, err);
 	else
 		rc = cp_error_set(err, "unknown baseline '%s'", o->model);
 	if (rc == 0)

@@ -34,8 +34,15 @@ typedef struct baseline_options {
 	dcell_config labels;	/* n_outputs and label[] */
 } baseline_options;
 
+/* What the multiplicative model used: single-deletion experiments with a
+ * fitness, of how many genes; those of several genes or without a fitness
+ * left out. */
+typedef struct baseline_stats {
+	size_t used, genes, not_single, no_value;
+} baseline_stats;
+
 int baseline_fit(const baseline_options *o, const char *producer, const char *command,
-		 cp_error *err);
+		 baseline_stats *st, cp_error *err);
 
 #ifdef __cplusplus
 }

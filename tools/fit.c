@@ -451,11 +451,16 @@ int main(int argc, char **argv)
 	} else if (strcmp(model, "mean") == 0 || strcmp(model, "additive") == 0 ||
 		   strcmp(model, "multiplicative") == 0) {
 		baseline_options bo = { model, opts.train_path, opts.val_path, opts.out_path, ridge, opts.dcell };
+		baseline_stats bs = { 0 };
 
-		if (baseline_fit(&bo, cli_producer(), cli_command(), &err) < 0) {
+		if (baseline_fit(&bo, cli_producer(), cli_command(), &bs, &err) < 0) {
 			cli_report(&err);
 			return CLI_DATA_ERROR;
 		}
+		if (strcmp(model, "multiplicative") == 0)
+			cli_info(1, "multiplicative: the fitness of %zu genes from %zu single-deletion "
+				 "experiments; left out %zu of several genes and %zu without a fitness",
+				 bs.genes, bs.used, bs.not_single, bs.no_value);
 	} else {
 		cli_error("--model: '%s' is not dcell, mean, additive or multiplicative", model);
 		return CLI_USAGE_ERROR;
