@@ -286,9 +286,20 @@ cat "$T/gi6281.batches.cpz" "$T/gi6281.batches.cpz" > "$W/2b.cpz"
 bad=""
 if predict -q --model "$W/mean.model.cpz" "$W/2x.cpz" -o "$W/2x.pred.cpz" 2> "$W/err"; then
 	[ "$(cpz dump "$W/2x.pred.cpz" index | wc -l)" -eq 4 ] || bad="$bad predict: not 4 experiments;"
+	# a run's segments join (here its train and val splits, predicted apart);
+	# a segment repeated would count its experiments twice, and is refused
+	predict -q --model "$W/mean.model.cpz" --split train "$T/gi6281.batches.cpz" -o "$W/tr.pred.cpz" &&
+		predict -q --model "$W/mean.model.cpz" --split val "$T/gi6281.batches.cpz" -o "$W/va.pred.cpz" &&
+		cat "$W/tr.pred.cpz" "$W/va.pred.cpz" > "$W/trva.pred.cpz" &&
+		report -q --no-plots -o "$W/trva" "$W/trva.pred.cpz" 2> "$W/err" &&
+		[ "$(awk -F'\t' '$4 == "all" { print $5 }' "$W/trva/metrics.tsv")" = \
+			"$(cpz dump "$T/gi6281.batches.cpz" split.count | awk '{ n += $1 } END { print n }')" ] ||
+		bad="$bad report of two splits: $(cat "$W/err");"
 	cat "$W/2x.pred.cpz" "$W/2x.pred.cpz" > "$W/4x.pred.cpz"
-	report -q --no-plots -o "$W/4x" "$W/4x.pred.cpz" 2> "$W/err" &&
-		[ "$(awk -F'\t' 'NR == 2 { print $5 }' "$W/4x/metrics.tsv")" = 8 ] || bad="$bad report: $(cat "$W/err");"
+	report -q --no-plots -o "$W/4x" "$W/4x.pred.cpz" 2> "$W/err" ||
+		grep -q "4x.pred.cpz: record [0-9]* (predictions): field 'index': experiment 0 (.*) appears twice" "$W/err" ||
+		bad="$bad repeated segment: $(cat "$W/err");"
+	[ -e "$W/4x" ] && bad="$bad a repeated segment reported;"
 else
 	bad="$bad predict: $(cat "$W/err");"
 fi
@@ -304,7 +315,7 @@ predict -q --model "$W/mean.model.cpz" "$W/mixed.cpz" -o "$W/mixed.pred.cpz" 2> 
 fit -q --model mean --train "$W/2b.cpz" -o "$W/2b.model.cpz" 2> "$W/err" ||
 	grep -q "a second batches stream follows the first" "$W/err" || bad="$bad batches: $(cat "$W/err");"
 [ -e "$W/2b.model.cpz" ] && bad="$bad concatenated batches fitted;"
-[ -z "$bad" ] && echo "ok - concatenated samples and predictions of one run join; others, and batches, are refused" ||
+[ -z "$bad" ] && echo "ok - concatenated samples and predictions of one run join; other runs, repeats and batches are refused" ||
 	echo "not ok - concatenated streams:$bad"
 printf '#!/bin/sh\necho "line 3: all points y value undefined!" >&2\nexit 1\n' > "$W/bad-gnuplot"
 chmod +x "$W/bad-gnuplot"
