@@ -5,11 +5,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "textio.h"
 
-enum { COL_GENES, COL_ID, COL_SOURCE, COL_ENVIRONMENT, COL_LABEL0, N_COLUMNS = COL_LABEL0 + PERT_N_LABELS };
-static const char *const column_names[COL_LABEL0] = { "genes", "id", "source", "environment" };
+enum { COL_GENES, COL_ID, COL_SOURCE, COL_ENVIRONMENT, COL_ALLELE, COL_LABEL0,
+       N_COLUMNS = COL_LABEL0 + PERT_N_LABELS };
+static const char *const column_names[COL_LABEL0] = { "genes", "id", "source", "environment", "allele" };
 
 /*
  * Identifiers seen before, by their exact text: a direct-mapped cache in
@@ -56,7 +58,7 @@ static int read_header(experiment_reader *r, cp_error *err)
 		return -1;
 	if (rc == 0)
 		return cp_error_set(err, "%s: empty: no header line (the columns: genes, and optionally "
-				    "id source environment and the labels)", cp_input_name(r->in));
+				    "id source environment allele and the labels)", cp_input_name(r->in));
 	r->n_columns = cp_split(line, '\t', NULL, 0);
 	r->fields = cp_calloc(r->n_columns + 1, sizeof *r->fields, err);
 	if (!r->fields)
@@ -234,6 +236,23 @@ static int parse_labels(experiment_reader *r, experiment *e, cp_error *err)
 	return 0;
 }
 
+int experiment_is_deletion(const experiment *e)
+{
+	const char *a = e->allele ? e->allele : "";
+
+	if (!*a)
+		return 1;
+	for (;;) {
+		size_t len = strcspn(a, "|");
+
+		if (!(len == 8 && strncasecmp(a, "deletion", 8) == 0))
+			return 0;
+		if (!a[len])
+			return 1;
+		a += len + 1;
+	}
+}
+
 int experiment_reader_next(experiment_reader *r, experiment *e, cp_error *err)
 {
 	char *line;
@@ -264,6 +283,7 @@ int experiment_reader_next(experiment_reader *r, experiment *e, cp_error *err)
 		e->id = cell(r, COL_ID);
 		e->source = cell(r, COL_SOURCE);
 		e->environment = cell(r, COL_ENVIRONMENT);
+		e->allele = cell(r, COL_ALLELE);
 		return 1;
 	}
 	return rc;

@@ -12,7 +12,10 @@
  *   genes                       required: the deleted genes, one or more,
  *                               separated by ',' (blanks around them are
  *                               ignored), any identifier the genome maps
- *   id, source, environment     optional text ("" when the column is absent)
+ *   id, source, environment, allele
+ *                               optional text ("" when the column is absent);
+ *                               allele as screen2exp writes it: "deletion",
+ *                               "ts", "DAmP", joined by '|' when merged
  *   fitness, fitness_std, gene_interaction, gene_interaction_p_value
  *                               optional labels: an absent column, an empty
  *                               cell, NA or nan is NaN (missing), never 0
@@ -40,7 +43,7 @@ extern "C" {
 /* One experiment as read; pointers valid until the next read. */
 typedef struct experiment {
 	size_t line;			/* 1-based line number */
-	const char *id, *source, *environment;
+	const char *id, *source, *environment, *allele;
 	size_t n_genes;
 	const int32_t *genes;		/* gene indices, in the order listed */
 	float label[PERT_N_LABELS];	/* pert_label_names order; NaN when missing */
@@ -56,6 +59,10 @@ experiment_reader *experiment_reader_open(const char *path, const genome *g, int
 /* 1 and the next experiment, 0 at the end, -1 on error ("exp.tsv:12:
  * column 'genes': unknown gene 'YXX999W'"). */
 int experiment_reader_next(experiment_reader *r, experiment *e, cp_error *err);
+/* Whether e deletes its genes: its allele is empty (not stated) or
+ * "deletion" alone (a merged row: every allele it joins); ts and DAmP are
+ * partial losses of function. */
+int experiment_is_deletion(const experiment *e);
 /* Lines skipped for unmapped genes so far, and the message for the first
  * ("" when none). */
 size_t experiment_reader_skipped(const experiment_reader *r);

@@ -101,6 +101,13 @@ int go_build_set_relations(go_build_options *opt, const char *list, cp_error *er
 	return 0;
 }
 
+/* The Gene Ontology's evidence codes, current and retired (NR, IMR). */
+static const char *const evidence_codes[] = {
+	"EXP", "IDA", "IPI", "IMP", "IGI", "IEP", "HTP", "HDA", "HMP", "HGI", "HEP", "ISS", "ISO",
+	"ISA", "ISM", "IGC", "IBA", "IBD", "IKR", "IRD", "IMR", "RCA", "TAS", "NAS", "IC", "ND",
+	"IEA", "NR",
+};
+
 int go_build_set_evidence(go_build_options *opt, const char *list, cp_error *err)
 {
 	char item[16];
@@ -114,8 +121,10 @@ int go_build_set_evidence(go_build_options *opt, const char *list, cp_error *err
 
 		for (size_t i = 0; i < len; i++)
 			item[i] = (char)toupper((unsigned char)item[i]);
-		if (len == 0 || len > 8 || strspn(item, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != len)
-			return cp_error_set(err, "'%s' is not an evidence code", item);
+		if (name_index(item, evidence_codes, (int)(sizeof evidence_codes / sizeof *evidence_codes)) < 0)
+			return cp_error_set(err, "'%s' is not a GO evidence code (EXP, IDA, IPI, IMP, IGI, "
+					    "IEP, HTP, HDA, HMP, HGI, HEP, ISS, ISO, ISA, ISM, IGC, IBA, IBD, "
+					    "IKR, IRD, IMR, RCA, TAS, NAS, IC, ND, IEA, NR)", item);
 		if (opt->n_exclude == GO_BUILD_MAX_EVIDENCE)
 			return cp_error_set(err, "more than %d evidence codes", GO_BUILD_MAX_EVIDENCE);
 		strcpy(opt->exclude[opt->n_exclude++], item);

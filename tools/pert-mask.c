@@ -24,7 +24,7 @@
 typedef struct {
 	const char *graph, *go, *input, *out;
 	int64_t chunk, level;
-	int skip_unknown;
+	int skip_unknown, deletions_only;
 } options;
 
 static void usage(FILE *fp, int status)
@@ -42,6 +42,8 @@ static void usage(FILE *fp, int status)
 		"  -l, --level N         zstd level of the stream [%d, or $CPZ_LEVEL when set]\n"
 		"  -s, --skip-unknown    skip and count lines naming a gene the genome does not\n"
 		"                        map, instead of failing\n"
+		"  -D, --deletions-only  skip and count experiments whose allele is not a\n"
+		"                        deletion (ts, DAmP), instead of modelling them as one\n"
 		"  -o, --output FILE     stream to write [-]\n"
 		"  -q, --quiet           no summary on stderr\n"
 		"  -v, --verbose         more detail\n"
@@ -49,7 +51,7 @@ static void usage(FILE *fp, int status)
 		"  -V, --version         print the version\n"
 		"\n"
 		"EXPERIMENTS.tsv [-]: a header, then one experiment a line: column genes (deleted\n"
-		"genes separated by ','), optional id source environment, labels fitness\n"
+		"genes separated by ','), optional id source environment allele, labels fitness\n"
 		"fitness_std gene_interaction gene_interaction_p_value (empty, NA or nan: missing);\n"
 		"other columns are ignored.  Plain, .gz or .zst.  Exit status: 0 ok, 1 bad data,\n"
 		"2 usage.  See pert-mask(1).\n",
@@ -65,6 +67,7 @@ static int parse_options(int argc, char **argv, options *o)
 		{ "chunk", required_argument, NULL, 'c' },
 		{ "level", required_argument, NULL, 'l' },
 		{ "skip-unknown", no_argument, NULL, 's' },
+		{ "deletions-only", no_argument, NULL, 'D' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -74,7 +77,7 @@ static int parse_options(int argc, char **argv, options *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "g:G:c:l:so:qvhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "g:G:c:l:sDo:qvhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'g': o->graph = optarg; break;
 		case 'G': o->go = optarg; break;
@@ -92,6 +95,7 @@ static int parse_options(int argc, char **argv, options *o)
 			}
 			break;
 		case 's': o->skip_unknown = 1; break;
+		case 'D': o->deletions_only = 1; break;
 		case 'o': o->out = optarg; break;
 		case 'q': cli_verbosity = 0; break;
 		case 'v': cli_verbosity++; break;
@@ -122,6 +126,8 @@ static int parse_options(int argc, char **argv, options *o)
 typedef struct {
 	uint64_t experiments, chunks, genes, reactions, terms, edges[PERT_MAX_RELATIONS];
 	uint64_t labelled[PERT_N_LABELS];
+	uint64_t not_deletion;	/* experiments of another allele: kept, or skipped */
+	size_t first_not_deletion;	/* its line */
 } totals;
 
 static int write_chunk(cpz_writer *w, pert_builder *b, const pert_context *ctx, cpz_record *rec,
@@ -138,7 +144,8 @@ static int write_chunk(cpz_writer *w, pert_builder *b, const pert_context *ctx, 
 	return 0;
 }
 
-static void summary(const pert_context *ctx, const totals *t, const experiment_reader *rd)
+static void summary(const options *o, const pert_context *ctx, const totals *t,
+		    const experiment_reader *rd)
 {
 	cp_buf line = { 0 };
 	double n = (double)t->experiments;
@@ -167,6 +174,12 @@ static void summary(const pert_context *ctx, const totals *t, const experiment_r
 	if (skipped)
 		cli_info(1, "skipped %zu line%s naming genes that do not map (the first: %s)", skipped,
 			 skipped == 1 ? "" : "s", experiment_reader_first_skip(rd));
+	if (t->not_deletion)
+		cli_info(1, "%s %" PRIu64 " experiment%s whose allele is not a deletion (ts, DAmP; the "
+			 "first on line %zu)%s", o->deletions_only ? "skipped" : "kept", t->not_deletion,
+			 t->not_deletion == 1 ? "" : "s", t->first_not_deletion,
+			 o->deletions_only ? "" : ", each modelled as a deletion of its genes "
+			 "(--deletions-only leaves them out)");
 	cp_buf_free(&line);
 }
 
@@ -202,6 +215,12 @@ static int run(const options *o, const cell_graph *cg, const go_dag *dag)
 	while ((rc = experiment_reader_next(rd, &ex, &err)) == 1) {
 		pert_experiment e;
 
+		if (!experiment_is_deletion(&ex)) {
+			if (t.not_deletion++ == 0)
+				t.first_not_deletion = ex.line;
+			if (o->deletions_only)
+				continue;
+		}
 		memset(&e, 0, sizeof e);
 		if (pert_mask_apply(pm, ex.genes, ex.n_genes, &e, &err) < 0) {
 			cp_error_prefix(&err, "%s:%zu", experiment_reader_name(rd), ex.line);
@@ -236,7 +255,7 @@ static int run(const options *o, const cell_graph *cg, const go_dag *dag)
 	w = NULL;
 	if (rc < 0)
 		goto fail;
-	summary(&ctx, &t, rd);
+	summary(o, &ctx, &t, rd);
 	cli_resources(cli_elapsed() > 5.0 ? 1 : 2);
 	status = CLI_OK;
 	goto out;
