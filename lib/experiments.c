@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "experiments.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,13 +218,15 @@ static int parse_labels(experiment_reader *r, experiment *e, cp_error *err)
 {
 	for (int k = 0; k < PERT_N_LABELS; k++) {
 		const char *text = cell(r, COL_LABEL0 + k);
-		float v;
+		double d;
 
-		if (cpz_parse_value(CPZ_F32, text, &v) < 0 || isinf(v))
+		if (cpz_parse_value(CPZ_F64, text, &d) < 0 || isinf((float)d))
 			return cp_error_set(err, "%s:%zu: column '%s': '%.40s' is not a number (empty, NA or "
 					    "nan for a missing value)", cp_input_name(r->in),
 					    cp_input_lineno(r->in), pert_label_names[k], text);
-		e->label[k] = v;
+		e->label[k] = (float)d;
+		if (d != 0 && fabs(d) < FLT_MIN)
+			e->tiny |= 1u << k;
 	}
 	if (e->label[PERT_FITNESS_STD] < 0)
 		return cp_error_set(err, "%s:%zu: column '%s': %g is negative", cp_input_name(r->in),
@@ -240,12 +243,12 @@ int experiment_is_deletion(const experiment *e)
 {
 	const char *a = e->allele ? e->allele : "";
 
-	if (!*a)
-		return 1;
+	/* one entry per gene, joined by ','; a gene's kinds joined by '|'; an
+	 * empty entry is not stated */
 	for (;;) {
-		size_t len = strcspn(a, "|");
+		size_t len = strcspn(a, ",|");
 
-		if (!(len == 8 && strncasecmp(a, "deletion", 8) == 0))
+		if (len && !(len == 8 && strncasecmp(a, "deletion", 8) == 0))
 			return 0;
 		if (!a[len])
 			return 1;
@@ -276,6 +279,7 @@ int experiment_reader_next(experiment_reader *r, experiment *e, cp_error *err)
 				r->first_skip = *err;
 			continue;
 		}
+		e->tiny = 0;
 		if (parse_labels(r, e, err) < 0)
 			return -1;
 		e->line = cp_input_lineno(r->in);

@@ -47,6 +47,8 @@ typedef struct experiment {
 	size_t n_genes;
 	const int32_t *genes;		/* gene indices, in the order listed */
 	float label[PERT_N_LABELS];	/* pert_label_names order; NaN when missing */
+	unsigned tiny;			/* bit k: label k is below FLT_MIN in the table
+					 * (a subnormal in label[k], or 0) */
 } experiment;
 
 typedef struct experiment_reader experiment_reader;
@@ -59,9 +61,9 @@ experiment_reader *experiment_reader_open(const char *path, const genome *g, int
 /* 1 and the next experiment, 0 at the end, -1 on error ("exp.tsv:12:
  * column 'genes': unknown gene 'YXX999W'"). */
 int experiment_reader_next(experiment_reader *r, experiment *e, cp_error *err);
-/* Whether e deletes its genes: its allele is empty (not stated) or
- * "deletion" alone (a merged row: every allele it joins); ts and DAmP are
- * partial losses of function. */
+/* Whether e deletes its genes: every gene's allele (entries joined by ',',
+ * in gene order; a merged row's kinds of one gene joined by '|') is empty
+ * (not stated) or "deletion"; ts and DAmP are partial losses of function. */
 int experiment_is_deletion(const experiment *e);
 /* Lines skipped for unmapped genes so far, and the message for the first
  * ("" when none). */

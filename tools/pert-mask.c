@@ -1,5 +1,6 @@
 /* pert-mask - deletion experiments as masks against the wild-type cell graph. */
 #define _GNU_SOURCE
+#include <float.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
@@ -128,6 +129,9 @@ typedef struct {
 	uint64_t labelled[PERT_N_LABELS];
 	uint64_t not_deletion;	/* experiments of another allele: kept, or skipped */
 	size_t first_not_deletion;	/* its line */
+	uint64_t tiny, tiny_zero;	/* labels below FLT_MIN; those of them stored as 0 */
+	size_t first_tiny;		/* its line and label */
+	int first_tiny_label;
 } totals;
 
 static int write_chunk(cpz_writer *w, pert_builder *b, const pert_context *ctx, cpz_record *rec,
@@ -180,6 +184,11 @@ static void summary(const options *o, const pert_context *ctx, const totals *t,
 			 t->not_deletion == 1 ? "" : "s", t->first_not_deletion,
 			 o->deletions_only ? "" : ", each modelled as a deletion of its genes "
 			 "(--deletions-only leaves them out)");
+	if (t->tiny)
+		cli_info(1, "%" PRIu64 " label value%s below single precision's normal range (%g) lost "
+			 "precision, %" PRIu64 " of them stored as 0 (the first: line %zu, %s)", t->tiny,
+			 t->tiny == 1 ? "" : "s", (double)FLT_MIN, t->tiny_zero, t->first_tiny,
+			 pert_label_names[t->first_tiny_label]);
 	cp_buf_free(&line);
 }
 
@@ -237,8 +246,16 @@ static int run(const options *o, const cell_graph *cg, const go_dag *dag)
 			t.edges[r] += e.n_edges[r];
 		t.reactions += e.n_reactions;
 		t.terms += e.n_terms;
-		for (int k = 0; k < PERT_N_LABELS; k++)
+		for (int k = 0; k < PERT_N_LABELS; k++) {
 			t.labelled[k] += !isnan(e.label[k]);
+			if (ex.tiny >> k & 1) {
+				if (t.tiny++ == 0) {
+					t.first_tiny = ex.line;
+					t.first_tiny_label = k;
+				}
+				t.tiny_zero += e.label[k] == 0;
+			}
+		}
 		if (pert_builder_count(b) == (size_t)o->chunk) {
 			if (write_chunk(w, b, &ctx, &rec, &t, &err) < 0)
 				goto fail;
