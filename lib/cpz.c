@@ -1601,6 +1601,20 @@ static int decode_tensor(mp_cur *c, uint64_t nkeys, cpz_record *rec, const char 
 				 !have_shape ? "shape" : "data");
 	if (shape_bytes(t->dtype, t->ndim, t->shape, &t->count, &t->nbytes) < 0)
 		return FIELD_ERR(fname, "shape overflows");
+	if (!single && cpz_dtype_size(t->dtype) > 1) {	/* each chunk holds whole elements */
+		mp_cur cc = chunks;
+		size_t es = cpz_dtype_size(t->dtype);
+
+		for (size_t i = 0; i < nchunks; i++) {
+			mp_item ch;
+			const char *w2;
+
+			mp_next(&cc, &ch, &w2);	/* checked above */
+			if (ch.u % es)
+				return FIELD_ERR(fname, "data chunk %zu is %zu bytes, not whole %s elements",
+						 i, (size_t)ch.u, cpz_dtype_name(t->dtype));
+		}
+	}
 	if (data_len != t->nbytes) {
 		char shp[160];
 		size_t o = 0;
@@ -1691,6 +1705,9 @@ static int decode_record(cpz_reader *r, cpz_record *rec, cp_error *err, int *is_
 	rec->type = cp_arena_strndup(&rec->arena, (const char *)v.ptr, v.u, err);
 	if (!rec->type)
 		return -1;
+	if (strcmp(rec->type, "header") == 0)
+		return cp_error_set(err, "%s: %s: field 'record': 'header' is reserved for the stream's "
+				    "first frame", r->name, where);
 	if (strcmp(rec->type, "end") == 0) {
 		int got = 0;
 

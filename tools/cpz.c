@@ -5,10 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cell_graph.h"
 #include "cli.h"
 #include "cpz.h"
+#include "genome.h"
+#include "go_dag.h"
+#include "model.h"
+#include "pert.h"
+#include "predictions.h"
 #include "table.h"
 
 static void usage(FILE *fp, int status)
@@ -22,7 +29,7 @@ static void usage(FILE *fp, int status)
 		"  head [-n N] [-p N] FILE     summary of the first N records [10]\n"
 		"  dump [-r N] [-i] FILE NAME  a field as TSV (every record that has it)\n"
 		"  pack [options] SPEC...      build a stream from TSV columns\n"
-		"  verify FILE...              check everything; exit 1 on any defect\n"
+		"  verify [-q] FILE...         check everything; exit 1 on any defect\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help      this help (also after a command)\n"
@@ -613,6 +620,72 @@ out:
 
 /* ---- verify -------------------------------------------------------------- */
 
+/* A second pass over a stream of a kind the tools read, with the reader
+ * they use: the content checks of each kind (the genome record's hash and
+ * names, a DAG's strata, a graph's indices, a model's shapes, ...).  1 when
+ * checked, 0 for a kind of no tool's, -1 on a defect. */
+static int check_content(const char *path, const char *kind, cp_error *err)
+{
+	int rc = 1;
+
+	if (strcmp(kind, "go-dag") == 0) {
+		go_dag dag;
+
+		rc = go_dag_read(path, &dag, err) < 0 ? -1 : 1;
+		go_dag_free(&dag);
+	} else if (strcmp(kind, "cell-graph") == 0) {
+		cell_graph cg;
+
+		cell_graph_init(&cg);
+		rc = cell_graph_read(path, &cg, err) < 0 ? -1 : 1;
+		cell_graph_free(&cg);
+	} else if (strcmp(kind, "model") == 0) {
+		cp_model m;
+
+		rc = model_load(&m, path, err) < 0 ? -1 : 1;
+		model_free(&m);
+	} else if (strcmp(kind, "samples") == 0 || strcmp(kind, "batches") == 0) {
+		pert_reader *r = pert_reader_open(path, kind, err);
+		pert_batch b;
+
+		if (!r)
+			return -1;
+		while ((rc = pert_reader_next(r, &b, err)) == 1)
+			;
+		pert_reader_close(r);
+		rc = rc < 0 ? -1 : 1;
+	} else if (strcmp(kind, "predictions") == 0) {
+		pred_reader *r = pred_reader_open(path, err);
+		pred_chunk c;
+
+		if (!r)
+			return -1;
+		while ((rc = pred_reader_next(r, &c, err)) == 1)
+			;
+		pred_reader_close(r);
+		rc = rc < 0 ? -1 : 1;
+	} else {	/* a kind of no program's: its genome records */
+		cpz_reader *r = cpz_reader_open(path, err);
+		cpz_record rec;
+
+		if (!r)
+			return -1;
+		cpz_record_init(&rec);
+		rc = 0;
+		while (rc >= 0 && cpz_reader_next(r, &rec, err) == 1)
+			if (strcmp(rec.type, "genome") == 0) {
+				genome g;
+
+				genome_init(&g);
+				rc = genome_from_record(&g, &rec, err) < 0 ? -1 : 1;
+				genome_free(&g);
+			}
+		cpz_record_free(&rec);
+		cpz_reader_close(r);
+	}
+	return rc;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -629,7 +702,10 @@ static int cmd_verify(int argc, char **argv)
 			printf("Usage: cpz verify [-q] FILE...\n"
 			       "Read each stream to the end and check everything: zstd frames and their\n"
 			       "checksums, the header and its version, every record and field, tensor\n"
-			       "sizes against their shapes, the end record's count and checksum.\n"
+			       "sizes against their shapes, the end record's count and checksum; then,\n"
+			       "for a kind the tools read (go-dag, cell-graph, samples, batches, model,\n"
+			       "predictions), its content as they check it, in a second pass (not on a\n"
+			       "pipe or other input that is read once).\n"
 			       "Prints FILE: ok ... for a good stream; exit 1 if any is defective.\n"
 			       "  -q, --quiet  print only errors\n");
 			return CLI_OK;
@@ -645,6 +721,11 @@ static int cmd_verify(int argc, char **argv)
 		cpz_reader *r;
 		cpz_record rec;
 		cp_error err;
+		int is_stdin = strcmp(argv[i], "-") == 0;
+		struct stat st;
+		/* where a second pass starts; -1 when the input is read once */
+		off_t start = is_stdin ? lseek(STDIN_FILENO, 0, SEEK_CUR) :
+			stat(argv[i], &st) == 0 && S_ISREG(st.st_mode) ? 0 : -1;
 		int rc;
 
 		if (open_reader(argv[i], &r) < 0) {
@@ -654,14 +735,21 @@ static int cmd_verify(int argc, char **argv)
 		cpz_record_init(&rec);
 		while ((rc = cpz_reader_next(r, &rec, &err)) == 1)
 			;
+		if (rc == 0 && start >= 0) {
+			if (is_stdin && lseek(STDIN_FILENO, start, SEEK_SET) < 0)
+				rc = cp_error_errno(&err, "<stdin>");
+			else
+				rc = check_content(argv[i], cpz_reader_header(r)->kind, &err) < 0 ? -1 : 0;
+		}
 		if (rc < 0) {
 			cli_report(&err);
 			status = CLI_DATA_ERROR;
 		} else if (!quiet) {
 			printf("%s: ok: kind %s, %" PRId64 " record%s, %d segment%s, checksum %016" PRIx64
-			       "\n", cpz_reader_name(r), cpz_reader_header(r)->kind, cpz_reader_count(r),
+			       "%s\n", cpz_reader_name(r), cpz_reader_header(r)->kind, cpz_reader_count(r),
 			       cpz_reader_count(r) == 1 ? "" : "s", cpz_reader_segments(r),
-			       cpz_reader_segments(r) == 1 ? "" : "s", cpz_reader_checksum(r));
+			       cpz_reader_segments(r) == 1 ? "" : "s", cpz_reader_checksum(r),
+			       start < 0 ? " (content not checked: the input is read once)" : "");
 		}
 		cpz_record_free(&rec);
 		cpz_reader_close(r);

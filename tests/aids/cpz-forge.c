@@ -3,6 +3,9 @@
  *
  *   cpz-forge corrupt DIR   malformed streams, one defect each, and DIR/EXPECTED
  *                           (file <TAB> message fragment cpz verify must print)
+ *   cpz-forge genome DIR    samples streams whose genome record parses but
+ *                           does not hold, one of a genome alone, and
+ *                           DIR/EXPECTED
  *   cpz-forge vectors DIR   small well-formed streams for formats/vectors
  *
  * Valid streams come from the library writer; defects are made by editing
@@ -503,6 +506,37 @@ static void corrupt_corpus(void)
 		msgpack_pack_bin(&pk, 3);
 		msgpack_pack_bin_body(&pk, "def", 3);
 		one_record("chunk-sizes.cpz", sb.data, sb.size, "data is 6 bytes but shape [8] of u8 needs 8");
+		msgpack_sbuffer_clear(&sb);
+
+		/* chunks that add up but split an element */
+		msgpack_pack_map(&pk, 2);
+		pk_str(&pk, "record");
+		pk_str(&pk, "table");
+		pk_str(&pk, "x");
+		msgpack_pack_map(&pk, 3);
+		pk_str(&pk, "dtype");
+		pk_str(&pk, "f32");
+		pk_str(&pk, "shape");
+		msgpack_pack_array(&pk, 1);
+		msgpack_pack_uint64(&pk, 3);
+		pk_str(&pk, "data");
+		msgpack_pack_array(&pk, 3);
+		msgpack_pack_bin(&pk, 4);
+		msgpack_pack_bin_body(&pk, "abcd", 4);
+		msgpack_pack_bin(&pk, 6);
+		msgpack_pack_bin_body(&pk, "efghij", 6);
+		msgpack_pack_bin(&pk, 2);
+		msgpack_pack_bin_body(&pk, "kl", 2);
+		one_record("chunk-split.cpz", sb.data, sb.size, "data chunk 1 is 6 bytes, not whole f32");
+		msgpack_sbuffer_clear(&sb);
+
+		/* a record of the type reserved for the header */
+		msgpack_pack_map(&pk, 2);
+		pk_str(&pk, "record");
+		pk_str(&pk, "header");
+		pk_str(&pk, "x");
+		msgpack_pack_uint64(&pk, 1);
+		one_record("reserved-type.cpz", sb.data, sb.size, "'header' is reserved");
 		msgpack_sbuffer_destroy(&sb);
 	}
 	fclose(expected);
@@ -630,21 +664,88 @@ static void fill_empty(cpz_writer *w)
 	(void)w;
 }
 
+/* ---- genome records that parse but do not hold ------------------------- */
+
+static const char *const g_names[] = { "YAL001C", "YAL002W", "YAL003W" };
+static const char *g_hash, *const *g_standard;
+static size_t g_nstandard;
+static const char *const *g_alias;
+static const int32_t *g_alias_gene;
+static size_t g_nalias;
+
+static void fill_bad_genome(cpz_writer *w)
+{
+	cpz_record rec;
+	cp_error err;
+	int64_t s[1] = { (int64_t)g_nalias };
+
+	cpz_record_init(&rec);
+	cpz_record_reset(&rec, "genome", &err);
+	if (cpz_record_add_strings(&rec, "names", 3, g_names, &err) < 0 ||
+	    cpz_record_add_str(&rec, "hash", g_hash, &err) < 0 ||
+	    (g_standard && cpz_record_add_strings(&rec, "standard", g_nstandard, g_standard, &err) < 0) ||
+	    (g_alias && (cpz_record_add_strings(&rec, "alias.name", g_nalias, g_alias, &err) < 0 ||
+			 cpz_record_add_tensor_copy(&rec, "alias.gene", CPZ_I32, 1, s, g_alias_gene,
+						    &err) < 0)))
+		die(err.msg);
+	put(w, &rec);
+	cpz_record_free(&rec);
+}
+
+static void genome_corpus(void)
+{
+	static const char *const standard[] = { "TFC3", "VPS8" };
+	static const char *const alias[] = { "FUN24" };
+	static const int32_t gene_bad[] = { 7 };
+	char path[4096];
+	cpz_record rec;
+	cp_error err;
+	const char *good;
+
+	cpz_record_init(&rec);
+	if (cpz_record_add_genome(&rec, 3, g_names, &err) < 0)
+		die(err.msg);
+	good = cpz_record_str(&rec, "hash", &err);
+	snprintf(path, sizeof path, "%s/EXPECTED", outdir);
+	expected = fopen(path, "w");
+	if (!good || !expected)
+		die(path);
+	fprintf(expected, "# file\tfragment of the one-line message a reader of samples prints (exit 1)\n");
+	g_hash = "0000000000000000";
+	write_vector("hash.cpz", "samples", 0, fill_bad_genome);
+	fprintf(expected, "hash.cpz\tfield 'hash': is 0000000000000000 but the names hash to %s\n", good);
+	g_hash = good;
+	g_standard = standard, g_nstandard = 2;
+	write_vector("standard-count.cpz", "samples", 0, fill_bad_genome);
+	fprintf(expected, "standard-count.cpz\tfield 'standard': 2 names for 3 genes\n");
+	g_standard = NULL;
+	g_alias = alias, g_alias_gene = gene_bad, g_nalias = 1;
+	write_vector("alias-range.cpz", "samples", 0, fill_bad_genome);
+	fprintf(expected, "alias-range.cpz\tfield 'alias.gene': entry 0: gene 7 out of range\n");
+	g_alias = NULL, g_nalias = 0;
+	write_vector("genome-only.cpz", "samples", 0, fill_bad_genome);
+	fprintf(expected, "genome-only.cpz\tno context record\n");
+	fclose(expected);
+	cpz_record_free(&rec);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3)
-		die("usage: cpz-forge corrupt|vectors DIR");
+		die("usage: cpz-forge corrupt|genome|vectors DIR");
 	outdir = argv[2];
 	if (strcmp(argv[1], "corrupt") == 0) {
 		corrupt_corpus();
+	} else if (strcmp(argv[1], "genome") == 0) {
+		genome_corpus();
 	} else if (strcmp(argv[1], "vectors") == 0) {
 		write_vector("dtypes.cpz", "table", 0, fill_dtypes);
 		write_vector("values.cpz", "table", 0, fill_values);
 		write_vector("chunked.cpz", "table", 16, fill_chunked);
-		write_vector("genome.cpz", "samples", 0, fill_genome);
+		write_vector("genome.cpz", "table", 0, fill_genome);
 		write_vector("empty.cpz", "table", 0, fill_empty);
 	} else {
-		die("usage: cpz-forge corrupt|vectors DIR");
+		die("usage: cpz-forge corrupt|genome|vectors DIR");
 	}
 	return 0;
 }

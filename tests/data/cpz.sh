@@ -38,3 +38,27 @@ elif grep -q 'truncated' "$TMP/err"; then
 else
 	echo "not ok - truncated real stream: $(cat "$TMP/err")"
 fi
+
+# The pipeline's streams verify, format and content, each in one pass over
+# the file and one more with its kind's reader
+T=$O/test-data
+for f in "$T/go.cpz" "$T/cell.cpz" "$T/kuzmin.cpz" "$T/gi6281.batches.cpz"; do
+	if out=$(cpz verify "$f" 2>&1) && ! printf '%s' "$out" | grep -q 'not checked'; then
+		echo "ok - cpz verify $(basename "$f"): $(printf '%s' "$out" | sed 's/.*: ok: //')"
+	else
+		echo "not ok - cpz verify $(basename "$f"): $out"
+	fi
+done
+# The README's picture of the cell graph is what cpz prints for it
+cpz head -n 2 "$T/cell.cpz" > "$TMP/head"
+missing=0
+for n in 0 1; do
+	line=$(grep "^    \[$n\] " README.md | head -1 | sed 's/^    //')
+	grep -qxF "$line" "$TMP/head" || { missing=$((missing + 1)); echo "# README: $line"; }
+done
+if [ "$missing" -eq 0 ]; then
+	echo "ok - the README's cpz cat lines of the cell graph are cpz's"
+else
+	echo "not ok - $missing of the README's cpz cat lines differ from cpz head $T/cell.cpz:"
+	sed 's/^/#   /' "$TMP/head"
+fi

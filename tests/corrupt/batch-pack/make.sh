@@ -11,7 +11,8 @@ build/tests/aids/exp2samples tests/fixtures/batch-pack/genome.tab \
 size=$(wc -c < "$T/s.cpz")
 head -c $((size * 2 / 3)) "$T/s.cpz" > $D/truncated.cpz
 bin/batch-pack -q "$T/s.cpz" -o $D/batches.cpz
-cp formats/vectors/genome.cpz $D/no-context.cpz
+build/tests/aids/cpz-forge genome "$T"
+cp "$T/genome-only.cpz" $D/no-context.cpz
 printf 'genes\tfitness\nYAL001C\t0.9\n' > $D/text.cpz
 : > $D/empty.cpz
 # one byte of the last chunk's compressed data changed
