@@ -250,6 +250,37 @@ static size_t frame_offsets(const cp_buf *s, size_t *offs, size_t max)
 	return n;
 }
 
+/* {"record": "table", "x": tensor DTYPE[N] whose data is the chunks of
+ * CHUNKS, split at '|'} */
+static void pack_chunked(msgpack_packer *pk, const char *dtype, uint64_t n, const char *chunks)
+{
+	size_t nchunks = 1;
+
+	for (const char *c = chunks; *c; c++)
+		nchunks += *c == '|';
+	msgpack_pack_map(pk, 2);
+	pk_str(pk, "record");
+	pk_str(pk, "table");
+	pk_str(pk, "x");
+	msgpack_pack_map(pk, 3);
+	pk_str(pk, "dtype");
+	pk_str(pk, dtype);
+	pk_str(pk, "shape");
+	msgpack_pack_array(pk, 1);
+	msgpack_pack_uint64(pk, n);
+	pk_str(pk, "data");
+	msgpack_pack_array(pk, nchunks);
+	for (const char *c = chunks;; c++) {
+		size_t len = strcspn(c, "|");
+
+		msgpack_pack_bin(pk, len);
+		msgpack_pack_bin_body(pk, c, len);
+		c += len;
+		if (!*c)
+			break;
+	}
+}
+
 static void corrupt_corpus(void)
 {
 	cp_buf v = { 0 }, w = { 0 };
@@ -489,44 +520,12 @@ static void corrupt_corpus(void)
 		msgpack_sbuffer_clear(&sb);
 
 		/* chunked data whose chunks do not add up */
-		msgpack_pack_map(&pk, 2);
-		pk_str(&pk, "record");
-		pk_str(&pk, "table");
-		pk_str(&pk, "x");
-		msgpack_pack_map(&pk, 3);
-		pk_str(&pk, "dtype");
-		pk_str(&pk, "u8");
-		pk_str(&pk, "shape");
-		msgpack_pack_array(&pk, 1);
-		msgpack_pack_uint64(&pk, 8);
-		pk_str(&pk, "data");
-		msgpack_pack_array(&pk, 2);
-		msgpack_pack_bin(&pk, 3);
-		msgpack_pack_bin_body(&pk, "abc", 3);
-		msgpack_pack_bin(&pk, 3);
-		msgpack_pack_bin_body(&pk, "def", 3);
+		pack_chunked(&pk, "u8", 8, "abc|def");
 		one_record("chunk-sizes.cpz", sb.data, sb.size, "data is 6 bytes but shape [8] of u8 needs 8");
 		msgpack_sbuffer_clear(&sb);
 
 		/* chunks that add up but split an element */
-		msgpack_pack_map(&pk, 2);
-		pk_str(&pk, "record");
-		pk_str(&pk, "table");
-		pk_str(&pk, "x");
-		msgpack_pack_map(&pk, 3);
-		pk_str(&pk, "dtype");
-		pk_str(&pk, "f32");
-		pk_str(&pk, "shape");
-		msgpack_pack_array(&pk, 1);
-		msgpack_pack_uint64(&pk, 3);
-		pk_str(&pk, "data");
-		msgpack_pack_array(&pk, 3);
-		msgpack_pack_bin(&pk, 4);
-		msgpack_pack_bin_body(&pk, "abcd", 4);
-		msgpack_pack_bin(&pk, 6);
-		msgpack_pack_bin_body(&pk, "efghij", 6);
-		msgpack_pack_bin(&pk, 2);
-		msgpack_pack_bin_body(&pk, "kl", 2);
+		pack_chunked(&pk, "f32", 3, "abcd|efghij|kl");
 		one_record("chunk-split.cpz", sb.data, sb.size, "data chunk 1 is 6 bytes, not whole f32");
 		msgpack_sbuffer_clear(&sb);
 
