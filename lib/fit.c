@@ -718,6 +718,9 @@ int fit_run(const fit_options *o, const char *producer, const char *command,
 	    cpz_record_copy(&st.data_ctx, loader_context_record(st.train), err) < 0 ||
 	    open_backend(&st, err) < 0 || alloc_host_state(&st, err) < 0)
 		goto out;
+	/* what a run of this output killed while it wrote its first checkpoint
+	 * left: there was nothing to resume, so the run began again */
+	cp_tmp_sweep(o->out_path);
 	st.lr_now = o->lr;
 	rc = run_epochs(&st, cb, err);
 out:

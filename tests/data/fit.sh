@@ -26,11 +26,18 @@ if (cd "$W/a" && $FIT) 2> "$W/a.err"; then
 else
 	echo "not ok - fit: $(cat "$W/a.err")"
 fi
-(cd "$W/b" && $FIT) 2> /dev/null
+# (a run killed while it wrote its first checkpoint left a temporary file;
+# the new run of that output removes it)
+(cd "$W/b" && : > model.cpz.tmp.Ab12Cd && $FIT) 2> /dev/null
 if cmp -s "$W/a/model.cpz" "$W/b/model.cpz"; then
 	echo "ok - fit is deterministic: two runs give byte-identical models"
 else
 	echo "not ok - fit: two runs of the same command differ"
+fi
+if [ -e "$W/b/model.cpz.tmp.Ab12Cd" ]; then
+	echo "not ok - fit: a new run left the temporary file of a killed run of its output"
+else
+	echo "ok - fit: a new run removes the temporary file a killed run of its output left"
 fi
 
 # the sparse path runs the terms of a stratum in parallel: any thread count
@@ -58,6 +65,7 @@ for order in tanh-bn bn-tanh; do
 		echo "not ok - fit --order $order: the kill did not land mid-run (epoch $killed_at)"
 	elif (cd "$W/c" && fit -q --resume model.cpz) 2> "$W/c.err" && cmp -s "$W/b/model.cpz" "$W/c/model.cpz"; then
 		echo "ok - fit --order $order killed with SIGKILL after epoch $killed_at and resumed: byte-identical to an uninterrupted run"
+		[ -e "$W/c/model.cpz.tmp.Zq3xWv" ] && echo "not ok - fit --resume left the killed run's temporary file"
 	else
 		echo "not ok - fit --order $order resume after SIGKILL at epoch $killed_at: $(cat "$W/c.err") (models differ)"
 	fi
