@@ -329,19 +329,50 @@ static int gnuplot_run(const report_options *o, const char *dir, const char *scr
 	return 0;
 }
 
-/* Header of a plot script that draws PNG and SVG versions of one plot. */
+/* s as a gnuplot double-quoted string, '"' and '\\' escaped; longer than
+ * wrap characters, broken in two lines at the space that best halves it,
+ * one after a ':' or before a '(' preferred. */
+static void gp_string(FILE *fp, const char *s, size_t wrap)
+{
+	size_t len = strlen(s), cut = len;
+
+	if (len > wrap)
+		for (size_t i = 1, best = SIZE_MAX; i + 1 < len; i++) {
+			size_t worse = i > len - i - 1 ? i : len - i - 1;
+
+			if (s[i - 1] != ':' && s[i + 1] != '(')
+				worse += 16;
+			if (s[i] == ' ' && worse < best)
+				best = worse, cut = i;
+		}
+	fputc('"', fp);
+	for (size_t i = 0; i < len; i++) {
+		if (i == cut) {
+			fputs("\\n", fp);
+			continue;
+		}
+		if (s[i] == '"' || s[i] == '\\')
+			fputc('\\', fp);
+		fputc(s[i], fp);
+	}
+	fputc('"', fp);
+}
+
+/* Header of a plot script that draws PNG and SVG versions of one plot;
+ * a title too long for the 640-pixel width takes two lines. */
 static void plot_header(FILE *fp, const char *name, const char *title, const char *xlabel,
 			const char *ylabel)
 {
 	fprintf(fp,
 		"set terminal pngcairo size 640,480 font 'sans,10'\n"
 		"set output 'plots/%s.png'\n"
-		"set title \"%s\" noenhanced\n"
-		"set xlabel \"%s\" noenhanced\n"
-		"set ylabel \"%s\" noenhanced\n"
-		"set grid lc rgb '#dddddd'\n"
-		"set key top left noenhanced\n",
-		name, title, xlabel, ylabel);
+		"set title ", name);
+	gp_string(fp, title, 80);
+	fputs(" noenhanced\nset xlabel ", fp);
+	gp_string(fp, xlabel, SIZE_MAX);
+	fputs(" noenhanced\nset ylabel ", fp);
+	gp_string(fp, ylabel, SIZE_MAX);
+	fputs(" noenhanced\nset grid lc rgb '#dddddd'\nset key top left noenhanced\n", fp);
 }
 
 static void plot_footer(FILE *fp, const char *name)

@@ -218,6 +218,19 @@ else
 	echo "ok - report.html in Chromium # SKIP chromium not installed"
 fi
 
+# a run's name from any file name (made safe for file names and gnuplot),
+# and a title too long for the plot's width on two lines
+odd='a "quoted\\ run" named at length for its plots titles'
+cp "$W/dcell.cpz" "$W/$odd.cpz"
+if report -q -o "$W/report-odd" "$W/$odd.cpz" 2> "$W/err" &&
+	[ "$(ls "$W/report-odd/plots" | grep -c '^a__quoted___run__named.*\.png$')" -eq 3 ] &&
+	grep -q '^set title "a__quoted___run__named_at_length_for_its_plots_titles ([^"]*):\\n[^"]*" noenhanced$' \
+		"$W/report-odd/data/"*density.gp; then
+	echo "ok - report: a run named with quotes and spaces plots, its long titles on two lines"
+else
+	echo "not ok - report on '$odd': $(cat "$W/err"; grep -h 'set title' "$W/report-odd/data/"*.gp)"
+fi
+
 # report replaces only a report: never a file, a directory of other files,
 # or a directory holding one of its inputs; an older report it does
 mkdir "$W/notes" && echo keep > "$W/notes/notes.txt" && : > "$W/afile"
