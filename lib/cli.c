@@ -119,8 +119,14 @@ void cli_init(const char *tool, int argc, char **argv)
 	cp_tmp_install_signal_handlers();
 	{
 		cp_error err;
+		int asks_help = 0;
 
-		if (cpz_env_check(&err) < 0) {
+		/* help and the version are given whatever the environment; a
+		 * stream opened later checks it again */
+		for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+			asks_help |= strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ||
+				     strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0;
+		if (!asks_help && cpz_env_check(&err) < 0) {
 			cli_error("%s", err.msg);
 			exit(CLI_USAGE_ERROR);
 		}
