@@ -22,3 +22,13 @@ elif grep -q 'yeastract_orftogene.txt: FAILED' "$TMP/out"; then
 else
 	echo "not ok - check-data failed without naming the file: $(cat "$TMP/out")"
 fi
+# a changed conversion is named as one
+rm "$TMP/data/go-basic_2022-07-01_from_GOdb.obo.gz"
+printf 'x' > "$TMP/data/go-basic_2022-07-01_from_GOdb.obo.gz"
+if ! make -s -f pipelines/data.mk check-data DATA="$TMP/data" > "$TMP/out" 2>&1 &&
+	grep -q 'data: go-basic_2022-07-01_from_GOdb.obo.gz is a conversion of a public file' "$TMP/out" &&
+	! grep -q 'yeastract_orftogene.txt is a conversion' "$TMP/out"; then
+	echo "ok - check-data says a changed file that is a conversion is one"
+else
+	echo "not ok - check-data on a changed conversion: $(cat "$TMP/out")"
+fi
