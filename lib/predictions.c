@@ -3,6 +3,7 @@
 #include "predictions.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +38,8 @@ int pred_chunk_to_record(const pred_meta *m, const pred_chunk *c, cpz_record *re
 	    cpz_record_add_tensor(rec, "label", CPZ_F32, 2, lshape, c->label, err) < 0 ||
 	    cpz_record_add_tensor(rec, "pred", CPZ_F32, 2, pshape, c->pred, err) < 0 ||
 	    cpz_record_add_tensor(rec, "index", CPZ_I64, 1, &n, c->index, err) < 0 ||
-	    cpz_record_add_tensor(rec, "split", CPZ_U8, 1, &n, c->split, err) < 0)
+	    cpz_record_add_tensor(rec, "split", CPZ_U8, 1, &n, c->split, err) < 0 ||
+	    (c->pred_sd && cpz_record_add_tensor(rec, "pred.sd", CPZ_F32, 2, pshape, c->pred_sd, err) < 0))
 		return -1;
 	return 0;
 }
@@ -275,6 +277,15 @@ int pred_reader_next(pred_reader *pr, pred_chunk *c, cp_error *err)
 	    !(c->split = tensor(rec, "split", CPZ_U8, (int64_t)n, -1, err)))
 		return -1;
 	c->gene = gi->data;
+	if (cpz_record_field(rec, "pred.sd")) {
+		if (!(c->pred_sd = tensor(rec, "pred.sd", CPZ_F32, (int64_t)n, pr->m.n_outputs, err)))
+			return -1;
+		for (size_t i = 0; i < n * (size_t)pr->m.n_outputs; i++)
+			if (!(c->pred_sd[i] >= 0) && !(isnan(c->pred_sd[i]) && isnan(c->pred[i])))
+				return cpz_record_error(rec, "pred.sd", err, "entry %zu is %g, not a spread (a "
+							"number >= 0; NaN only where pred is)", i,
+							(double)c->pred_sd[i]);
+	}
 	if (c->gene_ptr[0] != 0 || c->gene_ptr[n] != gi->shape[0])
 		return cpz_record_error(rec, "gene.ptr", err, "does not span gene.idx");
 	for (size_t i = 0; i < n; i++) {

@@ -11,7 +11,9 @@
  *                         gene.idx i32[]; label f32[n, 4] (all four labels,
  *                         NaN = missing); pred f32[n, K]; index i64[n]
  *                         (experiment number in the input); split i8[n]
- *                         (0 train, 1 val, 2 test, -1 not split)
+ *                         (0 train, 1 val, 2 test, -1 not split); from an
+ *                         ensemble, pred.sd f32[n, K] (the spread of its
+ *                         members' predictions)
  */
 #ifndef CP_PREDICTIONS_H
 #define CP_PREDICTIONS_H
@@ -44,6 +46,7 @@ typedef struct pred_chunk {
 	const float *pred;	/* n x K */
 	const int64_t *index;
 	const int8_t *split;
+	const float *pred_sd;	/* n x K, or NULL: no ensemble */
 } pred_chunk;
 
 int pred_meta_to_record(const pred_meta *m, cpz_record *rec, cp_error *err);

@@ -1,6 +1,7 @@
 /* predict - a model's predictions for samples or batches. */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +70,8 @@ int main(int argc, char **argv)
 	cp_error err;
 	batches_info info;
 	int have_info = 0;
-	double *pred = NULL, *sum = NULL, *labels = NULL;
-	float *pred32 = NULL, *label32 = NULL;
+	double *pred = NULL, *sum = NULL, *labels = NULL, *each = NULL;
+	float *pred32 = NULL, *label32 = NULL, *sd32 = NULL;
 	int8_t *split = NULL;
 	int64_t *index = NULL, next_index = 0;
 	size_t cap = 0;
@@ -219,6 +220,8 @@ int main(int argc, char **argv)
 			}
 			if (b.n > cap) {
 				free(pred), free(sum), free(labels), free(pred32), free(label32), free(split), free(index);
+				free(each), free(sd32);
+				each = NULL, sd32 = NULL;
 				cap = b.n;
 				pred = cp_malloc(cap * K, sizeof *pred, &err);
 				sum = cp_malloc(cap * K, sizeof *sum, &err);
@@ -229,16 +232,32 @@ int main(int argc, char **argv)
 				index = cp_malloc(cap, sizeof *index, &err);
 				if (!pred || !sum || !labels || !pred32 || !label32 || !split || !index)
 					goto fail;
+				if (n_models > 1 && (!(each = cp_malloc(cap * K * (size_t)n_models, sizeof *each, &err)) ||
+						     !(sd32 = cp_malloc(cap * K, sizeof *sd32, &err))))
+					goto fail;
 			}
-			/* the models' mean, summed in the order given */
+			/* the models' mean, summed in the order given, and their
+			 * spread: the standard deviation over the members */
 			for (int k = 0; k < n_models; k++) {
 				if (model_predict(runners[k], pert_reader_context(in), &b, k ? pred : sum, &err) < 0)
 					goto fail;
+				if (n_models > 1)
+					memcpy(each + (size_t)k * b.n * K, k ? pred : sum, b.n * K * sizeof *each);
 				for (size_t i = 0; k && i < b.n * K; i++)
 					sum[i] += pred[i];
 			}
 			for (size_t i = 0; i < b.n * K; i++)
 				pred[i] = sum[i] / n_models;
+			for (size_t i = 0; n_models > 1 && i < b.n * K; i++) {
+				double ss = 0;
+
+				for (int k = 0; k < n_models; k++) {
+					double d = each[(size_t)k * b.n * K + i] - pred[i];
+
+					ss += d * d;
+				}
+				sd32[i] = (float)sqrt(ss / n_models);
+			}
 			model_restore_labels(have_info ? &info : NULL, &b, labels);
 			for (size_t i = 0; i < b.n * K; i++)
 				pred32[i] = (float)pred[i];
@@ -250,7 +269,7 @@ int main(int argc, char **argv)
 			}
 			next_index += (int64_t)b.n;
 			pc = (pred_chunk){ b.n, b.id, b.source, b.environment, b.gene_ptr, b.gene,
-					   label32, pred32, index, split };
+					   label32, pred32, index, split, n_models > 1 ? sd32 : NULL };
 			if (cpz_record_reset(&rec, "predictions", &err) < 0 ||
 			    pred_chunk_to_record(&meta, &pc, &rec, &err) < 0 ||
 			    cpz_writer_write(w, &rec, &err) < 0)
@@ -294,5 +313,6 @@ out:
 	for (int k = 0; k < loaded; k++)
 		model_free(&models[k]);
 	free(pred), free(sum), free(labels), free(pred32), free(label32), free(split), free(index);
+	free(each), free(sd32);
 	return status;
 }

@@ -152,6 +152,16 @@ if predict -q --model "$W/b/t1.cpz" "$T/dcell_GO_0006281_test.cpz" -o "$W/t1.pre
 else
 	echo "not ok - predict with two models is not the mean of each one's predictions"
 fi
+# their spread: the standard deviation over the members, |a - b| / 2 for
+# two; one model's predictions carry none
+if cpz dump "$W/mean2.cpz" pred.sd > "$W/sd" 2> "$W/err" && paste "$W/p1" "$W/p2" "$W/sd" |
+	awk '{ d = ($1 - $2) / 2; if (d < 0) d = -d; e = $3 - d; if (e < 0) e = -e
+		if (e > 1e-6 * d + 1e-9 || tolower($0) ~ /nan|inf/) bad++; n++ } END { exit !(n == 2868 && bad == 0) }' &&
+	! cpz dump "$W/t1.pred.cpz" pred.sd > /dev/null 2>&1; then
+	echo "ok - predict --model A --model B: pred.sd is the spread of the two models' predictions"
+else
+	echo "not ok - predict's pred.sd of two models is not |a - b| / 2: $(cat "$W/err")"
+fi
 predict -q --model "$W/a/model.cpz" --model "$W/additive.model.cpz" "$T/dcell_GO_0006281_test.cpz" \
 	-o "$W/mixed.cpz" 2> "$W/mixed.err"
 rc=$?
