@@ -127,6 +127,8 @@ static double schedule_lr(const fit_state *st, int epoch)
 	case FIT_SCHEDULE_COSINE:
 		if (o->epochs <= 1)
 			return o->lr;
+		if (epoch >= o->epochs - 1)	/* the last, and after it (a finished run) */
+			return lr_min;
 		return lr_min + 0.5 * (o->lr - lr_min) * (1.0 + cos(M_PI * epoch / (double)(o->epochs - 1)));
 	case FIT_SCHEDULE_PLATEAU:
 		return st->lr_now;
@@ -670,6 +672,8 @@ static int run_epochs(fit_state *st, const fit_callbacks *cb, cp_error *err)
 			}
 		}
 		st->epoch++;
+		if (o->schedule != FIT_SCHEDULE_PLATEAU)	/* the plateau's is its state */
+			st->lr_now = schedule_lr(st, st->epoch);
 		if (st->val && o->patience > 0 && st->bad >= o->patience)
 			st->stopped = 1;
 		e.stopping = st->stopped;
