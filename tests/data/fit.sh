@@ -156,7 +156,8 @@ fi
 # two; one model's predictions carry none
 if cpz dump "$W/mean2.cpz" pred.sd > "$W/sd" 2> "$W/err" && paste "$W/p1" "$W/p2" "$W/sd" |
 	awk '{ d = ($1 - $2) / 2; if (d < 0) d = -d; e = $3 - d; if (e < 0) e = -e
-		if (e > 1e-6 * d + 1e-9 || tolower($0) ~ /nan|inf/) bad++; n++ } END { exit !(n == 2868 && bad == 0) }' &&
+		s = ($1 < 0 ? -$1 : $1) + ($2 < 0 ? -$2 : $2)
+		if (e > 1e-6 * s + 1e-9 || tolower($0) ~ /nan|inf/) bad++; n++ } END { exit !(n == 2868 && bad == 0) }' &&
 	! cpz dump "$W/t1.pred.cpz" pred.sd > /dev/null 2>&1; then
 	echo "ok - predict --model A --model B: pred.sd is the spread of the two models' predictions"
 else

@@ -18,8 +18,9 @@
 static const char *genes[] = { "YAL001C", "YAL002W", "YAL003W" };
 
 /* A stream of one chunk of two experiments; splits, if not NULL, replaces
- * the meta record's list of split names (n of them). */
-static void write_stream(const char *path, const char *const *splits, size_t n)
+ * the meta record's list of split names (n of them); sd, if not NULL, is
+ * the chunk's pred.sd. */
+static void write_stream(const char *path, const char *const *splits, size_t n, const float *sd)
 {
 	pred_meta m = { "dcell", "fit 0.1.0", "batches.cpz", 1, { 2 } };
 	const char *id[] = { "a", "b" }, *source[] = { "s", "s" }, *env[] = { "", "" };
@@ -28,7 +29,7 @@ static void write_stream(const char *path, const char *const *splits, size_t n)
 	const float label[] = { NAN, NAN, 0.1f, NAN, NAN, NAN, -0.2f, NAN }, pred[] = { 0.05f, -0.1f };
 	const int8_t split[] = { 0, 2 };
 	const char *labels[] = { "gene_interaction" };	/* borrowed until written */
-	pred_chunk c = { 2, id, source, env, gene_ptr, gene, label, pred, index, split };
+	pred_chunk c = { 2, id, source, env, gene_ptr, gene, label, pred, index, split, sd };
 	cpz_record rec;
 	cp_error err;
 	cpz_writer *w = cpz_writer_open(path, "predictions", "test", "test", NULL, &err);
@@ -65,7 +66,7 @@ static void test_round_trip(void **state)
 
 	(void)state;
 	close(mkstemp(path));
-	write_stream(path, NULL, 0);
+	write_stream(path, NULL, 0, NULL);
 	r = pred_reader_open(path, &err);
 	if (!r)
 		fail_msg("%s", err.msg);
@@ -77,9 +78,44 @@ static void test_round_trip(void **state)
 	assert_int_equal(c.gene_ptr[2], 3);
 	assert_int_equal(c.split[1], 2);
 	assert_true(c.pred[1] == -0.1f);
+	assert_null(c.pred_sd);
 	assert_int_equal(pred_reader_next(r, &c, &err), 0);
 	pred_reader_close(r);
 	unlink(path);
+}
+
+/* An ensemble's spread reads back; a negative or NaN one is refused. */
+static void test_spread(void **state)
+{
+	const float good[] = { 0.01f, 0 }, negative[] = { 0.01f, -0.5f }, nan[] = { NAN, 0 };
+	const float *cases[] = { good, negative, nan };
+	const char *want[] = { NULL, "field 'pred.sd': entry 1 is -0.5, not a spread",
+			       "field 'pred.sd': entry 0 is nan, not a spread" };
+	cp_error err;
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		char path[] = "/tmp/predictions.XXXXXX";
+		pred_reader *r;
+		pred_chunk c;
+		int rc;
+
+		close(mkstemp(path));
+		write_stream(path, NULL, 0, cases[i]);
+		r = pred_reader_open(path, &err);
+		if (!r)
+			fail_msg("%s", err.msg);
+		rc = pred_reader_next(r, &c, &err);
+		if (!want[i]) {
+			assert_int_equal(rc, 1);
+			assert_non_null(c.pred_sd);
+			assert_true(c.pred_sd[0] == 0.01f && c.pred_sd[1] == 0);
+		} else if (rc != -1 || !strstr(err.msg, want[i])) {
+			fail_msg("case %zu: %d %s", i, rc, rc < 0 ? err.msg : "");
+		}
+		pred_reader_close(r);
+		unlink(path);
+	}
 }
 
 /* The meta record names the chunks' split numbers: train, val and test,
@@ -101,7 +137,7 @@ static void test_meta_splits(void **state)
 		char path[] = "/tmp/predictions.XXXXXX";
 
 		close(mkstemp(path));
-		write_stream(path, cases[i].splits, cases[i].n);
+		write_stream(path, cases[i].splits, cases[i].n, NULL);
 		assert_null(pred_reader_open(path, &err));
 		if (!strstr(err.msg, "record 1 (meta): field 'splits': expected train, val and test"))
 			fail_msg("case %zu: %s", i, err.msg);
@@ -113,6 +149,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_spread),
 		cmocka_unit_test(test_meta_splits),
 	};
 
