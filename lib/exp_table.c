@@ -471,17 +471,49 @@ int exp_reader_next(exp_reader *r, exp_row *row, cp_error *err)
 
 /*
  * Rows travel through the external sort as lines:
- *   HASH GENES environment id source allele count label0..label3 genes
+ *   HASH GENES environment ORDER id source allele count label0..label3 genes
  * (tab-separated; GENES the genes cell in upper case, HASH its XXH64 and the
  * labels' IEEE bit patterns as 16 hex digits, so values come back exactly;
  * genes the cell as the row spells it, empty when that is GENES), so
  * sorting the lines groups each experiment's measurements (the key is the
  * first three fields) and orders the groups; within a group the measurement
- * with the smallest id comes first, and its spelling of the genes is the
- * experiment's.
+ * with the smallest id comes first (ORDER: the id's natural-order key, see
+ * append_order_key), and its spelling of the genes is the experiment's.
  */
-enum { LINE_HASH, LINE_GENES, LINE_ENV, LINE_ID, LINE_SOURCE, LINE_ALLELE, LINE_COUNT, LINE_LABEL0,
-       LINE_SPELLED = LINE_LABEL0 + PERT_N_LABELS, LINE_FIELDS };
+enum { LINE_HASH, LINE_GENES, LINE_ENV, LINE_ORDER, LINE_ID, LINE_SOURCE, LINE_ALLELE, LINE_COUNT,
+       LINE_LABEL0, LINE_SPELLED = LINE_LABEL0 + PERT_N_LABELS, LINE_FIELDS };
+
+/*
+ * The id as a key whose byte order is the ids' natural order: each run of
+ * digits becomes its length without leading zeros (3 digits) and then those
+ * digits, so S1:59672 sorts before S1:116945 and 9 before 10.  A length's
+ * first byte is a digit, as the run's first byte was, so a run still sorts
+ * against other characters as before.  Ids that differ only in leading
+ * zeros tie here, and the id itself, the next field, settles them.
+ */
+static int append_order_key(cp_buf *out, const char *id, cp_error *err)
+{
+	while (*id) {
+		size_t run = strspn(id, "0123456789"), zeros, len;
+		char code[4];
+
+		if (!run) {
+			run = strcspn(id, "0123456789");
+			if (cp_buf_append(out, id, run, err) < 0)
+				return -1;
+			id += run;
+			continue;
+		}
+		for (zeros = 0; zeros + 1 < run && id[zeros] == '0'; zeros++)
+			;
+		len = run - zeros;
+		snprintf(code, sizeof code, "%03zu", len < 999 ? len : 999);
+		if (cp_buf_append(out, code, 3, err) < 0 || cp_buf_append(out, id + zeros, len, err) < 0)
+			return -1;
+		id += run;
+	}
+	return 0;
+}
 
 typedef struct {
 	double label[PERT_N_LABELS];
@@ -611,6 +643,7 @@ int exp_merger_add(exp_merger *m, const exp_row *in, cp_error *err)
 		m->line.data[genes_at + i] = (char)upper(c);
 	}
 	if (append_str(&m->line, "\t", err) < 0 || append_str(&m->line, row.environment, err) < 0 ||
+	    append_str(&m->line, "\t", err) < 0 || append_order_key(&m->line, row.id, err) < 0 ||
 	    append_str(&m->line, "\t", err) < 0 || append_str(&m->line, row.id, err) < 0 ||
 	    append_str(&m->line, "\t", err) < 0 || append_str(&m->line, row.source, err) < 0 ||
 	    append_str(&m->line, "\t", err) < 0 || join_alleles(&row, &m->line, err) < 0)
@@ -651,13 +684,13 @@ const exp_merge_stats *exp_merger_stats(const exp_merger *m)
 	return &m->stats;
 }
 
-/* Length of the group key: the line up to the tab before the id. */
+/* Length of the group key: the line up to the tab before the id's order key. */
 static size_t key_length(const char *line, size_t len)
 {
 	int tabs = 0;
 
 	for (size_t i = 0; i < len; i++)
-		if (line[i] == '\t' && ++tabs == LINE_ID)
+		if (line[i] == '\t' && ++tabs == LINE_ORDER)
 			return i;
 	return len;
 }

@@ -83,3 +83,13 @@ if cmp -s "$TMP/again.tsv" "$D/kuzmin2018_subset.tsv"; then
 else
 	echo "not ok - kuzmin2018 differs on a second run"
 fi
+
+# a merged experiment keeps the measurement with the smallest id, Data S1
+# rows compared as numbers: YDR363W,YKL207W is measured on rows 59672 and
+# 116945 (as text, "S1:116945" would come first)
+id=$(awk -F'\t' '$1 == "YDR363W,YKL207W" { print $9 }' "$D/kuzmin2018_subset.tsv")
+if [ "$id" = "S1:59672" ]; then
+	echo "ok - kuzmin2018: a merged experiment keeps its smallest Data S1 row ($id, not S1:116945)"
+else
+	echo "not ok - kuzmin2018: YDR363W,YKL207W keeps id '$id', expected S1:59672"
+fi
