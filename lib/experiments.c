@@ -214,18 +214,35 @@ static int parse_genes(experiment_reader *r, char *text, size_t *n_out, cp_error
 	return 0;
 }
 
+/* Whether a number's text has a digit other than 0 before its exponent. */
+static int nonzero_mantissa(const char *text)
+{
+	for (; *text && *text != 'e' && *text != 'E'; text++)
+		if (*text >= '1' && *text <= '9')
+			return 1;
+	return 0;
+}
+
 static int parse_labels(experiment_reader *r, experiment *e, cp_error *err)
 {
 	for (int k = 0; k < PERT_N_LABELS; k++) {
 		const char *text = cell(r, COL_LABEL0 + k);
 		double d;
+		float f;
 
-		if (cpz_parse_value(CPZ_F64, text, &d) < 0 || isinf((float)d))
+		if (cpz_parse_value(CPZ_F64, text, &d) < 0 || isinf(d))
 			return cp_error_set(err, "%s:%zu: column '%s': '%.40s' is not a number (empty, NA or "
 					    "nan for a missing value)", cp_input_name(r->in),
 					    cp_input_lineno(r->in), pert_label_names[k], text);
-		e->label[k] = (float)d;
-		if (d != 0 && fabs(d) < FLT_MIN)
+		f = (float)d;
+		if (isinf(f))
+			return cp_error_set(err, "%s:%zu: column '%s': %.40s is beyond single precision's "
+					    "range (%g)", cp_input_name(r->in), cp_input_lineno(r->in),
+					    pert_label_names[k], text, (double)FLT_MAX);
+		e->label[k] = f;
+		/* stored as a subnormal or as 0 though not 0 in the table (also
+		 * when already double precision's range ends above it) */
+		if ((f != 0 && fabsf(f) < FLT_MIN) || (f == 0 && nonzero_mantissa(text)))
 			e->tiny |= 1u << k;
 	}
 	if (e->label[PERT_FITNESS_STD] < 0)
@@ -239,16 +256,29 @@ static int parse_labels(experiment_reader *r, experiment *e, cp_error *err)
 	return 0;
 }
 
+static size_t allele_entries(const char *a)
+{
+	size_t n = 1;
+
+	for (; *a; a++)
+		n += *a == ',';
+	return n;
+}
+
 int experiment_is_deletion(const experiment *e)
 {
 	const char *a = e->allele ? e->allele : "";
 
 	/* one entry per gene, joined by ','; a gene's kinds joined by '|'; an
-	 * empty entry is not stated */
+	 * empty entry (or NA) is not stated; blanks around a kind are not
+	 * part of it */
 	for (;;) {
-		size_t len = strcspn(a, ",|");
+		size_t len = strcspn(a, ",|"), start = strspn(a, " "), end = len;
 
-		if (len && !(len == 8 && strncasecmp(a, "deletion", 8) == 0))
+		while (end > start && a[end - 1] == ' ')
+			end--;
+		if (end > start && !(end - start == 8 && strncasecmp(a + start, "deletion", 8) == 0) &&
+		    !(end - start == 2 && strncasecmp(a + start, "NA", 2) == 0))
 			return 0;
 		if (!a[len])
 			return 1;
@@ -288,6 +318,12 @@ int experiment_reader_next(experiment_reader *r, experiment *e, cp_error *err)
 		e->source = cell(r, COL_SOURCE);
 		e->environment = cell(r, COL_ENVIRONMENT);
 		e->allele = cell(r, COL_ALLELE);
+		if (*e->allele && allele_entries(e->allele) != e->n_genes)
+			return cp_error_set(err, "%s:%zu: column 'allele': %zu entr%s for %zu gene%s (one per "
+					    "gene, in their order, joined by commas; empty when not stated)",
+					    cp_input_name(r->in), cp_input_lineno(r->in),
+					    allele_entries(e->allele), allele_entries(e->allele) == 1 ? "y" : "ies",
+					    e->n_genes, e->n_genes == 1 ? "" : "s");
 		return 1;
 	}
 	return rc;

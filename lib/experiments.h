@@ -47,8 +47,8 @@ typedef struct experiment {
 	size_t n_genes;
 	const int32_t *genes;		/* gene indices, in the order listed */
 	float label[PERT_N_LABELS];	/* pert_label_names order; NaN when missing */
-	unsigned tiny;			/* bit k: label k is below FLT_MIN in the table
-					 * (a subnormal in label[k], or 0) */
+	unsigned tiny;			/* bit k: label k, not 0 in the table, is a
+					 * subnormal or 0 in label[k] */
 } experiment;
 
 typedef struct experiment_reader experiment_reader;

@@ -820,8 +820,11 @@ static int restore_values(fit_state *st, const cpz_record *rec, cp_error *err)
 	return 0;
 }
 
-int fit_resume(const char *checkpoint, const char *out_path, int threads, const char *producer,
-	       const fit_callbacks *cb, cp_error *err)
+/* fit_resume, or with check_only, its reading of the checkpoint alone:
+ * every record and field a resumed run needs, checked, nothing written or
+ * removed, no data opened. */
+static int resume(const char *checkpoint, const char *out_path, int threads, const fit_callbacks *cb,
+		  int check_only, cp_error *err)
 {
 	fit_state st;
 	cpz_reader *r;
@@ -829,7 +832,6 @@ int fit_resume(const char *checkpoint, const char *out_path, int threads, const 
 	int rc = -1;
 	int64_t v;
 
-	(void)producer;
 	memset(&st, 0, sizeof st);
 	cp_arena_init(&st.strings);
 	cpz_record_init(&st.data_ctx);
@@ -904,12 +906,14 @@ int fit_resume(const char *checkpoint, const char *out_path, int threads, const 
 	st.o.shuffle_buffer = (size_t)v;
 	st.o.threads = threads;
 	st.o.out_path = out_path ? out_path : checkpoint;
-	/* by default the run goes on writing the checkpoint it read */
-	cp_inputs_forget(checkpoint);
-	/* the checkpoint a killed run was writing when it died */
-	cp_tmp_sweep(checkpoint);
-	if (strcmp(st.o.out_path, checkpoint) != 0)
-		cp_tmp_sweep(st.o.out_path);
+	if (!check_only) {
+		/* by default the run goes on writing the checkpoint it read */
+		cp_inputs_forget(checkpoint);
+		/* the checkpoint a killed run was writing when it died */
+		cp_tmp_sweep(checkpoint);
+		if (strcmp(st.o.out_path, checkpoint) != 0)
+			cp_tmp_sweep(st.o.out_path);
+	}
 	/* the network and its values */
 	if (go_dag_from_records(&st.dag, &genome, &dagrec, err) < 0)
 		goto out;
@@ -974,6 +978,10 @@ int fit_resume(const char *checkpoint, const char *out_path, int threads, const 
 				goto out;
 		}
 	}
+	if (check_only) {
+		rc = 0;
+		goto out;
+	}
 	if (st.epoch >= st.o.epochs || st.stopped) {
 		/* nothing to continue: the model still goes where -o says */
 		rc = strcmp(st.o.out_path, checkpoint) == 0 || write_checkpoint(&st, err) == 0 ? 1 : -1;
@@ -1006,4 +1014,16 @@ out:
 	cpz_record_free(&training), cpz_record_free(&history), cpz_record_free(&resume);
 	state_free(&st);
 	return rc;
+}
+
+int fit_resume(const char *checkpoint, const char *out_path, int threads, const char *producer,
+	       const fit_callbacks *cb, cp_error *err)
+{
+	(void)producer;
+	return resume(checkpoint, out_path, threads, cb, 0, err);
+}
+
+int fit_checkpoint_check(const char *checkpoint, cp_error *err)
+{
+	return resume(checkpoint, NULL, 1, NULL, 1, err);
 }

@@ -81,6 +81,9 @@ int fit_run(const fit_options *o, const char *producer, const char *command,
  * out_path), -1 on error. */
 int fit_resume(const char *checkpoint, const char *out_path, int threads, const char *producer,
 	       const fit_callbacks *cb, cp_error *err);
+/* Check a DCell model stream as fit_resume would read it (every record and
+ * field a resumed run needs), opening no data and changing no file. */
+int fit_checkpoint_check(const char *checkpoint, cp_error *err);
 
 #ifdef __cplusplus
 }

@@ -228,8 +228,13 @@ int go_dag_read(const char *path, go_dag *dag, cp_error *err)
 		}
 	if (rc < 0)
 		goto fail;
-	if (go_dag_check(dag, path, err) < 0)
-		goto fail;
+	{
+		char what[4200];
+
+		snprintf(what, sizeof what, "%s: record 1 (go-dag)", path);
+		if (go_dag_check(dag, what, err) < 0)
+			goto fail;
+	}
 	cpz_record_free(&extra);
 	cpz_reader_close(r);
 	return 0;

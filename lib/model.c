@@ -190,6 +190,7 @@ int model_load(cp_model *m, const char *path, cp_error *err)
 	}
 	if (rc < 0)
 		goto fail;
+	m->checksum = cpz_reader_stream_checksum(r);
 	/* the training data's standardization, if any */
 	if (cpz_record_reset(&ctx, "context", err) < 0 ||
 	    cpz_record_copy_fields(&ctx, &m->training, "data.", "", err) < 0)

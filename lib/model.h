@@ -52,6 +52,7 @@ typedef struct cp_model {
 	/* history of training, for reports (empty record for baselines) */
 	cpz_record training, history;
 	char producer[128];
+	uint64_t checksum;	/* of the stream, as cpz verify prints it */
 } cp_model;
 
 int model_load(cp_model *m, const char *path, cp_error *err);

@@ -658,10 +658,10 @@ int pert_reader_next(pert_reader *r, pert_batch *b, cp_error *err)
 		 * a stream of its own, with the context of all three) */
 		for (int sp = 0; sp < PERT_N_SPLITS; sp++)
 			if (r->seen[sp] && r->seen[sp] != r->count[sp])
-				return cp_error_set(err, "%s: the %s split holds %" PRId64 " experiments; "
-						    "its context's split.count says %" PRId64,
-						    cpz_reader_name(r->r), pert_split_names[sp], r->seen[sp],
-						    r->count[sp]);
+				return cp_error_set(err, "%s: record 1 (context): field 'split.count': says %"
+						    PRId64 " %s experiments, but the batches of that split hold %"
+						    PRId64, cpz_reader_name(r->r), r->count[sp],
+						    pert_split_names[sp], r->seen[sp]);
 	if (rc <= 0)
 		return rc;
 	if (strcmp(r->chunk.type, want) != 0)

@@ -19,6 +19,7 @@ int pred_meta_to_record(const pred_meta *m, cpz_record *rec, cp_error *err)
 	if (cpz_record_add_str(rec, "model", m->model, err) < 0 ||
 	    cpz_record_add_str(rec, "model_producer", m->model_producer, err) < 0 ||
 	    cpz_record_add_str(rec, "input", m->input, err) < 0 ||
+	    cpz_record_add_str(rec, "models", m->models ? m->models : "", err) < 0 ||
 	    cpz_record_add_strings(rec, "labels", (size_t)m->n_outputs, labels, err) < 0 ||
 	    cpz_record_add_strings(rec, "splits", PERT_N_SPLITS, pert_split_names, err) < 0)
 		return -1;
@@ -39,7 +40,7 @@ int pred_chunk_to_record(const pred_meta *m, const pred_chunk *c, cpz_record *re
 	    cpz_record_add_tensor(rec, "pred", CPZ_F32, 2, pshape, c->pred, err) < 0 ||
 	    cpz_record_add_tensor(rec, "index", CPZ_I64, 1, &n, c->index, err) < 0 ||
 	    cpz_record_add_tensor(rec, "split", CPZ_U8, 1, &n, c->split, err) < 0 ||
-	    (c->pred_sd && cpz_record_add_tensor(rec, "pred.sd", CPZ_F32, 2, pshape, c->pred_sd, err) < 0))
+	    (c->pred_sd && cpz_record_add_tensor(rec, "pred_sd", CPZ_F32, 2, pshape, c->pred_sd, err) < 0))
 		return -1;
 	return 0;
 }
@@ -119,9 +120,11 @@ static int meta_from_record(const cpz_record *rec, pred_meta *m, cp_error *err)
 
 	if (strcmp(rec->type, "meta") != 0)
 		return cpz_record_error(rec, NULL, err, "expected the meta record");
+	m->models = "";
 	if (!(m->model = cpz_record_str(rec, "model", err)) ||
 	    !(m->model_producer = cpz_record_str(rec, "model_producer", err)) ||
 	    !(m->input = cpz_record_str(rec, "input", err)) ||
+	    (cpz_record_field(rec, "models") && !(m->models = cpz_record_str(rec, "models", err))) ||
 	    !(labels = cpz_record_strings(rec, "labels", &nl, err)) ||
 	    !(splits = cpz_record_strings(rec, "splits", &ns, err)))
 		return -1;
@@ -202,6 +205,8 @@ static int next_segment(pred_reader *pr, cp_error *err)
 			field = "model_producer";
 		else if (strcmp(m.input, pr->m.input) != 0)
 			field = "input";
+		else if (strcmp(m.models, pr->m.models) != 0)
+			field = "models";
 		else if (m.n_outputs != pr->m.n_outputs ||
 			 memcmp(m.label, pr->m.label, (size_t)m.n_outputs * sizeof *m.label) != 0)
 			field = "labels";
@@ -277,12 +282,12 @@ int pred_reader_next(pred_reader *pr, pred_chunk *c, cp_error *err)
 	    !(c->split = tensor(rec, "split", CPZ_U8, (int64_t)n, -1, err)))
 		return -1;
 	c->gene = gi->data;
-	if (cpz_record_field(rec, "pred.sd")) {
-		if (!(c->pred_sd = tensor(rec, "pred.sd", CPZ_F32, (int64_t)n, pr->m.n_outputs, err)))
+	if (cpz_record_field(rec, "pred_sd")) {
+		if (!(c->pred_sd = tensor(rec, "pred_sd", CPZ_F32, (int64_t)n, pr->m.n_outputs, err)))
 			return -1;
 		for (size_t i = 0; i < n * (size_t)pr->m.n_outputs; i++)
 			if (!(c->pred_sd[i] >= 0) && !(isnan(c->pred_sd[i]) && isnan(c->pred[i])))
-				return cpz_record_error(rec, "pred.sd", err, "entry %zu is %g, not a spread (a "
+				return cpz_record_error(rec, "pred_sd", err, "entry %zu is %g, not a spread (a "
 							"number >= 0; NaN only where pred is)", i,
 							(double)c->pred_sd[i]);
 	}

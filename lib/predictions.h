@@ -6,13 +6,15 @@
  *   record "genome"
  *   record "meta"         model (dcell, mean, ...), model_producer, labels
  *                         (names of the K predicted labels), input (the samples
- *                         or batches file), splits (train, val, test)
+ *                         or batches file), splits (train, val, test),
+ *                         models (the checksums of the model streams, as
+ *                         cpz verify prints them, joined by ',')
  *   records "predictions" id, source, environment str[n]; gene.ptr i64[n+1],
  *                         gene.idx i32[]; label f32[n, 4] (all four labels,
  *                         NaN = missing); pred f32[n, K]; index i64[n]
  *                         (experiment number in the input); split i8[n]
  *                         (0 train, 1 val, 2 test, -1 not split); from an
- *                         ensemble, pred.sd f32[n, K] (the spread of its
+ *                         ensemble, pred_sd f32[n, K] (the spread of its
  *                         members' predictions)
  */
 #ifndef CP_PREDICTIONS_H
@@ -33,6 +35,8 @@ typedef struct pred_meta {
 	const char *model;
 	const char *model_producer;
 	const char *input;
+	const char *models;	/* the model streams' checksums, joined by ','
+				 * ("" in a stream from before they were kept) */
 	int n_outputs;
 	int label[PERT_N_LABELS];
 } pred_meta;

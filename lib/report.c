@@ -21,9 +21,10 @@
 static const char *const split_row_names[N_SPLIT_ROWS] = { "train", "val", "test", "all" };
 
 typedef struct {
-	double *truth, *pred;
+	double *truth, *pred, *sd;	/* sd: an ensemble's spread, NaN without */
 	int8_t *split;
 	size_t n, cap;
+	int has_sd;
 } series2;
 
 typedef struct {
@@ -43,7 +44,7 @@ typedef struct {
 	char label[64];
 } curve;
 
-static int push(series2 *s, double t, double p, int8_t split, cp_error *err)
+static int push(series2 *s, double t, double p, double sd, int8_t split, cp_error *err)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 4096;
@@ -55,6 +56,9 @@ static int push(series2 *s, double t, double p, int8_t split, cp_error *err)
 		if (!(a = cp_realloc(s->pred, cap, sizeof *s->pred, err)))
 			return -1;
 		s->pred = a;
+		if (!(a = cp_realloc(s->sd, cap, sizeof *s->sd, err)))
+			return -1;
+		s->sd = a;
 		if (!(a = cp_realloc(s->split, cap, sizeof *s->split, err)))
 			return -1;
 		s->split = a;
@@ -62,6 +66,7 @@ static int push(series2 *s, double t, double p, int8_t split, cp_error *err)
 	}
 	s->truth[s->n] = t;
 	s->pred[s->n] = p;
+	s->sd[s->n] = sd;
 	s->split[s->n++] = split;
 	return 0;
 }
@@ -104,8 +109,11 @@ static int load_run(const char *path, run *r, cp_error *err)
 			if (c.split[i] >= 0)
 				r->has_split = 1;
 			for (int k = 0; k < r->n_outputs; k++)
-				if (push(&r->s[k], c.label[i * PERT_N_LABELS + (size_t)r->label[k]],
-					 c.pred[i * (size_t)r->n_outputs + (size_t)k], c.split[i], err) < 0) {
+				if ((r->s[k].has_sd |= c.pred_sd != NULL,
+				     push(&r->s[k], c.label[i * PERT_N_LABELS + (size_t)r->label[k]],
+					  c.pred[i * (size_t)r->n_outputs + (size_t)k],
+					  c.pred_sd ? c.pred_sd[i * (size_t)r->n_outputs + (size_t)k] : NAN,
+					  c.split[i], err) < 0)) {
 					pred_reader_close(pr);
 					return -1;
 				}
@@ -119,7 +127,7 @@ static int load_run(const char *path, run *r, cp_error *err)
 static void free_run(run *r)
 {
 	for (int k = 0; k < PERT_N_LABELS; k++)
-		free(r->s[k].truth), free(r->s[k].pred), free(r->s[k].split);
+		free(r->s[k].truth), free(r->s[k].pred), free(r->s[k].sd), free(r->s[k].split);
 }
 
 static int load_curve(const char *path, curve *cv, cp_error *err)
@@ -189,17 +197,52 @@ fail:
 	return -1;
 }
 
-/* The values of one split row (3 = all). */
-static size_t select_split(const series2 *s, int row, double *t, double *p)
+/* The values of one split row (3 = all); sd may be NULL. */
+static size_t select_split(const series2 *s, int row, double *t, double *p, double *sd)
 {
 	size_t k = 0;
 
 	for (size_t i = 0; i < s->n; i++)
 		if (row == PERT_N_SPLITS || s->split[i] == row) {
 			t[k] = s->truth[i];
+			if (sd)
+				sd[k] = s->sd[i];
 			p[k++] = s->pred[i];
 		}
 	return k;
+}
+
+/* An ensemble's spread against its errors, over the pairs with a label:
+ * the mean spread, and the Spearman correlation of the spread with the
+ * absolute error (above 0 when the members disagree more where the mean is
+ * further off).  NaN without a spread. */
+static int spread_metrics(const double *t, const double *p, const double *sd, size_t n,
+			  double *mean, double *rho, cp_error *err)
+{
+	double *x = cp_malloc(n ? 2 * n : 1, sizeof *x, err), *rx = NULL, *ry = NULL, sum = 0;
+	size_t m = 0;
+	int rc = -1;
+
+	*mean = *rho = NAN;
+	if (!x)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(t[i]) && !isnan(p[i]) && !isnan(sd[i])) {
+			x[m] = sd[i];
+			x[n + m++] = fabs(p[i] - t[i]);
+			sum += sd[i];
+		}
+	if (m) {
+		*mean = sum / (double)m;
+		if (!(rx = cp_malloc(m, sizeof *rx, err)) || !(ry = cp_malloc(m, sizeof *ry, err)) ||
+		    cp_ranks(x, m, rx, err) < 0 || cp_ranks(x + n, m, ry, err) < 0)
+			goto out;
+		*rho = cp_pearson(rx, ry, m);
+	}
+	rc = 0;
+out:
+	free(x), free(rx), free(ry);
+	return rc;
 }
 
 /* ---- files ------------------------------------------------------------------ */
@@ -331,8 +374,9 @@ static int gnuplot_run(const report_options *o, const char *dir, const char *scr
 
 /* s as a gnuplot double-quoted string, '"' and '\\' escaped; longer than
  * wrap characters, broken in two lines at the space that best halves it,
- * one after a ':' or before a '(' preferred. */
-static void gp_string(FILE *fp, const char *s, size_t wrap)
+ * one after a ':' or before a '(' preferred.  Returns the length of the
+ * longer line. */
+static size_t gp_string(FILE *fp, const char *s, size_t wrap)
 {
 	size_t len = strlen(s), cut = len;
 
@@ -356,6 +400,7 @@ static void gp_string(FILE *fp, const char *s, size_t wrap)
 		fputc(s[i], fp);
 	}
 	fputc('"', fp);
+	return cut < len ? (cut > len - cut - 1 ? cut : len - cut - 1) : len;
 }
 
 /* Header of a plot script that draws PNG and SVG versions of one plot;
@@ -363,11 +408,16 @@ static void gp_string(FILE *fp, const char *s, size_t wrap)
 static void plot_header(FILE *fp, const char *name, const char *title, const char *xlabel,
 			const char *ylabel)
 {
+	size_t longest;
+
 	fprintf(fp,
 		"set terminal pngcairo size 640,480 font 'sans,10'\n"
 		"set output 'plots/%s.png'\n"
 		"set title ", name);
-	gp_string(fp, title, 80);
+	longest = gp_string(fp, title, 80);
+	/* a line still too long (a long run name) in a smaller font */
+	if (longest > 84)
+		fprintf(fp, " font \",%d\"", longest > 140 ? 6 : (int)(10 * 84 / longest));
 	fputs(" noenhanced\nset xlabel ", fp);
 	gp_string(fp, xlabel, SIZE_MAX);
 	fputs(" noenhanced\nset ylabel ", fp);
@@ -721,6 +771,7 @@ static int html_image(FILE *out, const char *dir, const char *name, const char *
 typedef struct {
 	int run, k, split;
 	cp_metrics m;
+	double spread, spread_rho;	/* spread_metrics; NaN without a spread */
 } metric_row;
 
 static int write_html(const report_options *o, const char *dir, run *runs, size_t nr,
@@ -729,6 +780,7 @@ static int write_html(const report_options *o, const char *dir, run *runs, size_
 {
 	FILE *fp = open_in(dir, "report.html", err);
 	char a[32], b[32], c[32], d[32], e[32], f[32], g[32];
+	int spread = 0;
 
 	if (!fp)
 		return -1;
@@ -752,9 +804,14 @@ static int write_html(const report_options *o, const char *dir, run *runs, size_
 		html_escape(fp, runs[i].input);
 		fputs(")", fp);
 	}
+	for (size_t i = 0; i < nrows; i++)
+		spread |= !isnan(rows[i].spread);
 	fputs(".</p>\n<h2>Metrics</h2>\n<div class=wide><table><tr><th class=l>run</th>"
 	      "<th class=l>model</th><th class=l>label</th><th class=l>split</th><th>n</th><th>missing</th><th>MSE</th><th>RMSE</th><th>MAE</th><th>Pearson</th>"
-	      "<th>95% CI</th><th>Spearman</th><th>R&sup2;</th></tr>\n", fp);
+	      "<th>95% CI</th><th>Spearman</th><th>R&sup2;</th>", fp);
+	if (spread)	/* an ensemble's: its members' spread, and how it ranks the errors */
+		fputs("<th>spread</th><th>spread&ndash;|error| Spearman</th>", fp);
+	fputs("</tr>\n", fp);
 	for (size_t i = 0; i < nrows; i++) {
 		const metric_row *r = &rows[i];
 
@@ -770,7 +827,12 @@ static int write_html(const report_options *o, const char *dir, run *runs, size_
 			pert_label_names[runs[r->run].label[r->k]], split_row_names[r->split], r->m.n,
 			r->m.missing, a, b, c, d, e, f, g);
 		fmt4(a, sizeof a, r->m.r2);
-		fprintf(fp, "<td>%s</td></tr>\n", a);
+		fprintf(fp, "<td>%s</td>", a);
+		if (spread) {
+			fmt4(a, sizeof a, r->spread), fmt4(b, sizeof b, r->spread_rho);
+			fprintf(fp, "<td>%s</td><td>%s</td>", a, b);
+		}
+		fputs("</tr>\n", fp);
 	}
 	fputs("</table></div>\n", fp);
 	if (plots) {
@@ -889,7 +951,7 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 	metric_row *rows = NULL;
 	size_t nrows = 0, cap = 0, plots = 0;
 	char *tmp = NULL;
-	double *t = NULL, *p = NULL;
+	double *t = NULL, *p = NULL, *sd = NULL;
 	int rc = -1;
 
 	memset(summary, 0, sizeof *summary);
@@ -915,15 +977,16 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 		for (int k = 0; k < runs[i].n_outputs; k++) {
 			series2 *s = &runs[i].s[k];
 
-			free(t), free(p);
+			free(t), free(p), free(sd);
 			t = cp_malloc(s->n ? s->n : 1, sizeof *t, err);
 			p = cp_malloc(s->n ? s->n : 1, sizeof *p, err);
-			if (!t || !p)
+			sd = cp_malloc(s->n ? s->n : 1, sizeof *sd, err);
+			if (!t || !p || !sd)
 				goto out;
 			int splits_present = 0;
 
 			for (int row = 0; row < PERT_N_SPLITS; row++)
-				if (runs[i].has_split && select_split(s, row, t, p) > 0)
+				if (runs[i].has_split && select_split(s, row, t, p, NULL) > 0)
 					splits_present++;
 			for (int row = 0; row < N_SPLIT_ROWS; row++) {
 				size_t n;
@@ -933,7 +996,7 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 				/* "all" repeats the only split there is */
 				if (row == PERT_N_SPLITS && splits_present == 1)
 					continue;
-				n = select_split(s, row, t, p);
+				n = select_split(s, row, t, p, sd);
 				if (row < PERT_N_SPLITS && n == 0)
 					continue;
 				if (nrows == cap) {
@@ -947,6 +1010,10 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 				}
 				rows[nrows].run = (int)i, rows[nrows].k = k, rows[nrows].split = row;
 				if (cp_metrics_compute(t, p, n, &rows[nrows].m, err) < 0)
+					goto out;
+				rows[nrows].spread = rows[nrows].spread_rho = NAN;
+				if (s->has_sd && spread_metrics(t, p, sd, n, &rows[nrows].spread,
+								&rows[nrows].spread_rho, err) < 0)
 					goto out;
 				summary->missing += rows[nrows].m.missing;
 				nrows++;
@@ -971,12 +1038,12 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 	}
 	{
 		FILE *fp = open_in(tmp, "metrics.tsv", err);
-		char a[32], b[32], c[32], d[32], e[32], f[32], g[32], h[32];
+		char a[32], b[32], c[32], d[32], e[32], f[32], g[32], h[32], u[32], v[32];
 
 		if (!fp)
 			goto out;
 		fprintf(fp, "run\tmodel\tlabel\tsplit\tn\tmissing\tmse\trmse\tmae\tpearson\tpearson_lo\t"
-			"pearson_hi\tspearman\tr2\n");
+			"pearson_hi\tspearman\tr2\tspread\tspread_error_spearman\n");
 		for (size_t i = 0; i < nrows; i++) {
 			const metric_row *r = &rows[i];
 
@@ -984,10 +1051,11 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 			fmt(d, sizeof d, r->m.pearson), fmt(e, sizeof e, r->m.pearson_lo);
 			fmt(f, sizeof f, r->m.pearson_hi), fmt(g, sizeof g, r->m.spearman);
 			fmt(h, sizeof h, r->m.r2);
-			fprintf(fp, "%s\t%s\t%s\t%s\t%zu\t%zu\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			fmt(u, sizeof u, r->spread), fmt(v, sizeof v, r->spread_rho);
+			fprintf(fp, "%s\t%s\t%s\t%s\t%zu\t%zu\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 				runs[r->run].name, runs[r->run].model,
 				pert_label_names[runs[r->run].label[r->k]], split_row_names[r->split], r->m.n,
-				r->m.missing, a, b, c, d, e, f, g, h);
+				r->m.missing, a, b, c, d, e, f, g, h, u, v);
 		}
 		if (close_file(fp, tmp, "metrics.tsv", err) < 0)
 			goto out;
@@ -1005,10 +1073,10 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 				p = cp_malloc(s->n ? s->n : 1, sizeof *p, err);
 				if (!t || !p)
 					goto out;
-				if (runs[i].has_split && select_split(s, PERT_TEST, t, p) == 0)
+				if (runs[i].has_split && select_split(s, PERT_TEST, t, p, NULL) == 0)
 					row = PERT_N_SPLITS;	/* no test split: plot everything */
 				{
-					size_t m = select_split(s, row, t, p);
+					size_t m = select_split(s, row, t, p, NULL);
 
 					for (size_t j = 0; j < m; j++)	/* drop NaN pairs */
 						if (!isnan(t[j]) && !isnan(p[j])) {
@@ -1043,7 +1111,7 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 	rc = 0;
 out:
 	cp_tmp_dir_discard(tmp);
-	free(tmp), free(t), free(p), free(rows);
+	free(tmp), free(t), free(p), free(sd), free(rows);
 	if (runs)
 		for (size_t i = 0; i < o->n_predictions; i++)
 			free_run(&runs[i]);

@@ -20,7 +20,7 @@ check-data:
 	@awk -F'\t' '!/^#/ { print $$3 "  " $$1 }' $(DATA_MANIFEST) \
 		| (cd "$(DATA)" && sha256sum --quiet --strict -c -) 2>&1 | tee "$(DATA_CHECK_LOG)"; \
 	if [ -s "$(DATA_CHECK_LOG)" ]; then \
-		sed -n 's/: FAILED.*//p' "$(DATA_CHECK_LOG)" | while read -r f; do \
+		sed -n 's/: FAILED$$//p' "$(DATA_CHECK_LOG)" | while read -r f; do \
 			awk -F'\t' -v f="$$f" '$$1 == f && $$4 ~ /^derived from/ { print "data: " f \
 				" is a conversion of a public file (see the manifest): one made elsewhere may hold the same values in other bytes" }' \
 				$(DATA_MANIFEST); \

@@ -11,6 +11,7 @@
 #include "cell_graph.h"
 #include "cli.h"
 #include "cpz.h"
+#include "fit.h"
 #include "genome.h"
 #include "go_dag.h"
 #include "model.h"
@@ -643,6 +644,9 @@ static int check_content(const char *path, const char *kind, cp_error *err)
 		cp_model m;
 
 		rc = model_load(&m, path, err) < 0 ? -1 : 1;
+		/* a DCell model is also the checkpoint fit --resume reads */
+		if (rc == 1 && m.have_net && fit_checkpoint_check(path, err) < 0)
+			rc = -1;
 		model_free(&m);
 	} else if (strcmp(kind, "samples") == 0 || strcmp(kind, "batches") == 0) {
 		pert_reader *r = pert_reader_open(path, kind, err);
@@ -748,7 +752,7 @@ static int cmd_verify(int argc, char **argv)
 			printf("%s: ok: kind %s, %" PRId64 " record%s, %d segment%s, checksum %016" PRIx64
 			       "%s\n", cpz_reader_name(r), cpz_reader_header(r)->kind, cpz_reader_count(r),
 			       cpz_reader_count(r) == 1 ? "" : "s", cpz_reader_segments(r),
-			       cpz_reader_segments(r) == 1 ? "" : "s", cpz_reader_checksum(r),
+			       cpz_reader_segments(r) == 1 ? "" : "s", cpz_reader_stream_checksum(r),
 			       start < 0 ? " (content not checked: the input is read once)" : "");
 		}
 		cpz_record_free(&rec);

@@ -1,6 +1,7 @@
 /* predict - a model's predictions for samples or batches. */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,7 +198,13 @@ int main(int argc, char **argv)
 	if (!w)
 		goto fail;
 	{
-		pred_meta meta = { model->name, model->producer, argv[optind], model->n_outputs, { 0 } };
+		char sums[MAX_MODELS * 17 + 1] = "";
+		pred_meta meta = { model->name, model->producer, argv[optind], sums, model->n_outputs, { 0 } };
+
+		/* which models, so that only segments of one run join */
+		for (int k = 0, at = 0; k < n_models; k++)
+			at += snprintf(sums + at, sizeof sums - (size_t)at, "%s%016" PRIx64, k ? "," : "",
+				       models[k].checksum);
 
 		memcpy(meta.label, model->label, sizeof meta.label);
 		if (cpz_writer_write(w, pert_reader_genome_record(in), &err) < 0 ||
@@ -248,15 +255,18 @@ int main(int argc, char **argv)
 			}
 			for (size_t i = 0; i < b.n * K; i++)
 				pred[i] = sum[i] / n_models;
+			/* about the first member, so identical members spread 0 */
 			for (size_t i = 0; n_models > 1 && i < b.n * K; i++) {
-				double ss = 0;
+				double s1 = 0, s2 = 0, var;
 
-				for (int k = 0; k < n_models; k++) {
-					double d = each[(size_t)k * b.n * K + i] - pred[i];
+				for (int k = 1; k < n_models; k++) {
+					double d = each[(size_t)k * b.n * K + i] - each[i];
 
-					ss += d * d;
+					s1 += d;
+					s2 += d * d;
 				}
-				sd32[i] = (float)sqrt(ss / n_models);
+				var = (s2 - s1 * s1 / n_models) / n_models;
+				sd32[i] = isnan(var) ? NAN : (float)sqrt(var > 0 ? var : 0);
 			}
 			model_restore_labels(have_info ? &info : NULL, &b, labels);
 			for (size_t i = 0; i < b.n * K; i++)

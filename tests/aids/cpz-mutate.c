@@ -4,6 +4,10 @@
  *
  *   cpz-mutate IN OUT SEED          a cpz stream: one record changed
  *   cpz-mutate --text IN OUT SEED   a text table: one to three lines changed
+ *   cpz-mutate --set TYPE FIELD N IN OUT
+ *                                   a cpz stream: in the first record of
+ *                                   type TYPE, the value of FIELD made the
+ *                                   integer N (a defect placed, for tests)
  *
  * A stream keeps its framing and gets correct end records (count, bytes
  * and checksum recomputed), so a reader meets the defect in the record
@@ -240,6 +244,17 @@ typedef struct frame {
 	int end;
 } frame;
 
+/* --set: the first record of this type, its field made this integer */
+static const char *set_type, *set_field;
+static int64_t set_value;
+
+/* Whether a msgpack string object equals s. */
+static int str_is(const msgpack_object *o, const char *s)
+{
+	return o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
+	       memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
+}
+
 static void mutate_stream(const char *in, const char *out)
 {
 	size_t n, off = 0, nf = 0, cap = 0, nc = 0, victim;
@@ -284,7 +299,48 @@ static void mutate_stream(const char *in, const char *out)
 	if (nc == 0)
 		die("no record to change", in);
 	victim = cand[below(nc)];
-	if (below(3) == 0) {
+	if (set_type) {
+		msgpack_unpacked u;
+		msgpack_sbuffer sb;
+		msgpack_packer pk;
+		int done = 0;
+
+		msgpack_unpacked_init(&u);
+		for (size_t i = 0; i < nc && !done; i++) {
+			size_t at = 0;
+			msgpack_object_map *m;
+
+			victim = cand[i];
+			if (msgpack_unpack_next(&u, (const char *)f[victim].data, f[victim].len, &at) !=
+			    MSGPACK_UNPACK_SUCCESS || u.data.type != MSGPACK_OBJECT_MAP)
+				continue;
+			m = &u.data.via.map;
+			if (m->size == 0 || !str_is(&m->ptr[0].val, set_type))
+				continue;
+			for (uint32_t k = 0; k < m->size; k++)
+				if (str_is(&m->ptr[k].key, set_field)) {
+					msgpack_object *o = &m->ptr[k].val;
+
+					o->type = set_value < 0 ? MSGPACK_OBJECT_NEGATIVE_INTEGER
+								: MSGPACK_OBJECT_POSITIVE_INTEGER;
+					if (set_value < 0)
+						o->via.i64 = set_value;
+					else
+						o->via.u64 = (uint64_t)set_value;
+					done = 1;
+				}
+			if (!done)
+				break;
+		}
+		if (!done)
+			die("no such record and field", in);
+		msgpack_sbuffer_init(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		msgpack_pack_object(&pk, u.data);
+		f[victim].data = (unsigned char *)sb.data;
+		f[victim].len = sb.size;
+		snprintf(what, sizeof what, "frame %zu: %s: the integer %" PRId64, victim, set_field, set_value);
+	} else if (below(3) == 0) {
 		int k = 1 + (int)below(3);
 
 		for (int i = 0; i < k; i++) {
@@ -550,8 +606,18 @@ int main(int argc, char **argv)
 	int text = argc == 5 && strcmp(argv[1], "--text") == 0;
 	char *end;
 
+	if (argc == 7 && strcmp(argv[1], "--set") == 0) {
+		set_type = argv[2], set_field = argv[3];
+		set_value = strtoll(argv[4], &end, 10);
+		if (*end || !*argv[4]) {
+			fprintf(stderr, "cpz-mutate: '%s' is not an integer\n", argv[4]);
+			return 2;
+		}
+		mutate_stream(argv[5], argv[6]);
+		return 0;
+	}
 	if (argc != 4 + text) {
-		fprintf(stderr, "usage: cpz-mutate [--text] IN OUT SEED\n");
+		fprintf(stderr, "usage: cpz-mutate [--text] IN OUT SEED | --set TYPE FIELD N IN OUT\n");
 		return 2;
 	}
 	rng = strtoull(argv[3 + text], &end, 10);

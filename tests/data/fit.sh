@@ -40,6 +40,16 @@ else
 	echo "ok - fit: a new run removes the temporary file a killed run of its output left"
 fi
 
+# cpz verify checks a DCell model as the checkpoint fit --resume reads: a
+# training state out of range passes predict's reader, not verify
+"$O/tests/aids/cpz-mutate" --set training progress.epoch 99 "$W/a/model.cpz" "$W/e99.cpz" > /dev/null
+if cpz verify -q "$W/a/model.cpz" && ! cpz verify "$W/e99.cpz" 2> "$W/err" &&
+	grep -q "e99.cpz: record 3 (training): field 'progress.epoch': 99 is out of range" "$W/err"; then
+	echo "ok - cpz verify reads a DCell model as fit --resume does: $(cat "$W/err")"
+else
+	echo "not ok - cpz verify on a checkpoint with progress.epoch 99: $(cat "$W/err")"
+fi
+
 # the sparse path runs the terms of a stratum in parallel: any thread count
 # trains the same parameters
 (cd "$W/b" && rm -f model.cpz && $FIT --epochs 3 --threads 1 && mv model.cpz t1.cpz &&
@@ -154,14 +164,25 @@ else
 fi
 # their spread: the standard deviation over the members, |a - b| / 2 for
 # two; one model's predictions carry none
-if cpz dump "$W/mean2.cpz" pred.sd > "$W/sd" 2> "$W/err" && paste "$W/p1" "$W/p2" "$W/sd" |
+if cpz dump "$W/mean2.cpz" pred_sd > "$W/sd" 2> "$W/err" && paste "$W/p1" "$W/p2" "$W/sd" |
 	awk '{ d = ($1 - $2) / 2; if (d < 0) d = -d; e = $3 - d; if (e < 0) e = -e
 		s = ($1 < 0 ? -$1 : $1) + ($2 < 0 ? -$2 : $2)
 		if (e > 1e-6 * s + 1e-9 || tolower($0) ~ /nan|inf/) bad++; n++ } END { exit !(n == 2868 && bad == 0) }' &&
-	! cpz dump "$W/t1.pred.cpz" pred.sd > /dev/null 2>&1; then
-	echo "ok - predict --model A --model B: pred.sd is the spread of the two models' predictions"
+	! cpz dump "$W/t1.pred.cpz" pred_sd > /dev/null 2>&1; then
+	echo "ok - predict --model A --model B: pred_sd is the spread of the two models' predictions"
 else
-	echo "not ok - predict's pred.sd of two models is not |a - b| / 2: $(cat "$W/err")"
+	echo "not ok - predict's pred_sd of two models is not |a - b| / 2: $(cat "$W/err")"
+fi
+# report gives an ensemble's mean spread and how it ranks the errors
+# (spread_error_spearman, in [-1, 1]); NA for one model
+if report -q --no-plots -o "$W/report-sd" "$W/mean2.cpz" "$W/t1.pred.cpz" 2> "$W/err" &&
+	awk -F'\t' 'NR == FNR { s += $1; n++; next }
+		FNR > 1 && $1 == "mean2" { ok += ($15 - s / n < 1e-5 * s / n && s / n - $15 < 1e-5 * s / n && $16 >= -1 && $16 <= 1) }
+		FNR > 1 && $1 == "t1.pred" { ok += ($15 == "NA" && $16 == "NA") }
+		END { exit !(ok == 2) }' "$W/sd" "$W/report-sd/metrics.tsv"; then
+	echo "ok - report: the ensemble's spread $(awk -F'\t' '$1 == "mean2" { print $15 ", spread-error Spearman " $16 }' "$W/report-sd/metrics.tsv"); none for one model"
+else
+	echo "not ok - report's spread columns: $(cat "$W/err" "$W/report-sd/metrics.tsv")"
 fi
 predict -q --model "$W/a/model.cpz" --model "$W/additive.model.cpz" "$T/dcell_GO_0006281_test.cpz" \
 	-o "$W/mixed.cpz" 2> "$W/mixed.err"
@@ -335,6 +356,15 @@ if predict -q --model "$W/mean.model.cpz" "$W/2x.cpz" -o "$W/2x.pred.cpz" 2> "$W
 else
 	bad="$bad predict: $(cat "$W/err");"
 fi
+# two models of one kind (or one and an ensemble with it) are two runs
+predict -q --model "$W/a/model.cpz" --split train "$T/gi6281.batches.cpz" -o "$W/tr.a.cpz" &&
+	predict -q --model "$W/a/model.cpz" --model "$W/b/t1.cpz" --split val "$T/gi6281.batches.cpz" \
+		-o "$W/va.ab.cpz" && cat "$W/tr.a.cpz" "$W/va.ab.cpz" > "$W/seeds.cpz" ||
+	bad="$bad predict with two DCell models;"
+report -q --no-plots -o "$W/seeds" "$W/seeds.cpz" 2> "$W/err" ||
+	grep -q "seeds.cpz: record [0-9]* (meta): field 'models': differs from the first segment's" "$W/err" ||
+	bad="$bad two model sets: $(cat "$W/err");"
+[ -e "$W/seeds" ] && bad="$bad two model sets reported as one run;"
 cat "$W/two.pred.cpz" "$W/dcell.cpz" > "$W/runs.cpz"
 report -q --no-plots -o "$W/runs" "$W/runs.cpz" 2> "$W/err" ||
 	grep -q "runs.cpz: record 4 (meta): field 'model': differs from the first segment's" "$W/err" ||

@@ -504,8 +504,9 @@ static void test_count_mismatch(void **state)
 	while ((rc = pert_reader_next(r, &b, &err)) == 1)
 		;
 	assert_int_equal(rc, -1);
-	snprintf(want, sizeof want, "%s: the train split holds %" PRId64 " experiments; its context's "
-		 "split.count says %" PRId64, a, info.count[PERT_TRAIN] + 1, info.count[PERT_TRAIN]);
+	snprintf(want, sizeof want, "%s: record 1 (context): field 'split.count': says %" PRId64 " train "
+		 "experiments, but the batches of that split hold %" PRId64, a, info.count[PERT_TRAIN],
+		 info.count[PERT_TRAIN] + 1);
 	if (strcmp(err.msg, want) != 0)
 		fail_msg("%s", err.msg);
 	pert_reader_close(r);

@@ -19,10 +19,10 @@ static const char *genes[] = { "YAL001C", "YAL002W", "YAL003W" };
 
 /* A stream of one chunk of two experiments; splits, if not NULL, replaces
  * the meta record's list of split names (n of them); sd, if not NULL, is
- * the chunk's pred.sd. */
+ * the chunk's pred_sd. */
 static void write_stream(const char *path, const char *const *splits, size_t n, const float *sd)
 {
-	pred_meta m = { "dcell", "fit 0.1.0", "batches.cpz", 1, { 2 } };
+	pred_meta m = { "dcell", "fit 0.1.0", "batches.cpz", "", 1, { 2 } };
 	const char *id[] = { "a", "b" }, *source[] = { "s", "s" }, *env[] = { "", "" };
 	const int64_t gene_ptr[] = { 0, 2, 3 }, index[] = { 0, 1 };
 	const int32_t gene[] = { 0, 1, 2 };
@@ -89,8 +89,8 @@ static void test_spread(void **state)
 {
 	const float good[] = { 0.01f, 0 }, negative[] = { 0.01f, -0.5f }, nan[] = { NAN, 0 };
 	const float *cases[] = { good, negative, nan };
-	const char *want[] = { NULL, "field 'pred.sd': entry 1 is -0.5, not a spread",
-			       "field 'pred.sd': entry 0 is nan, not a spread" };
+	const char *want[] = { NULL, "field 'pred_sd': entry 1 is -0.5, not a spread",
+			       "field 'pred_sd': entry 0 is nan, not a spread" };
 	cp_error err;
 
 	(void)state;
