@@ -621,13 +621,26 @@ out:
 
 /* ---- verify -------------------------------------------------------------- */
 
+/* Back to where the stream starts, for another pass: standard input to
+ * start (a file opened again needs nothing). */
+static int rewind_input(const char *path, off_t start, cp_error *err)
+{
+	if (strcmp(path, "-") == 0 && lseek(STDIN_FILENO, start, SEEK_SET) < 0)
+		return cp_error_errno(err, "<stdin>");
+	return 0;
+}
+
 /* A second pass over a stream of a kind the tools read, with the reader
  * they use: the content checks of each kind (the genome record's hash and
  * names, a DAG's strata, a graph's indices, a model's shapes, ...).  1 when
- * checked, 0 for a kind of no tool's, -1 on a defect. */
-static int check_content(const char *path, const char *kind, cp_error *err)
+ * checked, 0 for a kind of no tool's, -1 on a defect.  Standard input must
+ * seek: start is where the stream begins in it. */
+static int check_content(const char *path, const char *kind, off_t start, cp_error *err)
 {
 	int rc = 1;
+
+	if (rewind_input(path, start, err) < 0)
+		return -1;
 
 	if (strcmp(kind, "go-dag") == 0) {
 		go_dag dag;
@@ -645,7 +658,8 @@ static int check_content(const char *path, const char *kind, cp_error *err)
 
 		rc = model_load(&m, path, err) < 0 ? -1 : 1;
 		/* a DCell model is also the checkpoint fit --resume reads */
-		if (rc == 1 && m.have_net && fit_checkpoint_check(path, err) < 0)
+		if (rc == 1 && m.have_net &&
+		    (rewind_input(path, start, err) < 0 || fit_checkpoint_check(path, err) < 0))
 			rc = -1;
 		model_free(&m);
 	} else if (strcmp(kind, "samples") == 0 || strcmp(kind, "batches") == 0) {
@@ -676,7 +690,13 @@ static int check_content(const char *path, const char *kind, cp_error *err)
 			return -1;
 		cpz_record_init(&rec);
 		rc = 0;
-		while (rc >= 0 && cpz_reader_next(r, &rec, err) == 1)
+		while (rc >= 0) {
+			int got = cpz_reader_next(r, &rec, err);
+
+			if (got <= 0) {
+				rc = got < 0 ? -1 : rc;
+				break;
+			}
 			if (strcmp(rec.type, "genome") == 0) {
 				genome g;
 
@@ -684,6 +704,7 @@ static int check_content(const char *path, const char *kind, cp_error *err)
 				rc = genome_from_record(&g, &rec, err) < 0 ? -1 : 1;
 				genome_free(&g);
 			}
+		}
 		cpz_record_free(&rec);
 		cpz_reader_close(r);
 	}
@@ -739,12 +760,8 @@ static int cmd_verify(int argc, char **argv)
 		cpz_record_init(&rec);
 		while ((rc = cpz_reader_next(r, &rec, &err)) == 1)
 			;
-		if (rc == 0 && start >= 0) {
-			if (is_stdin && lseek(STDIN_FILENO, start, SEEK_SET) < 0)
-				rc = cp_error_errno(&err, "<stdin>");
-			else
-				rc = check_content(argv[i], cpz_reader_header(r)->kind, &err) < 0 ? -1 : 0;
-		}
+		if (rc == 0 && start >= 0)
+			rc = check_content(argv[i], cpz_reader_header(r)->kind, start, &err) < 0 ? -1 : 0;
 		if (rc < 0) {
 			cli_report(&err);
 			status = CLI_DATA_ERROR;

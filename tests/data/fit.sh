@@ -43,7 +43,8 @@ fi
 # cpz verify checks a DCell model as the checkpoint fit --resume reads: a
 # training state out of range passes predict's reader, not verify
 "$O/tests/aids/cpz-mutate" --set training progress.epoch 99 "$W/a/model.cpz" "$W/e99.cpz" > /dev/null
-if cpz verify -q "$W/a/model.cpz" && ! cpz verify "$W/e99.cpz" 2> "$W/err" &&
+if cpz verify -q "$W/a/model.cpz" && cpz verify -q - < "$W/a/model.cpz" &&
+	! cpz verify - < "$W/e99.cpz" 2> /dev/null && ! cpz verify "$W/e99.cpz" 2> "$W/err" &&
 	grep -q "e99.cpz: record 3 (training): field 'progress.epoch': 99 is out of range" "$W/err"; then
 	echo "ok - cpz verify reads a DCell model as fit --resume does: $(cat "$W/err")"
 else
