@@ -522,6 +522,14 @@ int cpz_record_add_genome(cpz_record *rec, size_t n, const char *const *names, c
 	return cpz_record_add_str(rec, "hash", hex, err);
 }
 
+int cpz_genome_mismatch(cp_error *err, const char *path, uint64_t hash, const char *other,
+			uint64_t other_hash)
+{
+	return cp_error_set(err, "%s: record 0 (genome): field 'hash': %016" PRIx64 ", but %s indexes "
+			    "the genome %016" PRIx64 ": build both from the same genes", path, hash, other,
+			    other_hash);
+}
+
 int cpz_record_genome(const cpz_record *rec, size_t *n, const char *const **names,
 		      uint64_t *hash, cp_error *err)
 {

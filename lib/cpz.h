@@ -232,6 +232,10 @@ void cpz_reader_set_max_record(cpz_reader *r, size_t bytes);
 uint64_t cpz_genome_hash(size_t n, const char *const *names);
 /* Adds "names" and "hash" to rec (type should be "genome"). */
 int cpz_record_add_genome(cpz_record *rec, size_t n, const char *const *names, cp_error *err);
+/* The error for two streams that index different genomes: names path's
+ * genome record (record 0) and field 'hash', and both hashes.  Returns -1. */
+int cpz_genome_mismatch(cp_error *err, const char *path, uint64_t hash, const char *other,
+			uint64_t other_hash);
 /* Reads and verifies a genome record: the hash must match the names, and
  * the optional "standard" (a name per gene) and "alias.name" with
  * "alias.gene" (a gene index per alias) must fit them. */

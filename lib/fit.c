@@ -377,8 +377,8 @@ static int open_data(fit_state *st, cp_error *err)
 	if (!st->train)
 		return -1;
 	if (loader_context(st->train)->genome_hash != st->dag.genome_hash)
-		return cp_error_set(err, "%s and %s index different genomes", st->o.train_path,
-				    st->o.go_path);
+		return cpz_genome_mismatch(err, st->o.train_path, loader_context(st->train)->genome_hash,
+					   st->o.go_path, st->dag.genome_hash);
 	/* validation: --val, or the val split of a batches stream given as --train */
 	lo.split = PERT_VAL;
 	lo.buffer = 0;
@@ -387,8 +387,8 @@ static int open_data(fit_state *st, cp_error *err)
 		if (!st->val)
 			return -1;
 		if (loader_context(st->val)->genome_hash != st->dag.genome_hash)
-			return cp_error_set(err, "%s and %s index different genomes", val_path,
-					    st->o.go_path);
+			return cpz_genome_mismatch(err, val_path, loader_context(st->val)->genome_hash,
+						   st->o.go_path, st->dag.genome_hash);
 		if ((st->std[0] = label_scale(st->train, &st->info[0], err)) < 0 ||
 		    (st->std[1] = label_scale(st->val, &st->info[1], err)) < 0)
 			return -1;

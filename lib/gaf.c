@@ -134,6 +134,21 @@ static int known_qualifier(const char *q, size_t n)
 	return 0;
 }
 
+/* The Gene Ontology's evidence codes, current and retired (NR, IMR). */
+static const char *const evidence_codes[] = {
+	"EXP", "IDA", "IPI", "IMP", "IGI", "IEP", "HTP", "HDA", "HMP", "HGI", "HEP", "ISS", "ISO",
+	"ISA", "ISM", "IGC", "IBA", "IBD", "IKR", "IRD", "IMR", "RCA", "TAS", "NAS", "IC", "ND",
+	"IEA", "NR",
+};
+
+int gaf_evidence_known(const char *code)
+{
+	for (size_t i = 0; i < sizeof evidence_codes / sizeof *evidence_codes; i++)
+		if (strcmp(code, evidence_codes[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* GAF's column 5 holds a GO id as GO defines it: "GO:" and seven digits. */
 static int is_go_id(const char *s)
 {
@@ -150,9 +165,8 @@ static int check_row(const gaf_reader *r, gaf_row *row, cp_error *err)
 	if (!is_go_id(col[GAF_GO_ID]))
 		return column_error(r, GAF_GO_ID, "is not a GO id (GO: and seven digits)",
 				    col[GAF_GO_ID], err);
-	if (!*col[GAF_EVIDENCE] || strlen(col[GAF_EVIDENCE]) > 8 ||
-	    strspn(col[GAF_EVIDENCE], "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(col[GAF_EVIDENCE]))
-		return column_error(r, GAF_EVIDENCE, "is not an evidence code", col[GAF_EVIDENCE],
+	if (!gaf_evidence_known(col[GAF_EVIDENCE]))
+		return column_error(r, GAF_EVIDENCE, "is not a GO evidence code", col[GAF_EVIDENCE],
 				    err);
 	if (strlen(col[GAF_ASPECT]) != 1 || !strchr("PFC", col[GAF_ASPECT][0]))
 		return column_error(r, GAF_ASPECT, "is not P, F or C", col[GAF_ASPECT], err);

@@ -6,8 +6,8 @@
  * columns may be missing); lines starting with '!' are comments, and a
  * "!gaf-version: X" comment names the version (major 1 or 2 accepted).
  * Each row is checked: the object id (column 2), GO id (5), evidence code
- * (7), aspect (9, P, F or C) and date (14, YYYYMMDD) must be present and
- * well formed.  An error names the file, the line and the column.
+ * (7, one of GO's), aspect (9, P, F or C) and date (14, YYYYMMDD) must be
+ * present and well formed.  An error names the file, the line and the column.
  */
 #ifndef CP_GAF_H
 #define CP_GAF_H
@@ -47,6 +47,10 @@ const char *gaf_version(const gaf_reader *r);
 /* Decompressed bytes consumed so far. */
 size_t gaf_bytes(const gaf_reader *r);
 void gaf_close(gaf_reader *r);
+
+/* Whether code is one of the Gene Ontology's evidence codes, current or
+ * retired (EXP, IDA, ... IEA, NR); case matters. */
+int gaf_evidence_known(const char *code);
 
 /* A date as YYYYMMDD or YYYY-MM-DD into the integer YYYYMMDD; -1 if the
  * text is not a calendar date. */

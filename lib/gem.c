@@ -174,6 +174,17 @@ static int yaml_number(const char *s, double *out)
 	return 0;
 }
 
+static int has_compartment(const model *m, const char *id)
+{
+	for (size_t k = 0; k < m->n_comp; k++)
+		if (strcmp(m->comp[k].id, id) == 0)
+			return 1;
+	return 0;
+}
+
+/* The metabolites; each one's compartment must be one the model declares
+ * (read first), so a file cut short, which loses the compartments at its
+ * end, is not taken for a smaller model. */
 static int read_metabolites(model_doc *d, model *m, cell_graph *cg, yaml_node_t *list)
 {
 	cp_error *err = d->err;
@@ -199,6 +210,12 @@ static int read_metabolites(model_doc *d, model *m, cell_graph *cg, yaml_node_t 
 			return -1;
 		if (!id || !*id)
 			return node_error(d, entry, "a metabolite without an id%s%s", NULL, NULL);
+		if (comp && *comp && !has_compartment(m, comp))
+			return node_error(d, entry, m->n_comp ? "metabolite %s: compartment '%s' is not among "
+						 "the model's compartments"
+							      : "metabolite %s: compartment '%s', but the model "
+								"has no compartments section (a file cut short?)",
+					  id, comp);
 		dup = cp_strmap_put(m->met_index, id, (int64_t)m->n_met, NULL, err);
 		if (dup < 0)
 			return -1;
@@ -634,9 +651,9 @@ static int load_yaml(model_doc *d, model *m, cell_graph *cg, const char *text, s
 		goto out;
 	}
 	if ((sections[0] && read_meta(d, m, sections[0]) < 0) ||
+	    (sections[3] && read_compartments(d, m, cg, sections[3]) < 0) ||
 	    read_metabolites(d, m, cg, sections[1]) < 0 ||
-	    read_reactions(d, m, cg, sections[2], max_clauses, st) < 0 ||
-	    (sections[3] && read_compartments(d, m, cg, sections[3]) < 0))
+	    read_reactions(d, m, cg, sections[2], max_clauses, st) < 0)
 		goto out;
 	rc = 0;	/* what the model keeps was copied into the graph's arena */
 out:

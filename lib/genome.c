@@ -113,11 +113,15 @@ int32_t genome_lookup(const genome *g, const char *id)
 
 typedef struct {
 	const char *name, *standard, *sgdid, *aliases, *secondary;
+	size_t line;
 } sgd_row;
 
 static int cmp_rows(const void *a, const void *b)
 {
-	return strcmp(((const sgd_row *)a)->name, ((const sgd_row *)b)->name);
+	const sgd_row *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->line > y->line) - (x->line < y->line);
 }
 
 static char *keep(genome *g, const char *s, cp_error *err)
@@ -185,7 +189,7 @@ int genome_load_sgd(genome *g, const char *path, cp_error *err)
 		    !(rows[n].sgdid = keep(g, f[0], err)) || !(rows[n].aliases = keep(g, f[5], err)) ||
 		    !(rows[n].secondary = keep(g, f[7], err)))
 			goto fail;
-		n++;
+		rows[n++].line = cp_table_lineno(t);
 	}
 	if (rc < 0)
 		goto fail;
@@ -201,7 +205,8 @@ int genome_load_sgd(genome *g, const char *path, cp_error *err)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		if (i && strcmp(rows[i].name, rows[i - 1].name) == 0) {
-			cp_error_set(err, "%s: ORF %s appears twice", path, rows[i].name);
+			cp_error_set(err, "%s:%zu: column 4 (feature name): ORF %s appears twice (first on "
+				     "line %zu)", path, rows[i].line, rows[i].name, rows[i - 1].line);
 			goto fail;
 		}
 		g->names[i] = rows[i].name;

@@ -101,13 +101,6 @@ int go_build_set_relations(go_build_options *opt, const char *list, cp_error *er
 	return 0;
 }
 
-/* The Gene Ontology's evidence codes, current and retired (NR, IMR). */
-static const char *const evidence_codes[] = {
-	"EXP", "IDA", "IPI", "IMP", "IGI", "IEP", "HTP", "HDA", "HMP", "HGI", "HEP", "ISS", "ISO",
-	"ISA", "ISM", "IGC", "IBA", "IBD", "IKR", "IRD", "IMR", "RCA", "TAS", "NAS", "IC", "ND",
-	"IEA", "NR",
-};
-
 int go_build_set_evidence(go_build_options *opt, const char *list, cp_error *err)
 {
 	char item[16];
@@ -121,7 +114,7 @@ int go_build_set_evidence(go_build_options *opt, const char *list, cp_error *err
 
 		for (size_t i = 0; i < len; i++)
 			item[i] = (char)toupper((unsigned char)item[i]);
-		if (name_index(item, evidence_codes, (int)(sizeof evidence_codes / sizeof *evidence_codes)) < 0)
+		if (!gaf_evidence_known(item))
 			return cp_error_set(err, "'%s' is not a GO evidence code (EXP, IDA, IPI, IMP, IGI, "
 					    "IEP, HTP, HDA, HMP, HGI, HEP, ISS, ISO, ISA, ISM, IGC, IBA, IBD, "
 					    "IKR, IRD, IMR, RCA, TAS, NAS, IC, ND, IEA, NR)", item);
@@ -527,12 +520,45 @@ static int init_graph(build *b, cp_error *err)
 /* The gene of a row: column 2, then 3, then each synonym of column 11; the
  * first identifier that names one gene.  GENOME_AMBIGUOUS when none does
  * but one named several. */
-static int32_t row_gene(const genome *g, const gaf_row *row)
+/* An SGD id: S and nine digits. */
+static int is_sgd_id(const char *s)
+{
+	return s[0] == 'S' && strlen(s) == 10 && strspn(s + 1, "0123456789") == 9;
+}
+
+/* Whether the genome maps SGD ids (an SGD features table's does; a bare
+ * list of names does not). */
+static int genome_maps_sgd_ids(const genome *g, cp_error *err)
+{
+	size_t n = cp_strmap_size(g->ids);
+	const char **keys = cp_malloc(n ? n : 1, sizeof *keys, err);
+	int64_t *values = cp_malloc(n ? n : 1, sizeof *values, err);
+	int found = 0;
+
+	if (!keys || !values) {
+		free(keys), free(values);
+		return -1;
+	}
+	cp_strmap_entries(g->ids, keys, values);
+	for (size_t i = 0; i < n && !found; i++)
+		found = is_sgd_id(keys[i]);
+	free(keys), free(values);
+	return found;
+}
+
+/* The row's gene: by column 2's id, else its symbol, else a synonym.  An
+ * SGD id in column 2 decides alone when the genome maps SGD ids: the id of
+ * an RNA gene, or of a gene not in S288C, is not in the genome, and its
+ * symbol may be another gene's alias (SCR1, the SRP RNA, is also an alias
+ * of NTG1). */
+static int32_t row_gene(const genome *g, const gaf_row *row, int sgd_ids)
 {
 	const char *ids[2] = { row->col[GAF_OBJECT_ID], row->col[GAF_SYMBOL] };
 	const char *s = row->col[GAF_SYNONYMS];
 	int32_t found = GENOME_UNKNOWN, x;
 
+	if (sgd_ids && is_sgd_id(ids[0]))
+		return genome_lookup(g, ids[0]);
 	for (int i = 0; i < 2; i++) {
 		x = *ids[i] ? genome_lookup(g, ids[i]) : GENOME_UNKNOWN;
 		if (x >= 0)
@@ -589,26 +615,32 @@ static int add_annotation(build *b, annot a, cp_error *err)
 	return 0;
 }
 
-/* Map the row's GO id to live terms (out), counting alt_ids, replacements
- * and failures.  Returns how many terms; 0 when the row is dropped. */
-static size_t row_terms(build *b, const gaf_row *row, int32_t *out)
+/* Map the row's GO id to live terms (out), counting failures; *via is the
+ * statistic of a row mapped through an alt_id or a replacement (-1 for
+ * neither), counted only when the row is kept.  Returns how many terms; 0
+ * when the row is dropped. */
+static size_t row_terms(build *b, const gaf_row *row, int32_t *out, int *via)
 {
 	const obo_ontology *o = b->obo;
 	int32_t t = obo_lookup(o, row->col[GAF_GO_ID]);
 	size_t k;
 
+	*via = -1;
 	if (t < 0) {
 		b->st[GO_STAT_ROWS_UNKNOWN_TERM]++;
 		return 0;
 	}
 	if (!o->terms[t].obsolete) {
 		if (strcmp(o->terms[t].id, row->col[GAF_GO_ID]) != 0)
-			b->st[GO_STAT_ROWS_ALT_ID]++;
+			*via = GO_STAT_ROWS_ALT_ID;
 		out[0] = t;
 		return 1;
 	}
 	k = obo_replacements(o, t, out, MAX_REPLACEMENTS);
-	b->st[k ? GO_STAT_ROWS_REPLACED : GO_STAT_ROWS_OBSOLETE]++;
+	if (k)
+		*via = GO_STAT_ROWS_REPLACED;
+	else
+		b->st[GO_STAT_ROWS_OBSOLETE]++;
 	return k;
 }
 
@@ -618,14 +650,14 @@ static int read_annotations(build *b, const char *path, cp_error *err)
 	cp_strmap *unmapped = NULL;
 	int32_t terms[MAX_REPLACEMENTS];
 	gaf_row row;
-	int rc = -1, got;
+	int rc = -1, got, sgd_ids;
 
-	if (!r || !(unmapped = cp_strmap_new(0, err)))
+	if (!r || !(unmapped = cp_strmap_new(0, err)) || (sgd_ids = genome_maps_sgd_ids(b->g, err)) < 0)
 		goto out;
 	while ((got = gaf_next(r, &row, err)) == 1) {
-		int32_t gene = row_gene(b->g, &row);
+		int32_t gene = row_gene(b->g, &row, sgd_ids);
 		size_t k;
-		int ev;
+		int ev, via;
 
 		b->st[GO_STAT_ROWS]++;
 		if (gene < 0) {
@@ -635,7 +667,7 @@ static int read_annotations(build *b, const char *path, cp_error *err)
 				goto out;
 			continue;
 		}
-		if (!(k = row_terms(b, &row, terms)))
+		if (!(k = row_terms(b, &row, terms, &via)))
 			continue;
 		if (row.negated) {
 			b->st[GO_STAT_ROWS_NOT]++;
@@ -655,6 +687,8 @@ static int read_annotations(build *b, const char *path, cp_error *err)
 			if (add_annotation(b, (annot){ terms[i], gene, row.date, (uint8_t)ev, 0 }, err) < 0)
 				goto out;
 		b->st[GO_STAT_ROWS_KEPT]++;
+		if (via >= 0)
+			b->st[via]++;
 	}
 	if (got < 0)
 		goto out;

@@ -184,7 +184,8 @@ static int parse_namespace(const char *text)
 	return -1;
 }
 
-/* Close the open [Term] stanza: it needs an id and, when live, a namespace. */
+/* Close the open [Term] stanza: it needs an id, a name (OBO 1.2 requires
+ * one) and, when live, a namespace. */
 static int end_stanza(parser *p, cp_error *err)
 {
 	obo_term *t;
@@ -197,7 +198,9 @@ static int end_stanza(parser *p, cp_error *err)
 		return cp_error_set(err, "%s:%zu: [Term] without id", p->name, p->stanza_line);
 	t = &p->o->terms[p->term];
 	t->obsolete = p->obsolete;
-	t->name = p->name_text ? p->name_text : "";
+	if (!p->name_text || !*p->name_text)
+		return cp_error_set(err, "%s:%zu: term %s has no name", p->name, p->stanza_line, t->id);
+	t->name = p->name_text;
 	ns_text = p->ns_text ? p->ns_text : p->default_ns;
 	t->ns = ns_text ? parse_namespace(ns_text) : -1;
 	if (p->obsolete) {

@@ -244,7 +244,8 @@ int pert_batch_from_record(const pert_context *ctx, const cpz_record *rec, pert_
 	if (ctx->n_terms >= 0 &&
 	    read_csr(rec, "term", n, ctx->n_terms, "term", &b->term_ptr, &b->term, err) < 0)
 		return -1;
-	if (cpz_record_field(rec, "index")) {
+	/* a batch names its experiments and its split; a samples chunk may not */
+	if (strcmp(rec->type, "batch") == 0 || cpz_record_field(rec, "index")) {
 		int64_t split;
 
 		t = cpz_record_tensor(rec, "index", CPZ_I64, 1, err);

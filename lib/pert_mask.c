@@ -290,9 +290,7 @@ pert_mask *pert_mask_new(const cell_graph *cg, const char *graph_name, const go_
 	pm->dag = dag;
 	pm->n_genes = cg->genome.n;
 	if (dag && (dag->genome_hash != cg->genome.hash || dag->n_genes != cg->genome.n)) {
-		cp_error_set(err, "%s: its genome (%zu genes, hash %016" PRIx64 ") is not the one of %s "
-			     "(%zu genes, hash %016" PRIx64 "): build both from the same genes", dag_name,
-			     dag->n_genes, dag->genome_hash, graph_name, cg->genome.n, cg->genome.hash);
+		cpz_genome_mismatch(err, dag_name, dag->genome_hash, graph_name, cg->genome.hash);
 		goto fail;
 	}
 	pm->deleted = cp_calloc(pm->n_genes + 1, 1, err);

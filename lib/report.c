@@ -130,11 +130,12 @@ static void free_run(run *r)
 		free(r->s[k].truth), free(r->s[k].pred), free(r->s[k].sd), free(r->s[k].split);
 }
 
+/* 1: a curve read; 0: a baseline's model, which has none. */
 static int load_curve(const char *path, curve *cv, cp_error *err)
 {
 	cpz_reader *r = cpz_reader_open(path, err);
 	cpz_record rec;
-	int rc, found = 0;
+	int rc, found = 0, baseline = 0;
 
 	if (!r)
 		return -1;
@@ -147,6 +148,8 @@ static int load_curve(const char *path, curve *cv, cp_error *err)
 		double **dst[3] = { &cv->epoch, &cv->train_loss, &cv->val_loss };
 		const cpz_tensor *t;
 
+		if (strcmp(rec.type, "baseline") == 0)
+			baseline = 1;
 		if (strcmp(rec.type, "history") != 0)
 			continue;
 		if (found) {
@@ -184,13 +187,13 @@ static int load_curve(const char *path, curve *cv, cp_error *err)
 	}
 	if (rc < 0)
 		goto fail;
-	if (!found) {
-		cp_error_set(err, "%s: no training history (a baseline model?)", path);
+	if (!found && !baseline) {
+		cp_error_set(err, "%s: no training history", path);
 		goto fail;
 	}
 	cpz_record_free(&rec);
 	cpz_reader_close(r);
-	return 0;
+	return found;
 fail:
 	cpz_record_free(&rec);
 	cpz_reader_close(r);
@@ -640,10 +643,11 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 		fp = open_in(dir, file, err);
 		if (!fp)
 			goto out;
-		fprintf(fp, "# bin_left\tlabels\tpredictions\n");
+		/* one row per bin, so that each column sums to the experiments */
+		fprintf(fp, "# bin_left\tbin_right\tlabels\tpredictions\n");
 		for (int b = 0; b < HIST; b++)
-			fprintf(fp, "%.6g\t%u\t%u\n", lo + b * w, ht[b], hp[b]);
-		fprintf(fp, "%.6g\t%u\t%u\n", hi, ht[HIST - 1], hp[HIST - 1]);
+			fprintf(fp, "%.6g\t%.6g\t%u\t%u\n", lo + b * w, b + 1 < HIST ? lo + (b + 1) * w : hi,
+				ht[b], hp[b]);
 		if (close_file(fp, dir, file, err) < 0)
 			goto out;
 		snprintf(script, sizeof script, "data/%s.gp", name);
@@ -660,8 +664,9 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 				snprintf(ttl, sizeof ttl, "%s: distributions", title);
 			plot_header(fp, name, ttl, label, "experiments");
 		}
-		fprintf(fp, "set key top right\nplot '%s' using 1:2 with steps lw 2 lc rgb '#555555' title "
-			"'labels', '' using 1:3 with steps lw 2 lc rgb '#2c7fb8' title 'predictions'\n", file);
+		fprintf(fp, "set key top right\nplot '%s' using (($1+$2)/2):3 with histeps lw 2 "
+			"lc rgb '#555555' title 'labels', '' using (($1+$2)/2):4 with histeps lw 2 "
+			"lc rgb '#2c7fb8' title 'predictions'\n", file);
 		plot_footer(fp, name);
 		if (close_file(fp, dir, script, err) < 0 || gnuplot_run(o, dir, script, err) < 0)
 			goto out;
@@ -949,7 +954,7 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 	run *runs = cp_calloc(o->n_predictions ? o->n_predictions : 1, sizeof *runs, err);
 	curve *curves = cp_calloc(o->n_models ? o->n_models : 1, sizeof *curves, err);
 	metric_row *rows = NULL;
-	size_t nrows = 0, cap = 0, plots = 0;
+	size_t nrows = 0, cap = 0, plots = 0, n_curves = 0;
 	char *tmp = NULL;
 	double *t = NULL, *p = NULL, *sd = NULL;
 	int rc = -1;
@@ -969,9 +974,13 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 				j = (size_t)-1;
 			}
 	}
-	for (size_t i = 0; i < o->n_models; i++)
-		if (load_curve(o->models[i], &curves[i], err) < 0)
+	for (size_t i = 0; i < o->n_models; i++) {	/* the curves first, baselines left out */
+		int got = load_curve(o->models[i], &curves[n_curves], err);
+
+		if (got < 0)
 			goto out;
+		n_curves += (size_t)got;
+	}
 	/* metrics */
 	for (size_t i = 0; i < o->n_predictions; i++)
 		for (int k = 0; k < runs[i].n_outputs; k++) {
@@ -1092,11 +1101,11 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 						   &plots, err) < 0)
 					goto out;
 			}
-		for (size_t i = 0; i < o->n_models; i++)
+		for (size_t i = 0; i < n_curves; i++)
 			if (plot_curve(o, tmp, &curves[i], &plots, err) < 0)
 				goto out;
 	}
-	if (write_html(o, tmp, runs, o->n_predictions, rows, nrows, curves, o->n_models, o->plots,
+	if (write_html(o, tmp, runs, o->n_predictions, rows, nrows, curves, n_curves, o->plots,
 		       err) < 0)
 		goto out;
 	/* into place, replacing an older report */
@@ -1108,6 +1117,7 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 	summary->runs = o->n_predictions;
 	summary->rows = nrows;
 	summary->plots = plots;
+	summary->baselines = o->n_models - n_curves;
 	rc = 0;
 out:
 	cp_tmp_dir_discard(tmp);

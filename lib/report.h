@@ -40,6 +40,7 @@ typedef struct report_options {
 /* Summary of what was written, for the tool's message. */
 typedef struct report_summary {
 	size_t runs, rows, plots, missing;
+	size_t baselines;	/* model streams without a training curve */
 } report_summary;
 
 int report_write(const report_options *o, report_summary *summary, cp_error *err);

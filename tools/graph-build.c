@@ -250,14 +250,18 @@ static int build_relation(cell_graph *cg, const options *o, const char *name, un
 	cp_error err;
 	int64_t lines = 0, unmapped = 0;
 	int status = -1;
+	char files[512] = "";	/* the relation's files, for its errors */
 
 	edge_list_init(&el);
 	for (size_t i = 0; i < o->n_edges; i++) {
 		edge_list_stats st;
 		char what[256];
+		size_t used = strlen(files);
 
 		if (strcmp(o->edges[i].name, name) != 0)
 			continue;
+		snprintf(files + used, sizeof files - used, "%s%s", used ? ", " : "",
+			 strcmp(o->edges[i].path, "-") == 0 ? "<stdin>" : o->edges[i].path);
 		edge_list_stats_init(&st);
 		if (edge_list_read(&el, o->edges[i].path, &cg->genome, &st, &err) < 0) {
 			cli_report(&err);
@@ -279,13 +283,13 @@ static int build_relation(cell_graph *cg, const options *o, const char *name, un
 		edge_list_stats_free(&st);
 	}
 	if (el.n == 0) {
-		cli_error("relation %s has no edges: %" PRId64 " data line%s, %" PRId64 " with an "
-			  "identifier that does not map", name, lines, plural((size_t)lines), unmapped);
+		cli_error("%s: relation %s has no edges: %" PRId64 " data line%s, %" PRId64 " with an "
+			  "identifier that does not map", files, name, lines, plural((size_t)lines), unmapped);
 		goto out;
 	}
 	if (cell_graph_add_relation(cg, name, is_directed(o, name), el.n, el.src, el.dst, el.weight,
 				    &err) < 0) {
-		cli_report(&err);
+		cli_error("%s: %s", files, err.msg);
 		goto out;
 	}
 	{

@@ -177,7 +177,8 @@ int main(int argc, char **argv)
 	if (!in)
 		goto fail;
 	if (pert_reader_context(in)->genome_hash != model->genome_hash) {
-		cp_error_set(&err, "%s and %s index different genomes", argv[optind], model_path[0]);
+		cpz_genome_mismatch(&err, argv[optind], pert_reader_context(in)->genome_hash, model_path[0],
+				    model->genome_hash);
 		goto fail;
 	}
 	if (only_split >= 0 && strcmp(pert_reader_kind(in), "batches") != 0) {

@@ -16,7 +16,7 @@ static void usage(FILE *fp, int status)
 		"Write DIR/metrics.tsv (per run, label and split: n, MSE, RMSE, MAE, Pearson with its\n"
 		"95%% CI, Spearman, R2), plots as PNG and SVG (gnuplot) and DIR/report.html, one page\n"
 		"comparing every run.  Inputs are predictions streams (predict), one run each, and\n"
-		"model streams (fit), whose training histories are drawn.\n"
+		"model streams (fit), whose training histories are drawn (a baseline's has none).\n"
 		"\n"
 		"  -o, --output DIR     the report directory [report]\n"
 		"  -t, --title TEXT     the page's title [cellpipe report]\n"
@@ -42,7 +42,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	report_options o = { "report", "cellpipe report", NULL, 0, NULL, 0, "gnuplot", 1 };
-	report_summary sum;
+	report_summary sum = { 0 };
 	const char **preds, **models;
 	size_t np = 0, nm = 0;
 	cp_error err;
@@ -116,9 +116,10 @@ int main(int argc, char **argv)
 		free(preds), free(models);
 		return CLI_DATA_ERROR;
 	}
-	cli_info(1, "%s: %zu run%s, %zu metric rows, %zu plots%s; open %s/report.html", o.out_dir,
+	cli_info(1, "%s: %zu run%s, %zu metric rows, %zu plots%s%s; open %s/report.html", o.out_dir,
 		 sum.runs, sum.runs == 1 ? "" : "s", sum.rows, sum.plots,
-		 sum.missing ? " (pairs with a missing label skipped)" : "", o.out_dir);
+		 sum.missing ? " (pairs with a missing label skipped)" : "",
+		 sum.baselines ? " (a baseline's model has no training curve)" : "", o.out_dir);
 	cli_resources(2);
 	free(preds), free(models);
 	return CLI_OK;

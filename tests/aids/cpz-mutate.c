@@ -8,6 +8,9 @@
  *                                   a cpz stream: in the first record of
  *                                   type TYPE, the value of FIELD made the
  *                                   integer N (a defect placed, for tests)
+ *   cpz-mutate --drop TYPE FIELD IN OUT
+ *                                   a cpz stream: FIELD removed from the
+ *                                   first record of type TYPE
  *
  * A stream keeps its framing and gets correct end records (count, bytes
  * and checksum recomputed), so a reader meets the defect in the record
@@ -247,6 +250,7 @@ typedef struct frame {
 /* --set: the first record of this type, its field made this integer */
 static const char *set_type, *set_field;
 static int64_t set_value;
+static int set_drop;	/* --drop: the field removed, not set */
 
 /* Whether a msgpack string object equals s. */
 static int str_is(const msgpack_object *o, const char *s)
@@ -318,7 +322,12 @@ static void mutate_stream(const char *in, const char *out)
 			if (m->size == 0 || !str_is(&m->ptr[0].val, set_type))
 				continue;
 			for (uint32_t k = 0; k < m->size; k++)
-				if (str_is(&m->ptr[k].key, set_field)) {
+				if (str_is(&m->ptr[k].key, set_field) && set_drop) {
+					memmove(&m->ptr[k], &m->ptr[k + 1], (m->size - k - 1) * sizeof *m->ptr);
+					m->size--;
+					done = 1;
+					break;
+				} else if (str_is(&m->ptr[k].key, set_field)) {
 					msgpack_object *o = &m->ptr[k].val;
 
 					o->type = set_value < 0 ? MSGPACK_OBJECT_NEGATIVE_INTEGER
@@ -339,7 +348,11 @@ static void mutate_stream(const char *in, const char *out)
 		msgpack_pack_object(&pk, u.data);
 		f[victim].data = (unsigned char *)sb.data;
 		f[victim].len = sb.size;
-		snprintf(what, sizeof what, "frame %zu: %s: the integer %" PRId64, victim, set_field, set_value);
+		if (set_drop)
+			snprintf(what, sizeof what, "frame %zu: %s dropped", victim, set_field);
+		else
+			snprintf(what, sizeof what, "frame %zu: %s: the integer %" PRId64, victim, set_field,
+				 set_value);
 	} else if (below(3) == 0) {
 		int k = 1 + (int)below(3);
 
@@ -616,8 +629,14 @@ int main(int argc, char **argv)
 		mutate_stream(argv[5], argv[6]);
 		return 0;
 	}
+	if (argc == 6 && strcmp(argv[1], "--drop") == 0) {
+		set_type = argv[2], set_field = argv[3], set_drop = 1;
+		mutate_stream(argv[4], argv[5]);
+		return 0;
+	}
 	if (argc != 4 + text) {
-		fprintf(stderr, "usage: cpz-mutate [--text] IN OUT SEED | --set TYPE FIELD N IN OUT\n");
+		fprintf(stderr, "usage: cpz-mutate [--text] IN OUT SEED | --set TYPE FIELD N IN OUT | "
+				"--drop TYPE FIELD IN OUT\n");
 		return 2;
 	}
 	rng = strtoull(argv[3 + text], &end, 10);

@@ -120,3 +120,21 @@ if cmp -s "$TMP/a/x.cpz" "$TMP/b/x.cpz"; then
 else
 	echo "not ok - batch-pack is not deterministic"
 fi
+
+# a batch must name its experiments: without 'index' every reader refuses it
+# (before, predict wrote its rows as not split and fit trained on them)
+"$O/tests/aids/cpz-mutate" --drop batch index "$TMP/kuzmin-random.cpz" "$TMP/noindex.cpz" > /dev/null
+fit -q --model mean --train "$TMP/noindex.cpz" -o "$TMP/mean.cpz" 2> "$TMP/e1"
+r1=$?
+fit -q --model mean --train "$TMP/kuzmin-random.cpz" -o "$TMP/mean.cpz" &&
+	predict -q --model "$TMP/mean.cpz" "$TMP/noindex.cpz" -o "$TMP/p.cpz" 2> "$TMP/e2"
+r2=$?
+cpz verify "$TMP/noindex.cpz" > /dev/null 2> "$TMP/e3"
+r3=$?
+want="record 2 (batch): field 'index': missing"
+if [ $r1 -eq 1 ] && [ $r2 -eq 1 ] && [ $r3 -eq 1 ] && [ ! -e "$TMP/p.cpz" ] &&
+	grep -qF "$want" "$TMP/e1" && grep -qF "$want" "$TMP/e2" && grep -qF "$want" "$TMP/e3"; then
+	echo "ok - a batch without index is refused by fit, predict and cpz verify"
+else
+	echo "not ok - a batch without index: fit $r1, predict $r2, verify $r3: $(cat "$TMP/e1" "$TMP/e2" "$TMP/e3")"
+fi

@@ -145,3 +145,28 @@ if gaf2go --obo "$GO2012" --gaf "$GAF" --genes "$DATA/SGD_features.tab" --subtre
 else
 	echo "not ok - gaf2go --subtree GO:0006281: $(cat "$TMP/repair.txt" 2>/dev/null) $(tail -1 "$TMP/repair.err")"
 fi
+
+# A row's SGD id decides alone: the SRP RNA SCR1 (S000006491) is not an ORF,
+# though SCR1 is also an alias of NTG1 (YAL015C), and a row of MPR1, a gene
+# not in S288C, is not RPN11's (whose alias it is)
+gzip -dc "$GAF" | awk -F'\t' '$2 == "S000006491" || $3 == "MPR1"' > "$TMP/rna.gaf"
+rows=$(grep -c '' "$TMP/rna.gaf")
+if gaf2go --obo "$GO2012" --gaf "$TMP/rna.gaf" --genes "$DATA/SGD_features.tab" --filters none \
+	-o "$TMP/rna.cpz" 2> "$TMP/rna.err"; then
+	echo "not ok - gaf2go kept rows of genes not in the genome: $(cpz dump -r 1 "$TMP/rna.cpz" stats.rows_kept) of $rows"
+elif [ "$rows" -ge 10 ] && grep -q "no annotation is left of $rows rows ($rows not in the genome" "$TMP/rna.err"; then
+	echo "ok - gaf2go: rows of an RNA gene and of a gene not in S288C are not in the genome ($rows rows)"
+else
+	echo "not ok - gaf2go, rows of genes not in the genome: $(cat "$TMP/rna.err")"
+fi
+
+# rows kept through an alt_id are counted once kept: with the 2022 ontology,
+# excluding no evidence keeps more of them than excluding IGI
+for e in IGI none; do
+	gaf2go -q --obo "$GO2022" --gaf "$GAF" --genes "$DATA/SGD_features.tab" --exclude-evidence $e \
+		-o "$TMP/alt.cpz" && cpz dump -r 1 "$TMP/alt.cpz" stats.rows_alt_id
+done > "$TMP/alt.txt" 2>&1
+a=$(sed -n 1p "$TMP/alt.txt") b=$(sed -n 2p "$TMP/alt.txt")
+[ "$a" -gt 0 ] 2>/dev/null && [ "$b" -gt "$a" ] &&
+	echo "ok - rows_alt_id counts the kept rows: $a excluding IGI, $b with every code" ||
+	echo "not ok - rows_alt_id: $(tr '\n' ' ' < "$TMP/alt.txt")"

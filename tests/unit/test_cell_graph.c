@@ -237,7 +237,7 @@ static void test_gem_plain_mappings(void **state)
 	write_temp(path, "metabolites:\n  - {id: a, name: A, compartment: c}\n  - {id: b}\n"
 			 "reactions:\n  - id: r1\n    metabolites: {a: -1, b: 2}\n"
 			 "    lower_bound: -.inf\n    upper_bound: .inf\n"
-			 "    gene_reaction_rule: TFC3 or VPS8\n");
+			 "    gene_reaction_rule: TFC3 or VPS8\ncompartments: {c: cytoplasm}\n");
 	load_genome(&cg);
 	if (gem_load(&cg, path, 0, NULL, &err) < 0)
 		fail_msg("%s", err.msg);
@@ -246,7 +246,7 @@ static void test_gem_plain_mappings(void **state)
 	assert_int_equal(cg.metabolism.reversible[0], 1);
 	assert_int_equal(cg.metabolism.n_clauses, 2);
 	assert_string_equal(cg.metabolism.metabolite_name[1], "");
-	assert_int_equal(cg.metabolism.n_compartments, 0);
+	assert_int_equal(cg.metabolism.n_compartments, 1);
 	cell_graph_free(&cg);
 	unlink(path);
 }
@@ -277,6 +277,11 @@ static void test_gem_errors(void **state)
 			 "    lower_bound: 0\n    upper_bound: 1\n",
 			 ":5: reaction r1: metabolite z is not among the metabolites");
 	expect_gem_error("metabolites:\n  - id: a\n  - id: a\nreactions: []\n", ":3: metabolite a appears twice");
+	expect_gem_error("metabolites:\n  - {id: a, compartment: c}\n  - {id: b, compartment: zz}\n"
+			 "reactions: []\ncompartments: {c: cytoplasm}\n",
+			 ":3: metabolite b: compartment 'zz' is not among the model's compartments");
+	expect_gem_error("metabolites:\n  - {id: a, compartment: c}\nreactions: []\n",
+			 ":2: metabolite a: compartment 'c', but the model has no compartments section");
 	expect_gem_error("metabolites:\n  - id: a\nreactions:\n  - id: r1\n    upper_bound: 1\n",
 			 "reaction r1: no lower_bound, and no default in metaData");
 	expect_gem_error("metabolites:\n  - id: a\nreactions:\n  - id: r1\n    lower_bound: 5\n"

@@ -121,6 +121,21 @@ static void test_bad_table(void **state)
 	assert_int_equal(genome_load_sgd(&g, path, &err), -1);
 	assert_non_null(strstr(err.msg, ":1: 2 columns"));
 	unlink(path);
+	/* an ORF listed twice: both lines named */
+	{
+		static const char twice[] = "S1\tORF\tVerified\tYAL001C\tTFC3\t\tI\t\n"
+					    "S2\tORF\tVerified\tYAL002W\tVPS8\t\tI\t\n"
+					    "S3\tORF\tVerified\tYAL001C\t\t\tI\t\n";
+		char path2[] = "/tmp/genome-bad.XXXXXX";
+
+		fd = mkstemp(path2);
+		assert_int_equal(write(fd, twice, sizeof twice - 1), (ssize_t)(sizeof twice - 1));
+		close(fd);
+		assert_int_equal(genome_load_sgd(&g, path2, &err), -1);
+		assert_non_null(strstr(err.msg, ":3: column 4 (feature name): ORF YAL001C appears twice "
+					       "(first on line 1)"));
+		unlink(path2);
+	}
 	assert_int_equal(genome_load(&g, "/nonexistent", &err), -1);
 }
 
