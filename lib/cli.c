@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -276,4 +277,13 @@ void cli_resources(int level)
 void cli_print_version(void)
 {
 	printf("%s (cellpipe) %s\n", tool_name, CELLPIPE_VERSION);
+}
+
+int cli_read_once(const char *path)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") == 0)
+		return 1;
+	return stat(path, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 }

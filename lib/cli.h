@@ -57,6 +57,9 @@ size_t cli_peak_rss(void);
 
 /* "tool (cellpipe) 0.1.0" on stdout. */
 void cli_print_version(void);
+/* Whether path is "-" or names a pipe or socket (a FIFO, /dev/fd/N of a
+ * shell's process substitution): an input that can be read only once. */
+int cli_read_once(const char *path);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "batches.h"
 #include "cpz.h"
@@ -368,6 +370,26 @@ static int label_scale(const sample_loader *l, batches_info *info, cp_error *err
 	return info->standardize != STANDARDIZE_NONE;
 }
 
+/* The output can be written (its directory, its name, not an input):
+ * found out before the first epoch, not after it.  A temporary file is
+ * made there and removed. */
+static int probe_output(const char *path, cp_error *err)
+{
+	char *tmp = NULL;
+	struct stat sb;
+	int fd, rc;
+
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return cp_error_set(err, "%s: is a directory", path);
+	if ((fd = cp_tmp_create(path, &tmp, err)) < 0)
+		return -1;
+	close(fd);
+	rc = cp_tmp_check(tmp, path, err);
+	cp_tmp_discard(tmp);
+	free(tmp);
+	return rc;
+}
+
 static int open_data(fit_state *st, cp_error *err)
 {
 	loader_options lo = { PERT_TRAIN, st->o.shuffle_buffer };
@@ -718,7 +740,7 @@ int fit_run(const fit_options *o, const char *producer, const char *command,
 	if (dcell_init(&st.net, &st.dag, &o->dcell, o->precision, o->seed, err) < 0)
 		goto out;
 	st.have_net = 1;
-	if (open_data(&st, err) < 0 ||
+	if (open_data(&st, err) < 0 || probe_output(o->out_path, err) < 0 ||
 	    cpz_record_copy(&st.data_ctx, loader_context_record(st.train), err) < 0 ||
 	    open_backend(&st, err) < 0 || alloc_host_state(&st, err) < 0)
 		goto out;
@@ -987,7 +1009,7 @@ static int resume(const char *checkpoint, const char *out_path, int threads, con
 		rc = strcmp(st.o.out_path, checkpoint) == 0 || write_checkpoint(&st, err) == 0 ? 1 : -1;
 		goto out;
 	}
-	if (open_data(&st, err) < 0)
+	if (open_data(&st, err) < 0 || probe_output(st.o.out_path, err) < 0)
 		goto out;
 	if (st.have_sum[0])
 		loader_expect_checksum(st.train, st.sum[0]);

@@ -880,36 +880,70 @@ int cp_blas_check_limit(int threads, cp_error *err)
 extern void *blas_memory_alloc(int procpos);
 extern void blas_memory_free(void *buffer);
 
+/* OpenBLAS's buffer: 128 MiB and a page in the Debian builds; the probe
+ * takes a little more, for the malloc arena a new thread's first
+ * allocation makes. */
+#define BLAS_BUFFER_PROBE ((size_t)129 << 20)
+
 typedef struct {
 	pthread_barrier_t all_hold;
+	int failed;	/* a thread's probe found no room */
+	pthread_mutex_t lock;
 } blas_warm_job;
 
 static void blas_warm_run(void *arg, int worker)
 {
 	blas_warm_job *job = arg;
-	void *buffer = blas_memory_alloc(1);
+	void *probe = malloc(BLAS_BUFFER_PROBE), *buffer = NULL;
+	int failed;
 
 	(void)worker;
-	/* every thread holds one at once, so that as many are mapped */
+	if (!probe) {
+		pthread_mutex_lock(&job->lock);
+		job->failed = 1;
+		pthread_mutex_unlock(&job->lock);
+	}
+	/* every thread holds its probe at once, so that the buffers fit
+	 * together: a buffer OpenBLAS cannot map it waits for forever */
 	pthread_barrier_wait(&job->all_hold);
-	blas_memory_free(buffer);
+	free(probe);
+	pthread_mutex_lock(&job->lock);
+	failed = job->failed;
+	pthread_mutex_unlock(&job->lock);
+	if (!failed)
+		buffer = blas_memory_alloc(1);
+	pthread_barrier_wait(&job->all_hold);
+	if (buffer)
+		blas_memory_free(buffer);
 }
 
 /* Have OpenBLAS map the buffers of the pool's threads now, which each
  * thread's BLAS calls reuse: mapped later, after the model's arrays, a
  * buffer that no longer fits in an address-space limit would make
  * OpenBLAS retry forever, where the arrays' own allocation fails with a
- * message.  (Its own threads took theirs when they started.) */
-static void blas_warm(cpu_state *st)
+ * message.  (Its own threads took theirs when they started.)  Each thread
+ * first takes as much itself, so that a limit too low for the buffers is
+ * an error here, not a wait in OpenBLAS. */
+static int blas_warm(cpu_state *st, cp_error *err)
 {
 	cpu_pool *p = pool_get(st, st->threads);
 	int n = p ? 1 + p->n : 1;
-	blas_warm_job job;
+	blas_warm_job job = { .failed = 0 };
 
-	if (pthread_barrier_init(&job.all_hold, NULL, (unsigned)n) != 0)
-		return;
+	if (pthread_mutex_init(&job.lock, NULL) != 0)
+		return 0;
+	if (pthread_barrier_init(&job.all_hold, NULL, (unsigned)n) != 0) {
+		pthread_mutex_destroy(&job.lock);
+		return 0;
+	}
 	pool_run(st, n, blas_warm_run, &job);
 	pthread_barrier_destroy(&job.all_hold);
+	pthread_mutex_destroy(&job.lock);
+	if (job.failed)
+		return cp_error_set(err, "out of memory: the address-space limit (ulimit -v) leaves too "
+				    "little for OpenBLAS's buffers (128 MiB for each of %d thread%s)", n,
+				    n == 1 ? "" : "s");
+	return 0;
 }
 
 cp_backend *cp_backend_cpu(int threads, cp_error *err)
@@ -940,6 +974,9 @@ cp_backend *cp_backend_cpu(int threads, cp_error *err)
 	if (threads > 0)
 		openblas_set_num_threads(threads);
 	st->blas_threads = st->blas_now = openblas_get_num_threads();
-	blas_warm(st);
+	if (blas_warm(st, err) < 0) {
+		cp_backend_free(be);
+		return NULL;
+	}
 	return be;
 }

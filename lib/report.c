@@ -356,7 +356,11 @@ static int gnuplot_run(const report_options *o, const char *dir, const char *scr
 		if (chdir(dir) < 0)
 			_exit(126);
 		execlp(o->gnuplot, o->gnuplot, script, (char *)NULL);
-		_exit(127);
+		/* not found: 127; found but not run (memory, permission): 126 */
+		if (errno == ENOENT)
+			_exit(127);
+		fprintf(stderr, "cannot start: %s\n", strerror(errno));
+		_exit(126);
 	}
 	if (waitpid(pid, &status, 0) < 0) {
 		cp_tmp_child(0);
@@ -364,12 +368,19 @@ static int gnuplot_run(const report_options *o, const char *dir, const char *scr
 	}
 	cp_tmp_child(0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			return cp_error_set(err, "cannot run %s: install gnuplot (Debian: gnuplot-nox) or "
-					    "use --no-plots", o->gnuplot);
 		char why[256];
 
 		gnuplot_reason(log, why, sizeof why);
+		/* the dynamic loader, too, exits 127, when the program's
+		 * libraries do not load (under a memory limit, say) */
+		if (strstr(why, "Cannot allocate memory") || strstr(why, "failed to map segment") ||
+		    strstr(why, "cannot allocate memory"))
+			return cp_error_set(err, "out of memory: %s could not start (%s)", o->gnuplot, why);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && strcmp(why, "no message") == 0)
+			return cp_error_set(err, "cannot run %s: install gnuplot (Debian: gnuplot-nox) or "
+					    "use --no-plots", o->gnuplot);
+		if (WIFEXITED(status) && (WEXITSTATUS(status) == 126 || WEXITSTATUS(status) == 127))
+			return cp_error_set(err, "%s could not start: %s", o->gnuplot, why);
 		return cp_error_set(err, "%s failed on %s: %s", o->gnuplot, script, why);
 	}
 	return 0;

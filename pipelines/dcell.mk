@@ -61,7 +61,7 @@ DCELL_FLAGS := --seed $(SEED) --width-from direct --order bn-tanh --lr 0.003 \
 DCELL_gi6281 := --epochs 20
 DCELL_gi0790 := --epochs 20
 # the interaction models are weak and vary with the seed (on gi6281's
-# validation split, seeds 1-3 give r 0.38, 0.40 and 0.38, their mean 0.44):
+# validation split, seeds 1-3 give r 0.38, 0.44 and 0.40, their mean 0.48):
 # these experiments predict with the mean of DCell trained with these seeds
 # too (models/EXP.dcell.seedN.cpz)
 DCELL_SEEDS_gi6281 := 2 3

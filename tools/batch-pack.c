@@ -54,33 +54,49 @@ static void progress(void *ctx, int pass, int64_t experiments)
 	cli_progress("pass %d: %" PRId64 " experiments", pass, experiments);
 }
 
-/* The input read twice: a file by path, standard input through an
- * unlinked scratch copy. */
+/* The input read twice: a file by path, standard input or a pipe (by
+ * name too) through an unlinked scratch copy. */
 typedef struct input {
 	const char *path;
 	int fd;		/* scratch copy of stdin, or -1 */
 } input;
 
-static int spool_stdin(input *in, cp_error *err)
+static int spool(input *in, cp_error *err)
 {
 	const char *dir = getenv("TMPDIR");
+	const char *name = strcmp(in->path, "-") == 0 ? "<stdin>" : in->path;
 	char path[4096], buf[1 << 16];
 	ssize_t n;
+	int src = strcmp(in->path, "-") == 0 ? STDIN_FILENO : open(in->path, O_RDONLY | O_CLOEXEC);
 
+	if (src < 0)
+		return cp_error_errno(err, name);
 	snprintf(path, sizeof path, "%s/batch-pack.XXXXXX", dir && *dir ? dir : "/tmp");
 	in->fd = mkstemp(path);
-	if (in->fd < 0)
-		return cp_error_errno(err, path);
+	if (in->fd < 0) {
+		cp_error_errno(err, path);
+		goto fail;
+	}
 	unlink(path);
-	while ((n = read(STDIN_FILENO, buf, sizeof buf)) != 0) {
+	while ((n = read(src, buf, sizeof buf)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return cp_error_errno(err, "<stdin>");
-		if (write(in->fd, buf, (size_t)n) != n)
-			return cp_error_errno(err, "scratch copy of standard input");
+		if (n < 0) {
+			cp_error_errno(err, name);
+			goto fail;
+		}
+		if (write(in->fd, buf, (size_t)n) != n) {
+			cp_error_errno(err, "scratch copy of the input");
+			goto fail;
+		}
 	}
+	if (src != STDIN_FILENO)
+		close(src);
 	return 0;
+fail:
+	if (src != STDIN_FILENO)
+		close(src);
+	return -1;
 }
 
 static pert_reader *open_input(input *in, cp_error *err)
@@ -91,7 +107,8 @@ static pert_reader *open_input(input *in, cp_error *err)
 		cp_error_errno(err, "<stdin>");
 		return NULL;
 	}
-	return pert_reader_open_fd(in->fd, "<stdin>", "samples", err);
+	return pert_reader_open_fd(in->fd, strcmp(in->path, "-") == 0 ? "<stdin>" : in->path, "samples",
+				   err);
 }
 
 static int open_outputs(const char *output, const char *prefix, cpz_writer *out[PERT_N_SPLITS],
@@ -146,7 +163,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	batch_pack_options o = { .batch_size = DEFAULT_BATCH, .progress = progress };
-	const char *output = "-", *prefix = NULL;
+	const char *output = NULL, *prefix = NULL;
 	cpz_writer *out[PERT_N_SPLITS] = { NULL, NULL, NULL };
 	input in = { .fd = -1 };
 	pert_reader *r = NULL;
@@ -220,8 +237,18 @@ int main(int argc, char **argv)
 		cli_error("expected one SAMPLES stream (try batch-pack --help)");
 		return CLI_USAGE_ERROR;
 	}
+	if (output && prefix) {
+		cli_error("-o and -O: one output, a file or a prefix for three");
+		return CLI_USAGE_ERROR;
+	}
+	if (prefix && !*prefix) {
+		cli_error("-O: an empty prefix");
+		return CLI_USAGE_ERROR;
+	}
+	if (!output && !prefix)
+		output = "-";
 	in.path = argv[optind];
-	if (strcmp(in.path, "-") == 0 && spool_stdin(&in, &err) < 0)
+	if (cli_read_once(in.path) && spool(&in, &err) < 0)
 		goto fail;
 	if (!(r = open_input(&in, &err)) || batch_pack_scan(r, &o, &info, &err) < 0)
 		goto fail;

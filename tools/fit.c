@@ -428,9 +428,15 @@ int main(int argc, char **argv)
 		cli_error("needs --train and -o (try fit --help)");
 		return CLI_USAGE_ERROR;
 	}
-	if (strcmp(opts.train_path, "-") == 0 || (opts.val_path && strcmp(opts.val_path, "-") == 0)) {
-		cli_error("%s -: fit reads its training and validation streams more than once, so "
-			  "they need files", strcmp(opts.train_path, "-") == 0 ? "--train" : "--val");
+	if (cli_read_once(opts.train_path) || (opts.val_path && *opts.val_path &&
+					       cli_read_once(opts.val_path))) {
+		int train = cli_read_once(opts.train_path);
+
+		cli_error("%s %s: fit reads its training and validation streams more than once, so "
+			  "they need files, not %s", train ? "--train" : "--val",
+			  train ? opts.train_path : opts.val_path,
+			  strcmp(train ? opts.train_path : opts.val_path, "-") == 0 ? "standard input"
+										   : "a pipe");
 		return CLI_USAGE_ERROR;
 	}
 	if (strcmp(model, "multiplicative") == 0 &&
@@ -452,6 +458,12 @@ int main(int argc, char **argv)
 		   strcmp(model, "multiplicative") == 0) {
 		baseline_options bo = { model, opts.train_path, opts.val_path, opts.out_path, ridge, opts.dcell };
 		baseline_stats bs = { 0 };
+
+		if (opts.val_path && *opts.val_path) {
+			cli_error("--val: a baseline (%s) is fitted in closed form, without validation "
+				  "experiments: leave --val out", model);
+			return CLI_USAGE_ERROR;
+		}
 
 		if (baseline_fit(&bo, cli_producer(), cli_command(), &bs, &err) < 0) {
 			cli_report(&err);

@@ -84,10 +84,24 @@ int main(int argc, char **argv)
 			return CLI_USAGE_ERROR;
 		}
 	}
-	if (!(singles = gi_singles_load(singles_path, &err)) || !(out = cp_textout_open(output, &err)) ||
+	if (!(singles = gi_singles_load(singles_path, &err)))
+		goto fail;
+	if (gi_singles_count(singles) == 0) {
+		cp_error_set(&err, "%s: no single mutants: -s takes the single-mutant table, the FILEs "
+			     "the pairs", strcmp(singles_path, "-") == 0 ? "<stdin>" : singles_path);
+		goto fail;
+	}
+	if (!(out = cp_textout_open(output, &err)) ||
 	    gi_check((const char *const *)argv + optind, (size_t)(argc - optind), singles,
 		     default_environment, out, &stats, &err) < 0)
 		goto fail;
+	if (stats.fitness == 0 && stats.no_singles > 0) {
+		cp_error_set(&err, "%s: none of the %zu double-mutant fitness rows found both singles "
+			     "(in the row's environment, or '%s' for rows that state none)",
+			     strcmp(singles_path, "-") == 0 ? "<stdin>" : singles_path, stats.no_singles,
+			     default_environment);
+		goto fail;
+	}
 	if (cp_textout_close(out, &err) < 0) {
 		out = NULL;
 		goto fail;

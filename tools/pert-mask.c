@@ -47,7 +47,7 @@ static void usage(FILE *fp, int status)
 		"                        deletion (ts, DAmP), instead of modelling them as one\n"
 		"  -o, --output FILE     stream to write [-]\n"
 		"  -q, --quiet           no summary on stderr\n"
-		"  -v, --verbose         more detail\n"
+		"  -v, --verbose         also time and memory\n"
 		"  -h, --help            this help\n"
 		"  -V, --version         print the version\n"
 		"\n"

@@ -67,8 +67,9 @@ int main(int argc, char **argv)
 		return CLI_USAGE_ERROR;
 	}
 	for (int i = optind; i < argc; i++)
-		if (strcmp(argv[i], "-") == 0) {
-			cli_error("-: report reads each input twice, so it needs files");
+		if (cli_read_once(argv[i])) {
+			cli_error("%s: report reads each input twice, so it needs files, not %s", argv[i],
+				  strcmp(argv[i], "-") == 0 ? "standard input" : "a pipe");
 			return CLI_USAGE_ERROR;
 		}
 	preds = calloc((size_t)(argc - optind), sizeof *preds);

@@ -192,7 +192,7 @@ int main(int argc, char **argv)
 		case 'M': o.merge = 0; break;
 		case 'm':
 			if (cp_parse_i64(optarg, &mib) < 0 || mib < 1 || mib > (1 << 20)) {
-				cli_error("--memory: '%s' is not a size in MiB", optarg);
+				cli_error("--memory: '%s' is not a size from 1 to %d MiB", optarg, 1 << 20);
 				return CLI_USAGE_ERROR;
 			}
 			o.memory = (size_t)mib << 20;

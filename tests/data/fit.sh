@@ -476,3 +476,19 @@ if awk -v a="$v1" -v b="$v2" -v m="$mine" 'BEGIN {
 else
 	echo "not ok - fit's validation MSE of a --val stream: raw '$v1', standardized '$v2', predict's '$mine': $(cat "$W/err")"
 fi
+# an output that cannot be written is refused before the first epoch: a
+# missing directory, a directory, an input (the training stream, cut short,
+# would stop the first epoch with another message)
+size=$(wc -c < "$T/gi6281.batches.cpz")
+head -c $((size * 9 / 10)) "$T/gi6281.batches.cpz" > "$W/cut.cpz"
+bad=""
+for o in "$W/missing/m.cpz" "$W" "$W/cut.cpz"; do
+	if fit --go "$T/go6281.cpz" --train "$W/cut.cpz" --label gene_interaction --epochs 2 \
+		-o "$o" 2> "$W/err"; then
+		bad="$bad $o written;"
+	elif [ "$(grep -c '' "$W/err")" -ne 1 ] || ! grep -qF "fit: $o: " "$W/err"; then
+		bad="$bad $o: $(tr '\n' ' ' < "$W/err");"
+	fi
+done
+[ -z "$bad" ] && echo "ok - fit refuses an output it cannot write before training" ||
+	echo "not ok - fit, an output it cannot write:$bad"
