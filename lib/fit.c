@@ -402,6 +402,18 @@ static int open_data(fit_state *st, cp_error *err)
 		return cpz_genome_mismatch(err, st->o.train_path, loader_context(st->train)->genome_hash,
 					   st->o.go_path, st->dag.genome_hash);
 	/* validation: --val, or the val split of a batches stream given as --train */
+	/* a batches stream counts its labels: one without a training value of
+	 * a label fitted is refused now, not after the first epoch */
+	if (strcmp(loader_kind(st->train), "batches") == 0) {
+		batches_info bi;
+
+		if (batches_info_from_record(loader_context_record(st->train), &bi, err) < 0)
+			return -1;
+		for (int k = 0; k < st->net.cfg.n_outputs; k++)
+			if (bi.present[PERT_TRAIN][st->net.cfg.label[k]] == 0)
+				return cp_error_set(err, "%s: no training value of %s (split train)",
+						    st->o.train_path, pert_label_names[st->net.cfg.label[k]]);
+	}
 	lo.split = PERT_VAL;
 	lo.buffer = 0;
 	if (val_path) {
