@@ -1262,6 +1262,8 @@ struct cpz_reader {
 	uint64_t last_checksum;
 	uint64_t stream_checksum;	/* every segment's, chained */
 	int64_t frame_no;	/* frames read, for messages about undecodable frames */
+	const char *const *only;	/* cpz_reader_only: the types kept, NULL for all */
+	char skipped[64];	/* the last frame's type, when only its checksum was taken */
 };
 
 static int reader_fill(cpz_reader *r, size_t want, cp_error *err)
@@ -1300,6 +1302,36 @@ static void reader_where(const cpz_reader *r, int tail, char *buf, size_t n)
 }
 
 /* Read one zstd frame into r->rec.  1 = frame, 0 = clean end of input. */
+static int expect_str(mp_cur *c, const char *want)
+{
+	mp_item it;
+	const char *why;
+
+	if (mp_next(c, &it, &why) < 0 || it.type != MP_STR)
+		return -1;
+	return strlen(want) == it.u && memcmp(it.ptr, want, it.u) == 0 ? 0 : -1;
+}
+
+/* Whether a record that cpz_reader_only leaves out starts so (a map whose
+ * first pair is "record" and a type not kept): its type, in r->skipped. */
+static int skip_type(cpz_reader *r, const uint8_t *p, size_t len)
+{
+	mp_cur c = { p, p + len };
+	mp_item it;
+	const char *why;
+
+	if (mp_next(&c, &it, &why) < 0 || it.type != MP_MAP || it.u == 0 || expect_str(&c, "record") < 0 ||
+	    mp_next(&c, &it, &why) < 0 || it.type != MP_STR || it.u >= sizeof r->skipped ||
+	    (it.u == 3 && memcmp(it.ptr, "end", 3) == 0))
+		return 0;
+	for (const char *const *k = r->only; *k; k++)
+		if (strlen(*k) == it.u && memcmp(*k, it.ptr, it.u) == 0)
+			return 0;
+	memcpy(r->skipped, it.ptr, it.u);
+	r->skipped[it.u] = '\0';
+	return 1;
+}
+
 static int reader_frame(cpz_reader *r, cp_error *err)
 {
 	char where[64], tail[64];
@@ -1386,6 +1418,11 @@ static int reader_frame(cpz_reader *r, cp_error *err)
 	}
 	ZSTD_DCtx_reset(r->dctx, ZSTD_reset_session_only);
 	r->rec_len = 0;
+	r->skipped[0] = '\0';
+
+	int peeked = !r->only, skipping = 0;	/* the type is known, or need not be */
+	size_t streamed = 0;	/* bytes of a skipped record already hashed */
+
 	for (;;) {
 		ZSTD_inBuffer in = { r->in, r->in_len, r->in_pos };
 		ZSTD_outBuffer out = { r->rec, r->rec_cap, r->rec_len };
@@ -1393,6 +1430,25 @@ static int reader_frame(cpz_reader *r, cp_error *err)
 
 		r->in_pos = in.pos;
 		r->rec_len = out.pos;
+		if (!peeked && !ZSTD_isError(ret) && (ret == 0 || r->rec_len >= 256 || out.pos == out.size)) {
+			peeked = 1;
+			skipping = skip_type(r, r->rec, r->rec_len);
+		}
+		if (skipping && !ZSTD_isError(ret) && (ret == 0 || out.pos == out.size)) {
+			/* a record not kept: its bytes only hashed and counted */
+			cp_hash64_update(&r->hash, r->rec, r->rec_len);
+			streamed += r->rec_len;
+			r->rec_len = 0;
+			if (streamed > r->max_record)
+				return cp_error_set(err, "%s: %s: larger than the limit of %zu bytes "
+						    "(raise CPZ_MAX_RECORD_BYTES if this is real)",
+						    r->name, where, r->max_record);
+			if (ret == 0) {
+				r->bytes += streamed;
+				break;
+			}
+			continue;
+		}
 		if (ZSTD_isError(ret) && ZSTD_getErrorCode(ret) == ZSTD_error_memory_allocation)
 			return cp_error_set(err, "%s: %s: out of memory decompressing", r->name, where);
 		if (ZSTD_isError(ret))
@@ -1431,15 +1487,6 @@ static int reader_frame(cpz_reader *r, cp_error *err)
 	return 1;
 }
 
-static int expect_str(mp_cur *c, const char *want)
-{
-	mp_item it;
-	const char *why;
-
-	if (mp_next(c, &it, &why) < 0 || it.type != MP_STR)
-		return -1;
-	return strlen(want) == it.u && memcmp(it.ptr, want, it.u) == 0 ? 0 : -1;
-}
 
 static int decode_header(cpz_reader *r, cpz_header *h, cp_error *err)
 {
@@ -1976,6 +2023,17 @@ int cpz_reader_next(cpz_reader *r, cpz_record *rec, cp_error *err)
 			return cp_error_set(err, "%s: truncated: no end record after %" PRId64
 					    " record%s (the writer did not finish)", r->name,
 					    r->seg_count, r->seg_count == 1 ? "" : "s");
+		if (r->skipped[0]) {	/* hashed and counted as it was read */
+			if (cpz_record_reset(rec, r->skipped, err) < 0)
+				return -1;
+			rec->source = cp_arena_strndup(&rec->arena, r->name, strlen(r->name), err);
+			if (!rec->source)
+				return -1;
+			rec->index = r->total;
+			r->seg_count++;
+			r->total++;
+			return 1;
+		}
 		if (decode_record(r, rec, err, &is_end, &end) < 0)
 			return -1;
 		if (is_end) {
@@ -2015,6 +2073,11 @@ int cpz_reader_next(cpz_reader *r, cpz_record *rec, cp_error *err)
 		r->total++;
 		return 1;
 	}
+}
+
+void cpz_reader_only(cpz_reader *r, const char *const *types)
+{
+	r->only = types;
 }
 
 int64_t cpz_reader_count(const cpz_reader *r)

@@ -209,6 +209,12 @@ int cpz_reader_expect_kind(const cpz_reader *r, const char *kind, cp_error *err)
  * record was read, 0 at the verified end of the stream, -1 on any defect.
  */
 int cpz_reader_next(cpz_reader *r, cpz_record *rec, cp_error *err);
+/* Keep only records of these types (a NULL-terminated list, which must
+ * outlive the reader; NULL: all): any other is still read through and
+ * checked against the stream's checksum, but not held, and comes back with
+ * its type and no fields.  For a reader that needs one small record of a
+ * large stream (a model's history beside its parameters). */
+void cpz_reader_only(cpz_reader *r, const char *const *types);
 /* Data records read so far (all segments), and segments seen. */
 int64_t cpz_reader_count(const cpz_reader *r);
 int cpz_reader_segments(const cpz_reader *r);

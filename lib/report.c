@@ -139,9 +139,13 @@ static int load_curve(const char *path, curve *cv, cp_error *err)
 
 	if (!r)
 		return -1;
+	static const char *const wanted[] = { "history", NULL };
+
 	cpz_record_init(&rec);
 	if (cpz_reader_expect_kind(r, "model", err) < 0)
 		goto fail;
+	/* the parameters, many times the history's size, are not held */
+	cpz_reader_only(r, wanted);
 	base_name(path, cv->name, sizeof cv->name);
 	while ((rc = cpz_reader_next(r, &rec, err)) == 1) {
 		const char *fields[3] = { "epoch", "train_loss", "val_loss" };
