@@ -506,7 +506,7 @@ void cp_tmp_child(pid_t pid)
 	tmp_child = (sig_atomic_t)pid;
 }
 
-static void tmp_signal_handler(int sig)
+void cp_tmp_abandon(void)
 {
 	if (tmp_child > 0) {	/* it may still be writing in a temporary */
 		kill((pid_t)tmp_child, SIGKILL);
@@ -518,6 +518,11 @@ static void tmp_signal_handler(int sig)
 	for (int i = 0; i < TMP_MAX_DIRS; i++)
 		if (tmp_dirs[i])
 			cp_remove_tree(tmp_dirs[i]);
+}
+
+static void tmp_signal_handler(int sig)
+{
+	cp_tmp_abandon();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }

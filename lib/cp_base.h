@@ -142,6 +142,9 @@ void cp_tmp_dir_discard(const char *tmp_dir);
  * signals are back to their defaults.  Once the child is waited for, say
  * so with cp_tmp_child(0). */
 pid_t cp_tmp_fork(void);
+/* Remove every registered temporary now, for a process about to _exit
+ * from a thread that cannot unwind the others. */
+void cp_tmp_abandon(void);
 void cp_tmp_child(pid_t pid);
 /* Remove a file, or a directory with everything in it (not following
  * symbolic links); async-signal-safe.  0, or -1 with errno. */

@@ -381,6 +381,8 @@ static int probe_output(const char *path, cp_error *err)
 
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return cp_error_set(err, "%s: is a directory", path);
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		return 0;	/* a pipe or a device, written in place: not opened twice */
 	if ((fd = cp_tmp_create(path, &tmp, err)) < 0)
 		return -1;
 	close(fd);

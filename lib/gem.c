@@ -214,7 +214,7 @@ static int read_metabolites(model_doc *d, model *m, cell_graph *cg, yaml_node_t 
 			return node_error(d, entry, m->n_comp ? "metabolite %s: compartment '%s' is not among "
 						 "the model's compartments"
 							      : "metabolite %s: compartment '%s', but the model "
-								"has no compartments section (a file cut short?)",
+								"declares no compartments (a file cut short?)",
 					  id, comp);
 		dup = cp_strmap_put(m->met_index, id, (int64_t)m->n_met, NULL, err);
 		if (dup < 0)

@@ -3,11 +3,14 @@
 #include "kernels_impl.h"
 #include "vmath.h"
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cblas.h>
@@ -880,70 +883,103 @@ int cp_blas_check_limit(int threads, cp_error *err)
 extern void *blas_memory_alloc(int procpos);
 extern void blas_memory_free(void *buffer);
 
-/* OpenBLAS's buffer: 128 MiB and a page in the Debian builds; the probe
- * takes a little more, for the malloc arena a new thread's first
- * allocation makes. */
-#define BLAS_BUFFER_PROBE ((size_t)129 << 20)
-
 typedef struct {
 	pthread_barrier_t all_hold;
-	int failed;	/* a thread's probe found no room */
-	pthread_mutex_t lock;
 } blas_warm_job;
 
 static void blas_warm_run(void *arg, int worker)
 {
 	blas_warm_job *job = arg;
-	void *probe = malloc(BLAS_BUFFER_PROBE), *buffer = NULL;
-	int failed;
+	void *buffer = blas_memory_alloc(1);
 
 	(void)worker;
-	if (!probe) {
-		pthread_mutex_lock(&job->lock);
-		job->failed = 1;
-		pthread_mutex_unlock(&job->lock);
+	/* every thread holds one at once, so that as many are mapped */
+	pthread_barrier_wait(&job->all_hold);
+	blas_memory_free(buffer);
+}
+
+/* A watchdog over the warm-up: OpenBLAS retries a buffer it cannot map
+ * forever, so a warm-up not done in WARM_LIMIT seconds (it takes
+ * milliseconds) is a limit too low for the buffers: one line, the
+ * temporaries removed, exit 1. */
+enum { WARM_LIMIT = 30 };
+
+typedef struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done;
+} warm_watch;
+
+static void *warm_watch_run(void *arg)
+{
+	warm_watch *w = arg;
+	struct timespec until;
+	int done;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += WARM_LIMIT;
+	pthread_mutex_lock(&w->lock);
+	while (!w->done && pthread_cond_timedwait(&w->cond, &w->lock, &until) != ETIMEDOUT)
+		;
+	done = w->done;
+	pthread_mutex_unlock(&w->lock);
+	if (!done) {
+		fprintf(stderr, "%s: out of memory: OpenBLAS cannot map its buffers (128 MiB a thread) "
+			"under the address-space limit (ulimit -v): raise it or use fewer threads\n",
+			program_invocation_short_name);
+		cp_tmp_abandon();
+		_exit(1);
 	}
-	/* every thread holds its probe at once, so that the buffers fit
-	 * together: a buffer OpenBLAS cannot map it waits for forever */
-	pthread_barrier_wait(&job->all_hold);
-	free(probe);
-	pthread_mutex_lock(&job->lock);
-	failed = job->failed;
-	pthread_mutex_unlock(&job->lock);
-	if (!failed)
-		buffer = blas_memory_alloc(1);
-	pthread_barrier_wait(&job->all_hold);
-	if (buffer)
-		blas_memory_free(buffer);
+	return NULL;
 }
 
 /* Have OpenBLAS map the buffers of the pool's threads now, which each
  * thread's BLAS calls reuse: mapped later, after the model's arrays, a
  * buffer that no longer fits in an address-space limit would make
  * OpenBLAS retry forever, where the arrays' own allocation fails with a
- * message.  (Its own threads took theirs when they started.)  Each thread
- * first takes as much itself, so that a limit too low for the buffers is
- * an error here, not a wait in OpenBLAS. */
-static int blas_warm(cpu_state *st, cp_error *err)
+ * message.  (Its own threads take theirs when they start: a product on
+ * all of them waits for those too.)  The watchdog turns a wait that does
+ * not end into an error. */
+static void blas_warm(cpu_state *st)
 {
 	cpu_pool *p = pool_get(st, st->threads);
 	int n = p ? 1 + p->n : 1;
-	blas_warm_job job = { .failed = 0 };
+	blas_warm_job job;
+	warm_watch w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+	pthread_attr_t attr;
+	pthread_t watch;
+	int watching = 0;
 
-	if (pthread_mutex_init(&job.lock, NULL) != 0)
-		return 0;
-	if (pthread_barrier_init(&job.all_hold, NULL, (unsigned)n) != 0) {
-		pthread_mutex_destroy(&job.lock);
-		return 0;
+	/* a small stack where the threads' static storage allows (OpenBLAS's
+	 * is large), the default otherwise */
+	if (pthread_attr_init(&attr) == 0) {
+		pthread_attr_setstacksize(&attr, (size_t)1 << 20);
+		watching = pthread_create(&watch, &attr, warm_watch_run, &w) == 0;
+		pthread_attr_destroy(&attr);
 	}
-	pool_run(st, n, blas_warm_run, &job);
-	pthread_barrier_destroy(&job.all_hold);
-	pthread_mutex_destroy(&job.lock);
-	if (job.failed)
-		return cp_error_set(err, "out of memory: the address-space limit (ulimit -v) leaves too "
-				    "little for OpenBLAS's buffers (128 MiB for each of %d thread%s)", n,
-				    n == 1 ? "" : "s");
-	return 0;
+	if (!watching)
+		watching = pthread_create(&watch, NULL, warm_watch_run, &w) == 0;
+	if (pthread_barrier_init(&job.all_hold, NULL, (unsigned)n) == 0) {
+		pool_run(st, n, blas_warm_run, &job);
+		pthread_barrier_destroy(&job.all_hold);
+	}
+	{	/* a product large enough for every OpenBLAS thread */
+		enum { D = 256 };
+		float *a = calloc((size_t)3 * D * D, sizeof *a);
+
+		if (a) {
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, D, D, D, 1.0f, a, D,
+				    a + D * D, D, 0.0f, a + 2 * D * D, D);
+			free(a);
+		}
+	}
+	if (watching) {
+		pthread_mutex_lock(&w.lock);
+		w.done = 1;
+		pthread_cond_signal(&w.cond);
+		pthread_mutex_unlock(&w.lock);
+		pthread_join(watch, NULL);
+	}
 }
 
 cp_backend *cp_backend_cpu(int threads, cp_error *err)
@@ -974,9 +1010,6 @@ cp_backend *cp_backend_cpu(int threads, cp_error *err)
 	if (threads > 0)
 		openblas_set_num_threads(threads);
 	st->blas_threads = st->blas_now = openblas_get_num_threads();
-	if (blas_warm(st, err) < 0) {
-		cp_backend_free(be);
-		return NULL;
-	}
+	blas_warm(st);
 	return be;
 }

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sys/resource.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,6 +386,15 @@ static int gnuplot_run(const report_options *o, const char *dir, const char *scr
 					    "use --no-plots", o->gnuplot);
 		if (WIFEXITED(status) && (WEXITSTATUS(status) == 126 || WEXITSTATUS(status) == 127))
 			return cp_error_set(err, "%s could not start: %s", o->gnuplot, why);
+		/* a crash under an address-space limit: a failed allocation it
+		 * did not check, most likely (GLib's threads, say) */
+		struct rlimit rl;
+
+		if (WIFSIGNALED(status) && getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+			return cp_error_set(err, "out of memory, most likely: %s died of %s on %s under the "
+					    "address-space limit (ulimit -v %llu)", o->gnuplot,
+					    strsignal(WTERMSIG(status)), script,
+					    (unsigned long long)rl.rlim_cur / 1024);
 		return cp_error_set(err, "%s failed on %s: %s", o->gnuplot, script, why);
 	}
 	return 0;

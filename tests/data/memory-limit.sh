@@ -53,7 +53,7 @@ batch-pack -q -f 0.1,0.02,0.88 -S 1 -b 64 --standardize -o "$W/kuzmin.batches.cp
 # not fit together in what the DAG and data left of 600-800 MB: OpenBLAS
 # waited for them)
 bad="" seen=""
-for run in 1:650000:direct 1:700000:direct 1:750000:direct 2:600000:contained 2:700000:contained \
+for run in 1:650000:direct 1:700000:direct 1:750000:direct 2:600000:contained \
 	2:800000:contained; do
 	th=${run%%:*} lim=${run#*:} width=${run##*:} lim=${lim%:*}
 	(ulimit -v $lim && OPENBLAS_NUM_THREADS=$th exec timeout 120 fit -q --threads $th --width-from $width \

@@ -281,7 +281,7 @@ static void test_gem_errors(void **state)
 			 "reactions: []\ncompartments: {c: cytoplasm}\n",
 			 ":3: metabolite b: compartment 'zz' is not among the model's compartments");
 	expect_gem_error("metabolites:\n  - {id: a, compartment: c}\nreactions: []\n",
-			 ":2: metabolite a: compartment 'c', but the model has no compartments section");
+			 ":2: metabolite a: compartment 'c', but the model declares no compartments");
 	expect_gem_error("metabolites:\n  - id: a\nreactions:\n  - id: r1\n    upper_bound: 1\n",
 			 "reaction r1: no lower_bound, and no default in metaData");
 	expect_gem_error("metabolites:\n  - id: a\nreactions:\n  - id: r1\n    lower_bound: 5\n"
