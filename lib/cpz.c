@@ -1321,9 +1321,10 @@ static int skip_type(cpz_reader *r, const uint8_t *p, size_t len)
 	const char *why;
 
 	if (mp_next(&c, &it, &why) < 0 || it.type != MP_MAP || it.u == 0 || expect_str(&c, "record") < 0 ||
-	    mp_next(&c, &it, &why) < 0 || it.type != MP_STR || it.u >= sizeof r->skipped ||
-	    (it.u == 3 && memcmp(it.ptr, "end", 3) == 0))
-		return 0;
+	    mp_next(&c, &it, &why) < 0 || it.type != MP_STR || it.u == 0 || it.u >= sizeof r->skipped ||
+	    memchr(it.ptr, '\0', it.u) || (it.u == 3 && memcmp(it.ptr, "end", 3) == 0) ||
+	    (it.u == 6 && memcmp(it.ptr, "header", 6) == 0))
+		return 0;	/* the end record, or one that decoding refuses */
 	for (const char *const *k = r->only; *k; k++)
 		if (strlen(*k) == it.u && memcmp(*k, it.ptr, it.u) == 0)
 			return 0;

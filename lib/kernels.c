@@ -916,7 +916,7 @@ static void *warm_watch_run(void *arg)
 	struct timespec until;
 	int done;
 
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += WARM_LIMIT;
 	pthread_mutex_lock(&w->lock);
 	while (!w->done && pthread_cond_timedwait(&w->cond, &w->lock, &until) != ETIMEDOUT)
@@ -946,18 +946,30 @@ static void blas_warm(cpu_state *st)
 	int n = p ? 1 + p->n : 1;
 	blas_warm_job job;
 	warm_watch w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+	pthread_condattr_t cattr;
 	pthread_attr_t attr;
 	pthread_t watch;
-	int watching = 0;
+	struct rlimit rl;
+	int watching = 0, limited = getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY;
 
+	/* only a limit makes OpenBLAS wait; the deadline on the monotonic
+	 * clock, which a change of the time does not move */
+	if (limited && pthread_condattr_init(&cattr) != 0) {
+		limited = 0;
+	} else if (limited) {
+		if (pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC) != 0 ||
+		    pthread_cond_init(&w.cond, &cattr) != 0)
+			limited = 0;
+		pthread_condattr_destroy(&cattr);
+	}
 	/* a small stack where the threads' static storage allows (OpenBLAS's
 	 * is large), the default otherwise */
-	if (pthread_attr_init(&attr) == 0) {
+	if (limited && pthread_attr_init(&attr) == 0) {
 		pthread_attr_setstacksize(&attr, (size_t)1 << 20);
 		watching = pthread_create(&watch, &attr, warm_watch_run, &w) == 0;
 		pthread_attr_destroy(&attr);
 	}
-	if (!watching)
+	if (limited && !watching)
 		watching = pthread_create(&watch, NULL, warm_watch_run, &w) == 0;
 	if (pthread_barrier_init(&job.all_hold, NULL, (unsigned)n) == 0) {
 		pool_run(st, n, blas_warm_run, &job);

@@ -390,7 +390,7 @@ static int gnuplot_run(const report_options *o, const char *dir, const char *scr
 		 * did not check, most likely (GLib's threads, say) */
 		struct rlimit rl;
 
-		if (WIFSIGNALED(status) && getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		if (WIFSIGNALED(status) && getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur < ((rlim_t)1 << 30))
 			return cp_error_set(err, "out of memory, most likely: %s died of %s on %s under the "
 					    "address-space limit (ulimit -v %llu)", o->gnuplot,
 					    strsignal(WTERMSIG(status)), script,

@@ -398,8 +398,9 @@ int main(int argc, char **argv)
 		cli_error("unexpected argument '%s' (try fit --help)", argv[optind]);
 		return CLI_USAGE_ERROR;
 	}
-	if (opts.out_path && strcmp(opts.out_path, "-") == 0 && (resume || strcmp(model, "dcell") == 0)) {
-		cli_error("-o -: a DCell model is rewritten after every epoch, so it needs a file");
+	if (opts.out_path && cli_read_once(opts.out_path) && (resume || strcmp(model, "dcell") == 0)) {
+		cli_error("-o %s: a DCell model is rewritten after every epoch, so it needs a file%s",
+			  opts.out_path, strcmp(opts.out_path, "-") == 0 ? "" : ", not a pipe");
 		return CLI_USAGE_ERROR;
 	}
 	if (resume) {
