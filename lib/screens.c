@@ -83,6 +83,7 @@ struct screen_reader {
 	char qallele[STRAIN_MAX], aallele[STRAIN_MAX];
 	char env[16];
 	screen_stats stats;
+	size_t row_ho;		/* HO dummies dropped from the current measurement */
 };
 
 const char *screen_allele_kind(const char *suffix)
@@ -464,7 +465,7 @@ static int add_strain(screen_reader *r, exp_row *row, int role, char *buf, int a
 	}
 	for (int i = 0; i < n; i++) {
 		if (drop_ho && strcmp(genes[i], SCREEN_HO) == 0) {
-			r->stats.ho_removed++;
+			r->row_ho++;
 			continue;
 		}
 		if (row->n_genes == EXP_MAX_GENES)
@@ -603,7 +604,7 @@ static int measure_kuzmin_subset(screen_reader *r, size_t k, exp_row *row, cp_er
 			return line_error(r, "g1", err, "the genes g1 g2 g3 differ from the strain ids");
 	for (size_t i = 0; i < row->n_genes; i++) {
 		if (i < n_query && !r->opts.keep_ho && strcmp(row->genes[i], SCREEN_HO) == 0) {
-			r->stats.ho_removed++;
+			r->row_ho++;
 			continue;
 		}
 		row->genes[kept] = row->genes[i];
@@ -750,6 +751,7 @@ int screen_next(screen_reader *r, exp_row *row, cp_error *err)
 			r->next = 0;
 		}
 		exp_row_init(row);
+		r->row_ho = 0;
 		rc = measure(r, r->next, row, err);
 		if (rc < 0)
 			return -1;
@@ -771,6 +773,7 @@ int screen_next(screen_reader *r, exp_row *row, cp_error *err)
 		}
 		r->stats.measurements++;
 		r->stats.by_genes[row->n_genes < 4 ? row->n_genes - 1 : 3]++;
+		r->stats.ho_removed += r->row_ho;	/* only of measurements kept */
 		return 1;
 	}
 }

@@ -93,7 +93,7 @@ typedef struct screen_stats {
 	size_t no_label;	/* measurements without any label, skipped */
 	size_t same_gene;	/* both alleles of one gene (e.g. a ts query x a DAmP
 				   array of the same gene), skipped */
-	size_t ho_removed;	/* HO dummy deletions dropped */
+	size_t ho_removed;	/* HO dummy deletions dropped from measurements returned */
 	size_t skipped_columns;	/* yeastphenome: non-growth phenotypes */
 	size_t unknown_allele;	/* strain ids with an unrecognised suffix */
 	size_t by_genes[4];	/* measurements with 1, 2, 3 and more genes */
