@@ -808,7 +808,7 @@ static int group_add(exp_merger *m, const char *line, cp_error *err)
 static void group_labels(const exp_merger *m, double label[PERT_N_LABELS], int64_t *count)
 {
 	double wsum[PERT_N_LABELS] = { 0 }, sum[PERT_N_LABELS] = { 0 };
-	double sw = 0, sm = 0, ss = 0, sdev = 0, pmax = NAN;
+	double sw = 0, ss = 0, sdev = 0, pmax = NAN;
 
 	*count = 0;
 	for (size_t i = 0; i < m->n_group; i++) {
@@ -823,7 +823,6 @@ static void group_labels(const exp_merger *m, double label[PERT_N_LABELS], int64
 			}
 		if (!isnan(x->label[PERT_FITNESS]) && !isnan(x->label[PERT_FITNESS_STD])) {
 			sw += w;
-			sm += w * x->label[PERT_FITNESS];
 			ss += w * x->label[PERT_FITNESS_STD] * x->label[PERT_FITNESS_STD];
 		}
 		if (!isnan(x->label[PERT_GENE_INTERACTION_P]) &&
@@ -832,19 +831,21 @@ static void group_labels(const exp_merger *m, double label[PERT_N_LABELS], int64
 	}
 	for (int k = 0; k < PERT_N_LABELS; k++)
 		label[k] = wsum[k] > 0 ? sum[k] / wsum[k] : NAN;
-	/* pooled spread: mean of the variances plus the variance of the means */
+	/* pooled spread: the mean of the variances (of the measurements that
+	 * give one) plus the variance of the means (of all that give a fitness,
+	 * about the fitness above); none without a variance to start from */
 	label[PERT_FITNESS_STD] = NAN;
 	if (sw > 0) {
-		double mean = sm / sw;
+		double mean = label[PERT_FITNESS];
 
 		for (size_t i = 0; i < m->n_group; i++) {
 			const measurement *x = &m->group[i];
 
-			if (!isnan(x->label[PERT_FITNESS]) && !isnan(x->label[PERT_FITNESS_STD]))
+			if (!isnan(x->label[PERT_FITNESS]))
 				sdev += (double)x->count * (x->label[PERT_FITNESS] - mean) *
 					(x->label[PERT_FITNESS] - mean);
 		}
-		label[PERT_FITNESS_STD] = sqrt(ss / sw + sdev / sw);
+		label[PERT_FITNESS_STD] = sqrt(ss / sw + sdev / wsum[PERT_FITNESS]);
 	}
 	label[PERT_GENE_INTERACTION_P] = pmax;
 }

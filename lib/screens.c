@@ -217,8 +217,10 @@ static screen_format recognise(const screen_reader *r, const char *first_line)
 
 /* "ploidy | phenotype | condition [| medium] | reference" -> environment in
  * *env, NULL for a phenotype other than growth.  -1 when out of memory. */
-static int yeastphenome_environment(const char *header, char **env, cp_error *err)
+static int yeastphenome_environment(const screen_reader *r, size_t column, char **env,
+				    cp_error *err)
 {
+	const char *header = r->names[column];
 	char *copy = cp_strdup(header, err), *parts[8];
 	size_t n;
 
@@ -233,7 +235,13 @@ static int yeastphenome_environment(const char *header, char **env, cp_error *er
 			break;
 		*bar = '\0';
 	}
-	if (n < 4 || n > 5 || strncmp(parts[1], "growth", 6) != 0) {
+	if (n < 4 || n > 5) {
+		free(copy);
+		return cp_error_set(err, "%s:%zu: column %zu: '%s' is not named ploidy | phenotype | "
+				    "condition [| medium] | reference", cp_input_name(r->in),
+				    cp_input_lineno(r->in), column + 1, header);
+	}
+	if (strncmp(parts[1], "growth", 6) != 0) {
 		free(copy);
 		return 0;
 	}
@@ -287,7 +295,7 @@ static int setup_columns(screen_reader *r, cp_error *err)
 		if (!r->environment)
 			return -1;
 		for (size_t c = 1; c < r->n_names; c++) {
-			if (yeastphenome_environment(r->names[c], &r->environment[c], err) < 0)
+			if (yeastphenome_environment(r, c, &r->environment[c], err) < 0)
 				return -1;
 			if (!r->environment[c])
 				r->stats.skipped_columns++;
@@ -464,7 +472,7 @@ static int add_strain(screen_reader *r, exp_row *row, int role, char *buf, int a
 					  "%zu allele names for %d genes", n_names, n);
 	}
 	for (int i = 0; i < n; i++) {
-		if (drop_ho && strcmp(genes[i], SCREEN_HO) == 0) {
+		if (drop_ho && cp_strcasecmp_ascii(genes[i], SCREEN_HO) == 0) {
 			r->row_ho++;
 			continue;
 		}
@@ -575,9 +583,10 @@ static int measure_kuzmin(screen_reader *r, size_t k, exp_row *row, cp_error *er
 	return labels(r, (const int[]){ KZ_F, KZ_S, KZ_E, KZ_P }, row, err) < 0 ? -1 : 1;
 }
 
-static int compare_strings(const void *a, const void *b)
+/* gene names in any case, as SGD's are */
+static int compare_names(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return cp_strcasecmp_ascii(*(const char *const *)a, *(const char *const *)b);
 }
 
 static int measure_kuzmin_subset(screen_reader *r, size_t k, exp_row *row, cp_error *err)
@@ -597,13 +606,13 @@ static int measure_kuzmin_subset(screen_reader *r, size_t k, exp_row *row, cp_er
 		if (*field(r, g))
 			listed[n_listed++] = field(r, g);
 	memcpy(from_ids, row->genes, row->n_genes * sizeof *from_ids);
-	cp_sort(from_ids, row->n_genes, sizeof *from_ids, compare_strings);
-	cp_sort(listed, n_listed, sizeof *listed, compare_strings);
+	cp_sort(from_ids, row->n_genes, sizeof *from_ids, compare_names);
+	cp_sort(listed, n_listed, sizeof *listed, compare_names);
 	for (size_t i = 0; i < row->n_genes || i < n_listed; i++)
-		if (row->n_genes != n_listed || strcmp(from_ids[i], listed[i]) != 0)
+		if (row->n_genes != n_listed || cp_strcasecmp_ascii(from_ids[i], listed[i]) != 0)
 			return line_error(r, "g1", err, "the genes g1 g2 g3 differ from the strain ids");
 	for (size_t i = 0; i < row->n_genes; i++) {
-		if (i < n_query && !r->opts.keep_ho && strcmp(row->genes[i], SCREEN_HO) == 0) {
+		if (i < n_query && !r->opts.keep_ho && cp_strcasecmp_ascii(row->genes[i], SCREEN_HO) == 0) {
 			r->row_ho++;
 			continue;
 		}
@@ -718,12 +727,11 @@ static int read_line(screen_reader *r, cp_error *err)
 	return 1;
 }
 
+/* Neither a fitness nor an interaction score: a spread or a p-value alone
+ * describes nothing to learn, so the measurement is skipped. */
 static int all_missing(const exp_row *row)
 {
-	for (int k = 0; k < PERT_N_LABELS; k++)
-		if (!isnan(row->label[k]))
-			return 0;
-	return 1;
+	return isnan(row->label[PERT_FITNESS]) && isnan(row->label[PERT_GENE_INTERACTION]);
 }
 
 int screen_next(screen_reader *r, exp_row *row, cp_error *err)
@@ -731,15 +739,20 @@ int screen_next(screen_reader *r, exp_row *row, cp_error *err)
 	int rc;
 
 	if (r->format == SCREEN_EXPERIMENTS) {
-		rc = exp_reader_next(r->exp, row, err);
-		if (rc == 1) {
+		for (;;) {
+			rc = exp_reader_next(r->exp, row, err);
+			if (rc != 1)
+				return rc;
 			r->stats.lines++;
-			r->stats.measurements++;
-			r->stats.by_genes[row->n_genes < 4 ? row->n_genes - 1 : 3]++;
-			if (r->opts.source)
-				row->source = r->opts.source;
+			if (!all_missing(row))
+				break;
+			r->stats.no_label++;
 		}
-		return rc;
+		r->stats.measurements++;
+		r->stats.by_genes[row->n_genes < 4 ? row->n_genes - 1 : 3]++;
+		if (r->opts.source)
+			row->source = r->opts.source;
+		return 1;
 	}
 	for (;;) {
 		if (!r->have_line) {
