@@ -6,7 +6,7 @@
 #   WERROR=1        treat warnings as errors (make check sets it)
 #   ASAN=1          AddressSanitizer + UndefinedBehaviorSanitizer build
 #   CUDA=1          also build the CUDA backend of the kernel library (nvcc + cuBLAS)
-#   CUDA_HOME=/usr/local/cuda   NVCC=$(CUDA_HOME)/bin/nvcc   CUDA_ARCH=90
+#   CUDA_HOME=/usr/local/cuda   NVCC=$(CUDA_HOME)/bin/nvcc   CUDA_ARCH="80 90" (a list)
 #   CUDA_EMU=1      with CUDA=1: the CUDA backend compiled as host C++ against
 #                   tests/cuda-emu (each kernel's threads run in turn on the CPU,
 #                   cuBLAS by a reference GEMM), so its code runs without a GPU
@@ -31,6 +31,10 @@ DATA ?= ../shared/data
 CUDA_HOME ?= /usr/local/cuda
 NVCC ?= $(CUDA_HOME)/bin/nvcc
 CUDA_ARCH ?= 90
+# machine code for each architecture in CUDA_ARCH (e.g. "80 89 90"), and
+# the last one's PTX, which newer GPUs compile when they load it
+CUDA_GENCODE = $(foreach a,$(CUDA_ARCH),-gencode arch=compute_$(a),code=sm_$(a)) \
+	-gencode arch=compute_$(lastword $(CUDA_ARCH)),code=compute_$(lastword $(CUDA_ARCH))
 
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 ifeq ($(WERROR),1)
@@ -53,7 +57,10 @@ ifeq ($(CUDA_EMU),1)
 NVCC := EMU_CXXFLAGS='$(SAN)' sh tests/cuda-emu/nvcc
 CUDA_LIBS := -lstdc++
 else
-CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart -lstdc++
+# the CUDA runtime linked in (a GPU machine's driver brings libcuda, not
+# the runtime); cuBLAS, far too large for that, stays shared
+CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudart_static -ldl -lrt \
+	-lpthread -lstdc++
 endif
 endif
 
@@ -114,7 +121,7 @@ $(O)/lib/kernels_cuda.o: lib/kernels_cuda.cu lib/kernels_impl.h lib/kernels.h li
 		$(if $(filter 1,$(CUDA_EMU)),$(wildcard tests/cuda-emu/*))
 	@mkdir -p $(dir $@)
 	$(call say,NVCC,$<)
-	$(Q)$(NVCC) -O2 -std=c++17 -Ilib -DCP_HAVE_CUDA -arch=sm_$(CUDA_ARCH) \
+	$(Q)$(NVCC) -O2 -std=c++17 -Ilib -DCP_HAVE_CUDA $(CUDA_GENCODE) \
 		-Xcompiler -Wall,-Wextra,-fPIC -c -o $@ $<
 
 $(LIBA): $(LIB_OBJ)

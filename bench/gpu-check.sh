@@ -6,9 +6,11 @@
 # failure here), the dense DCell paths' speed on CUDA beside the CPU
 # backend of the same machine (dcell_bench -D), and two epochs of the main
 # job's DCell on DCell's GO:0006281 pairs, dense, on CUDA and on the CPU:
-# their losses and validation scores should agree to a few digits (sums
-# round differently), and that model's validation predictions, dense on
-# CUDA against the CPU's exact sparse path.  Prints everything; ends with
+# their validation losses must agree to 1% (sums round differently), and
+# that model's validation predictions, dense on CUDA, the CPU's exact
+# sparse path to 1e-3.  First it names the GPU and its driver, and stops
+# (exit 2) where the loader lacks a library (cuBLAS is not bundled) or
+# the bundle's programs do not start.  Prints everything; ends with
 # "gpu-check: N failed".  Logs go to OUT (default a temporary folder).
 set -u
 G=${GPU:-.gpu}
@@ -21,15 +23,41 @@ fi
 L=${TMPDIR:-/tmp}/cellpipe-gpu-lib
 mkdir -p "$L" && tar -C "$L" -xzf "$G/lib.tgz"
 LD_LIBRARY_PATH="$L/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-# cuBLAS where the build found it, else wherever this machine keeps it
-if [ ! -e /usr/local/cuda/lib64/libcublas.so.13 ]; then
-	d=$(find / -name 'libcublas.so.13*' -not -path '/proc/*' 2>/dev/null | head -1)
-	[ -n "$d" ] && LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$(dirname "$d")"
-	d=$(find / -name 'libcudart.so.13*' -not -path '/proc/*' 2>/dev/null | head -1)
-	[ -n "$d" ] && LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$(dirname "$d")"
-fi
 export LD_LIBRARY_PATH
-nvidia-smi -L 2>/dev/null || echo "(no nvidia-smi)"
+# the GPU, its driver and compute capability (a CUDA 13 runtime needs a
+# driver of 580 or later; the bundle holds machine code for 8.0, 8.6, 8.9
+# and 9.0, and PTX that newer GPUs compile)
+nvidia-smi --query-gpu=name,driver_version,compute_cap --format=csv,noheader 2>/dev/null ||
+	echo "(no nvidia-smi)"
+
+# what the loader cannot find: cuBLAS is not in the bundle; look where a
+# CUDA toolkit or a Python wheel keeps it, else stop naming what is missing
+missing() {
+	for f in "$G"/bin/* "$G"/tests/* "$G"/bench/*; do
+		ldd "$f" 2>&1 | awk '/not found/ { print $1 }'
+	done | sort -u | tr '\n' ' '
+}
+need=$(missing)
+if [ -n "$need" ]; then
+	for d in $(ldconfig -p 2>/dev/null | awk '/libcublas/ { print $NF }' | xargs -r -n1 dirname) \
+		/usr/local/cuda*/lib64 /usr/local/cuda*/targets/*/lib /opt/conda/lib \
+		/usr/lib/python3*/site-packages/nvidia/*/lib /usr/local/lib/python3*/*-packages/nvidia/*/lib; do
+		for lib in $need; do
+			[ -e "$d/$lib" ] && LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$d" && break
+		done
+	done
+	export LD_LIBRARY_PATH
+	need=$(missing)
+fi
+if [ -n "$need" ]; then
+	echo "gpu-check: the loader finds no $need(the bundle's binaries need cuBLAS of CUDA $(echo "$need" |
+		sed -n 's/.*libcublas[^ ]*\.so\.\([0-9]*\).*/\1/p'); set LD_LIBRARY_PATH to its folder)" >&2
+	exit 2
+fi
+if ! "$G/bin/fit" --version > "$OUT/version.log" 2>&1; then	# glibc too old, and the like
+	echo "gpu-check: the bundle's fit does not start here: $(head -1 "$OUT/version.log")" >&2
+	exit 2
+fi
 
 step() {	# step NAME COMMAND...: run, keep the output, count a failure
 	name=$1
@@ -67,6 +95,23 @@ for d in cuda cpu; do
 	echo "$d: validation loss, then Pearson, per epoch:" \
 		$("$G/bin/cpz" dump "$OUT/$d.cpz" val_loss) / $("$G/bin/cpz" dump "$OUT/$d.cpz" val_pearson.gene_interaction)
 done
+# float32 sums round differently on the two devices, and two epochs let
+# that grow a little: their validation losses agree to 1%, and are finite
+if [ -f "$OUT/cuda.cpz" ] && [ -f "$OUT/cpu.cpz" ]; then
+	"$G/bin/cpz" dump "$OUT/cuda.cpz" val_loss > "$OUT/loss-cuda.txt"
+	"$G/bin/cpz" dump "$OUT/cpu.cpz" val_loss > "$OUT/loss-cpu.txt"
+	if [ "$(grep -c '' "$OUT/loss-cuda.txt")" -eq "$(grep -c '' "$OUT/loss-cpu.txt")" ] &&
+		paste "$OUT/loss-cuda.txt" "$OUT/loss-cpu.txt" | awk '
+			{ d = $1 - $2; if (d < 0) d = -d; s = $2 < 0 ? -$2 : $2; if (s < 1e-30) s = 1e-30; if (d / s > w) w = d / s; n++
+			  if (tolower($0) ~ /nan|inf/) bad++ }
+			END { printf "fit: %d epochs, largest relative difference of the val loss %g\n", n, w
+			      exit !(n > 0 && !bad && w <= 1e-2) }'; then
+		:
+	else
+		echo "gpu-check: CUDA and CPU training differ"
+		failed=$((failed + 1))
+	fi
+fi
 # the CPU-trained model's validation predictions: dense on CUDA against
 # the CPU's exact sparse path
 if [ -f "$OUT/cpu.cpz" ]; then
@@ -77,7 +122,8 @@ if [ -f "$OUT/cpu.cpz" ]; then
 	if [ -f "$OUT/pred-cuda.cpz" ] && [ -f "$OUT/pred-cpu.cpz" ]; then
 		"$G/bin/cpz" dump "$OUT/pred-cuda.cpz" pred > "$OUT/pred-cuda.txt"
 		"$G/bin/cpz" dump "$OUT/pred-cpu.cpz" pred > "$OUT/pred-cpu.txt"
-		if paste "$OUT/pred-cuda.txt" "$OUT/pred-cpu.txt" | awk '
+		if [ "$(grep -c '' "$OUT/pred-cuda.txt")" -eq "$(grep -c '' "$OUT/pred-cpu.txt")" ] &&
+			paste "$OUT/pred-cuda.txt" "$OUT/pred-cpu.txt" | awk '
 			{ d = $1 - $2; if (d < 0) d = -d; s = $2 < 0 ? -$2 : $2; if (s > m) m = s; if (d > w) w = d; n++
 			  if (tolower($0) ~ /nan|inf/) bad++ }
 			END { printf "predict: %d predictions, largest difference %g (largest value %g), %d not finite\n", n, w, m, bad

@@ -62,6 +62,14 @@ static cuda_state *state(cp_backend *be)
 	return (cuda_state *)be->impl;
 }
 
+/* A free that fails leaves its error behind: cleared, so that the next
+ * op does not report it under its own name (nothing here can report it). */
+static void cuda_free(void *p)
+{
+	if (cudaFree(p) != cudaSuccess)
+		(void)cudaGetLastError();
+}
+
 static void cuda_destroy(cp_backend *be)
 {
 	cuda_state *s = state(be);
@@ -71,7 +79,7 @@ static void cuda_destroy(cp_backend *be)
 			cublasDestroy(s->blas);
 		if (s->stream)
 			cudaStreamDestroy(s->stream);
-		cudaFree(s->partial);
+		cuda_free(s->partial);
 		free(s);
 	}
 	free(be);
@@ -94,7 +102,7 @@ static void *cuda_alloc(cp_backend *be, size_t bytes, cp_error *err)
 static void cuda_release(cp_backend *be, void *p)
 {
 	(void)be;
-	cudaFree(p);
+	cuda_free(p);
 }
 
 /* The caller may free or reuse src as soon as this returns, and src is
@@ -432,8 +440,12 @@ __global__ void seg_backward_dx_kernel(size_t rows, size_t nseg, size_t K, const
 	size_t b = i / W, j = i % W, s = segment_of(ptr, nseg, (int64_t)j);
 	double sum = 0;
 
-	for (size_t k = 0; k < K; k++)
-		sum += (double)dy[(b * nseg + s) * K + k] * w[k * W + j];
+	for (size_t k = 0; k < K; k++) {
+		T g = dy[(b * nseg + s) * K + k];
+
+		if (g != 0)	/* as the CPU: a zero gradient meets no Inf or NaN */
+			sum += (double)g * w[k * W + j];
+	}
 	dx[i] += (T)sum;
 }
 
@@ -449,8 +461,12 @@ __global__ void seg_backward_dw_kernel(size_t rows, size_t nseg, size_t K, const
 	size_t k = i / W, j = i % W, s = segment_of(ptr, nseg, (int64_t)j);
 	double sum = 0;
 
-	for (size_t b = 0; b < rows; b++)
-		sum += (double)dy[(b * nseg + s) * K + k] * x[b * W + j];
+	for (size_t b = 0; b < rows; b++) {
+		T g = dy[(b * nseg + s) * K + k];
+
+		if (g != 0)
+			sum += (double)g * x[b * W + j];
+	}
 	dw[i] += (T)sum;
 }
 
@@ -775,7 +791,7 @@ static double *partials(cp_backend *be, size_t n, cp_error *err)
 
 	if (n <= s->partial_cap)
 		return s->partial;
-	cudaFree(s->partial);
+	cuda_free(s->partial);
 	s->partial = NULL, s->partial_cap = 0;
 	rc = cudaMalloc(&s->partial, n * sizeof *s->partial);
 	if (rc != cudaSuccess) {

@@ -2,6 +2,7 @@
  * runtime.cpp - the emulated CUDA runtime and cuBLAS (tests/cuda-emu; see
  * cuda_runtime.h).  One device, one thread of control.
  */
+#include <cmath>
 #include "cublas_v2.h"
 
 #include <cstring>
@@ -153,19 +154,22 @@ static cublasStatus_t gemm(cublasOperation_t ta, cublasOperation_t tb, int m, in
 			lda, ldb, ldc);
 		return CUBLAS_STATUS_INVALID_VALUE;
 	}
+	/* sums in T, as cuBLAS does (in pedantic mode, float sums in float):
+	 * a double sum would make float results look more exact here than on
+	 * the hardware or on the CPU */
 	for (int j = 0; j < n; j++)
 		for (int i = 0; i < m; i++) {
-			double s = 0;
+			T s = 0;
 
 			for (int l = 0; l < k; l++) {
 				T x = ta == CUBLAS_OP_N ? a[i + (size_t)l * lda] : a[l + (size_t)i * lda];
 				T y = tb == CUBLAS_OP_N ? b[l + (size_t)j * ldb] : b[j + (size_t)l * ldb];
 
-				s += (double)x * (double)y;
+				s = std::fma(x, y, s);
 			}
 			T *z = &c[i + (size_t)j * ldc];
 
-			*z = *beta == 0 ? (T)(*alpha * s) : (T)(*alpha * s + *beta * (double)*z);
+			*z = *beta == 0 ? *alpha * s : *alpha * s + *beta * *z;
 		}
 	return CUBLAS_STATUS_SUCCESS;
 }
