@@ -62,13 +62,14 @@ static void usage(FILE *fp, int status)
 		"      --alpha-mean         average the auxiliary losses instead of summing\n"
 		"      --gene-state NAME    deleted (1 = deleted) or present (1 = present) [deleted]\n"
 		"      --init-range X       weights uniform in [-X, X] [%g]\n"
+		"      --bn-momentum X      BatchNorm running statistics: weight of each batch [%g]\n"
 		"\n"
 		"  -q, --quiet   no epoch lines    -v, --verbose   also time and memory\n"
 		"  -h, --help    this help         -V, --version\n"
 		"Exit status: 0 ok, 1 bad data or training failure, 2 usage.  See fit(1).\n",
 		d.epochs, d.batch_size, d.lr, d.weight_decay, d.clip, d.patience,
 		(unsigned long long)d.seed, d.shuffle_buffer, BASELINE_RIDGE_DEFAULT, d.dcell.width_min,
-		d.dcell.width_frac, d.dcell.alpha, d.dcell.init_range);
+		d.dcell.width_frac, d.dcell.alpha, d.dcell.init_range, d.dcell.bn_momentum);
 	exit(status);
 }
 
@@ -116,6 +117,8 @@ static int parse_bounded(const char *s, const char *name, double lo, int above, 
 		return 0;
 	if (isinf(hi))
 		cli_error("%s: '%s' is not a number %s %g", name, s, above ? "above" : "of at least", lo);
+	else if (above)
+		cli_error("%s: '%s' is not a number above %g and at most %g", name, s, lo, hi);
 	else
 		cli_error("%s: '%s' is not a number from %g to %g", name, s, lo, hi);
 	return -1;
@@ -170,7 +173,7 @@ static int parse_labels(const char *s, dcell_config *cfg)
 enum {
 	OPT_EPOCHS = 256, OPT_LR, OPT_LR_MIN, OPT_SCHEDULE, OPT_WD, OPT_CLIP, OPT_PATIENCE,
 	OPT_SHUFFLE, OPT_PATH, OPT_DEVICE, OPT_PRECISION, OPT_THREADS, OPT_WIDTH_MIN, OPT_WIDTH_FRAC,
-	OPT_WIDTH_FROM, OPT_ORDER, OPT_ALPHA, OPT_ALPHA_MEAN, OPT_GENE_STATE, OPT_INIT,
+	OPT_WIDTH_FROM, OPT_ORDER, OPT_ALPHA, OPT_ALPHA_MEAN, OPT_GENE_STATE, OPT_INIT, OPT_BN_MOMENTUM,
 	OPT_RIDGE
 };
 
@@ -207,6 +210,7 @@ int main(int argc, char **argv)
 		{ "alpha-mean", no_argument, NULL, OPT_ALPHA_MEAN },
 		{ "gene-state", required_argument, NULL, OPT_GENE_STATE },
 		{ "init-range", required_argument, NULL, OPT_INIT },
+		{ "bn-momentum", required_argument, NULL, OPT_BN_MOMENTUM },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -386,6 +390,11 @@ int main(int argc, char **argv)
 			if (parse_bounded(optarg, "--init-range", 0, 0, INFINITY, &x) < 0)
 				return CLI_USAGE_ERROR;
 			opts.dcell.init_range = x;
+			break;
+		case OPT_BN_MOMENTUM:
+			if (parse_bounded(optarg, "--bn-momentum", 0, 1, 1, &x) < 0)
+				return CLI_USAGE_ERROR;
+			opts.dcell.bn_momentum = x;
 			break;
 		case 'q': cli_verbosity = 0; break;
 		case 'v': cli_verbosity++; break;

@@ -62,6 +62,20 @@ else
 	echo "not ok - fit --threads 1 and 3 differ: $(cat "$W/t.err")"
 fi
 
+# --bn-momentum weighs each batch in BatchNorm's running statistics only:
+# the parameters train alike, the running buffers differ, the config keeps it
+(cd "$W/b" && rm -f model.cpz && $FIT --epochs 3 --threads 1 --bn-momentum 0.01 && mv model.cpz m01.cpz) \
+	2> "$W/m.err"
+m=$(cpz dump "$W/b/m01.cpz" config.bn_momentum 2> /dev/null)
+if [ -f "$W/b/t1.cpz" ] && [ "$m" = 0.01 ] &&
+	[ "$(cpz dump "$W/b/m01.cpz" params | cksum)" = "$(cpz dump "$W/b/t1.cpz" params | cksum)" ] &&
+	[ "$(cpz dump "$W/b/m01.cpz" buffers | cksum)" != "$(cpz dump "$W/b/t1.cpz" buffers | cksum)" ]
+then
+	echo "ok - fit --bn-momentum 0.01 trains the same parameters, other running statistics"
+else
+	echo "not ok - fit --bn-momentum: config '$m' $(cat "$W/m.err")"
+fi
+
 # kill -9 once a checkpoint of epoch 3 or later exists, then resume; with
 # either order of the activation and BatchNorm (bn-tanh keeps per-term
 # state of which gradient columns it wrote, which a resumed run rebuilds)
