@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 	int64_t *ptr = malloc((B + 1) * sizeof *ptr);
 	int32_t *genes = malloc(2 * B * sizeof *genes);
 	double *target = malloc(B * sizeof *target), *pred = malloc(B * sizeof *pred);
-	dcell_batch b = { B, ptr, genes, NULL, NULL, target };
+	dcell_batch b = { B, ptr, genes, NULL, NULL, target, 0 };
 	double dense_flops = dcell_dense_flops(&m), loss, peak = 0, adamw_s = 0;
 	size_t max_w = 0;
 
@@ -287,7 +287,7 @@ int main(int argc, char **argv)
 			goto fail;
 		t0 = now();
 		for (size_t g0 = 0; g0 < n_ann; g0 += B) {
-			dcell_batch sb = { n_ann - g0 < B ? n_ann - g0 : B, one_ptr, one, NULL, NULL, NULL };
+			dcell_batch sb = { n_ann - g0 < B ? n_ann - g0 : B, one_ptr, one, NULL, NULL, NULL, 0 };
 
 			for (size_t i = 0; i <= sb.n; i++)
 				one_ptr[i] = (int64_t)i;

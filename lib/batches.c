@@ -91,8 +91,9 @@ int batches_info_from_record(const cpz_record *rec, batches_info *info, cp_error
 	info->split.seed = (uint64_t)seed;
 	for (m = 0; m < PERT_N_LABELS; m++)
 		if (!isfinite(info->center[m]) || !isfinite(info->scale[m]) || info->scale[m] <= 0)
-			return cpz_record_error(rec, "label.scale", err, "label %d: center %g, scale %g "
-						"cannot be undone", m, info->center[m], info->scale[m]);
+			return cpz_record_error(rec, isfinite(info->center[m]) ? "label.scale" : "label.center",
+						err, "label %d: center %g, scale %g cannot be undone", m,
+						info->center[m], info->scale[m]);
 	if (info->batch_size < 1)
 		return cpz_record_error(rec, "batch_size", err, "%" PRId64 " is not positive",
 					info->batch_size);

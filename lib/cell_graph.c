@@ -582,27 +582,27 @@ static int check_relation(const cell_graph *cg, const cell_relation *rel, const 
 	int64_t *degree;
 
 	if (E < 1 || E > INT32_MAX / 2)
-		return cp_error_set(err, "%s: relation %s: %" PRId64 " edges", what, rel->name, E);
+		return cp_error_set(err, "%s: field '%s.edge_index': relation %s: %" PRId64 " edges", what, rel->name, rel->name, E);
 	for (int64_t e = 0; e < E; e++) {
 		if (src[e] < 0 || src[e] >= G || dst[e] < 0 || dst[e] >= G)
-			return cp_error_set(err, "%s: relation %s: edge %" PRId64 ": gene out of range", what,
-					    rel->name, e);
+			return cp_error_set(err, "%s: field '%s.edge_index': relation %s: edge %" PRId64 ": gene out of range",
+					    what, rel->name, rel->name, e);
 		if (src[e] == dst[e])
-			return cp_error_set(err, "%s: relation %s: edge %" PRId64 " is a self-loop", what,
-					    rel->name, e);
+			return cp_error_set(err, "%s: field '%s.edge_index': relation %s: edge %" PRId64 " is a self-loop",
+					    what, rel->name, rel->name, e);
 		if (!rel->directed && src[e] > dst[e])
-			return cp_error_set(err, "%s: relation %s: undirected edge %" PRId64 " has source > "
-					    "target", what, rel->name, e);
+			return cp_error_set(err, "%s: field '%s.edge_index': relation %s: undirected edge %" PRId64
+					    " has source > target", what, rel->name, rel->name, e);
 		if (e && (src[e] < src[e - 1] || (src[e] == src[e - 1] && dst[e] <= dst[e - 1])))
-			return cp_error_set(err, "%s: relation %s: edges not sorted and unique at %" PRId64,
-					    what, rel->name, e);
+			return cp_error_set(err, "%s: field '%s.edge_index': relation %s: edges not sorted and unique at %" PRId64,
+					    what, rel->name, rel->name, e);
 		if (rel->weight && !isfinite(rel->weight[e]))
-			return cp_error_set(err, "%s: relation %s: weight of edge %" PRId64 " is not finite",
-					    what, rel->name, e);
+			return cp_error_set(err, "%s: field '%s.weight': relation %s: weight of edge %" PRId64 " is not finite",
+					    what, rel->name, rel->name, e);
 	}
 	if (ptr[0] != 0 || ptr[G] != 2 * E)
-		return cp_error_set(err, "%s: relation %s: incidence lists do not span the edges", what,
-				    rel->name);
+		return cp_error_set(err, "%s: field '%s.incident.ptr': relation %s: incidence lists do not span the edges",
+				    what, rel->name, rel->name);
 	degree = cp_calloc((size_t)G + 1, sizeof *degree, err);
 	if (!degree)
 		return -1;
@@ -615,8 +615,8 @@ static int check_relation(const cell_graph *cg, const cell_relation *rel, const 
 			int64_t want = degree[g];
 
 			free(degree);
-			return cp_error_set(err, "%s: relation %s: gene %s has %" PRId64 " incident edges "
-					    "listed, %" PRId64 " in the edges", what, rel->name,
+			return cp_error_set(err, "%s: field '%s.incident.ptr': relation %s: gene %s has %" PRId64
+					    " incident edges listed, %" PRId64 " in the edges", what, rel->name, rel->name,
 					    cg->genome.names[g], ptr[g + 1] - ptr[g], want);
 		}
 		for (int64_t k = ptr[g]; k < ptr[g + 1]; k++) {
@@ -625,8 +625,8 @@ static int check_relation(const cell_graph *cg, const cell_relation *rel, const 
 			if (e < 0 || e >= E || (src[e] != g && dst[e] != g) ||
 			    (k > ptr[g] && e <= rel->incident[k - 1])) {
 				free(degree);
-				return cp_error_set(err, "%s: relation %s: incidence list of %s is wrong at "
-						    "entry %" PRId64, what, rel->name, cg->genome.names[g],
+				return cp_error_set(err, "%s: field '%s.incident.edge': relation %s: incidence list of %s is wrong at "
+						    "entry %" PRId64, what, rel->name, rel->name, cg->genome.names[g],
 						    k - ptr[g]);
 			}
 		}
@@ -650,7 +650,8 @@ static int check_unique(const char *const *list, size_t n, const char *what, con
 		if (dup < 0)
 			rc = -1;
 		else if (dup)
-			rc = cp_error_set(err, "%s: %s id '%s' appears twice", what, kind, list[i]);
+			rc = cp_error_set(err, "%s: field '%s.id': %s id '%s' appears twice", what, kind, kind,
+					  list[i]);
 	}
 	cp_strmap_free(seen);
 	return rc;
@@ -683,24 +684,24 @@ static int check_metabolism(const cell_graph *cg, const cell_metabolism *m, cons
 		double lb = m->lower_bound[r], ub = m->upper_bound[r];
 
 		if (isnan(lb) || isnan(ub) || lb > ub)
-			return cp_error_set(err, "%s: reaction %s: bounds [%g, %g] out of order", what,
+			return cp_error_set(err, "%s: field 'reaction.lower_bound': reaction %s: bounds [%g, %g] out of order", what,
 					    m->reaction_id[r], lb, ub);
 		if (m->reversible[r] != (lb < 0 && ub > 0))
-			return cp_error_set(err, "%s: reaction %s: reversible disagrees with bounds [%g, %g]",
+			return cp_error_set(err, "%s: field 'reaction.reversible': reaction %s: reversible disagrees with bounds [%g, %g]",
 					    what, m->reaction_id[r], lb, ub);
 		if (m->no_genes[r] != (m->gpr_ptr[r + 1] == m->gpr_ptr[r]))
-			return cp_error_set(err, "%s: reaction %s: no_genes disagrees with its %" PRId64
+			return cp_error_set(err, "%s: field 'reaction.no_genes': reaction %s: no_genes disagrees with its %" PRId64
 					    " clauses", what, m->reaction_id[r],
 					    m->gpr_ptr[r + 1] - m->gpr_ptr[r]);
 	}
 	for (int64_t k = 0; k < S; k++) {
 		if (met[k] < 0 || met[k] >= M || rxn[k] < 0 || rxn[k] >= R)
-			return cp_error_set(err, "%s: stoichiometry entry %" PRId64 " out of range", what, k);
+			return cp_error_set(err, "%s: field 'stoichiometry.edge_index': stoichiometry entry %" PRId64 " out of range", what, k);
 		if (k && (rxn[k] < rxn[k - 1] || (rxn[k] == rxn[k - 1] && met[k] <= met[k - 1])))
-			return cp_error_set(err, "%s: stoichiometry not sorted and unique at entry %" PRId64,
+			return cp_error_set(err, "%s: field 'stoichiometry.edge_index': stoichiometry not sorted and unique at entry %" PRId64,
 					    what, k);
 		if (!isfinite(m->coefficient[k]) || m->coefficient[k] == 0)
-			return cp_error_set(err, "%s: reaction %s: coefficient of %s is %g", what,
+			return cp_error_set(err, "%s: field 'stoichiometry.coefficient': reaction %s: coefficient of %s is %g", what,
 					    m->reaction_id[rxn[k]], m->metabolite_id[met[k]],
 					    m->coefficient[k]);
 	}
@@ -713,17 +714,29 @@ static int check_metabolism(const cell_graph *cg, const cell_metabolism *m, cons
 			int32_t g = m->clause_gene[k];
 
 			if (g < 0 || (size_t)g >= cg->genome.n)
-				return cp_error_set(err, "%s: clause %" PRId64 ": gene %d out of range", what, c,
+				return cp_error_set(err, "%s: field 'gpr.gene': clause %" PRId64 ": gene %d out of range", what, c,
 						    g);
 			if (k > m->clause_ptr[c] && g <= m->clause_gene[k - 1])
-				return cp_error_set(err, "%s: clause %" PRId64 ": genes not sorted and unique",
+				return cp_error_set(err, "%s: field 'gpr.gene': clause %" PRId64 ": genes not sorted and unique",
 						    what, c);
 		}
 	return 0;
 }
 
+/* What a message names: the record a part came from, when it was read. */
+static const char *record_where(const char *what, const cpz_record *rec, const char *type, char *buf,
+				size_t n)
+{
+	if (rec->index < 0 || strcmp(rec->type, type) != 0)
+		return what;
+	snprintf(buf, n, "%s: record %" PRId64 " (%s)", what, rec->index, type);
+	return buf;
+}
+
 int cell_graph_check(const cell_graph *cg, const char *what, cp_error *err)
 {
+	char where[4200];
+
 	for (size_t r = 0; r < cg->n_relations; r++) {
 		if (!cell_graph_valid_name(cg->relation[r].name))
 			return cp_error_set(err, "%s: invalid relation name '%s'", what, cg->relation[r].name);
@@ -731,10 +744,13 @@ int cell_graph_check(const cell_graph *cg, const char *what, cp_error *err)
 			if (strcmp(cg->relation[q].name, cg->relation[r].name) == 0)
 				return cp_error_set(err, "%s: relation %s appears twice", what,
 						    cg->relation[r].name);
-		if (check_relation(cg, &cg->relation[r], what, err) < 0)
+		if (check_relation(cg, &cg->relation[r], record_where(what, &cg->relation_rec[r], "relation",
+									  where, sizeof where), err) < 0)
 			return -1;
 	}
-	if (cg->has_metabolism && check_metabolism(cg, &cg->metabolism, what, err) < 0)
+	if (cg->has_metabolism &&
+	    check_metabolism(cg, &cg->metabolism, record_where(what, &cg->metabolism_rec, "metabolism",
+								where, sizeof where), err) < 0)
 		return -1;
 	return 0;
 }

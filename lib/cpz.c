@@ -1455,8 +1455,13 @@ static int reader_frame(cpz_reader *r, cp_error *err)
 		if (ZSTD_isError(ret))
 			return cp_error_set(err, "%s: %s: corrupt zstd frame: %s", r->name, where,
 					    ZSTD_getErrorName(ret));
-		if (ret == 0)
+		if (ret == 0) {
+			if (r->rec_len > r->max_record)	/* no size declared, and in the first buffer */
+				return cp_error_set(err, "%s: %s: larger than the limit of %zu bytes "
+						    "(raise CPZ_MAX_RECORD_BYTES if this is real)",
+						    r->name, where, r->max_record);
 			break;
+		}
 		if (out.pos == out.size) {
 			size_t cap;
 
@@ -1489,6 +1494,46 @@ static int reader_frame(cpz_reader *r, cp_error *err)
 }
 
 
+/* Text as cpz takes it: UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF) without NUL bytes.  NULL when it is, else what is
+ * wrong with it. */
+static const char *text_defect(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint8_t c = p[i];
+
+		if (c == 0)
+			return "contains a NUL byte";
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 :
+			     c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+		uint8_t lo = 0x80, hi = 0xbf;	/* the second byte's range */
+
+		if (c == 0xe0)
+			lo = 0xa0;	/* no overlong 3-byte form */
+		else if (c == 0xed)
+			hi = 0x9f;	/* no surrogates */
+		else if (c == 0xf0)
+			lo = 0x90;	/* no overlong 4-byte form */
+		else if (c == 0xf4)
+			hi = 0x8f;	/* nothing past U+10FFFF */
+		if (!len || i + len > n || p[i + 1] < lo || p[i + 1] > hi)
+			return "is not UTF-8";
+		for (size_t k = 2; k < len; k++)
+			if (p[i + k] < 0x80 || p[i + k] > 0xbf)
+				return "is not UTF-8";
+		i += len;
+	}
+	return NULL;
+}
+
+#define HEADER_MAX_KEYS 256
+
 static int decode_header(cpz_reader *r, cpz_header *h, cp_error *err)
 {
 	mp_cur c = { r->rec, r->rec + r->rec_len };
@@ -1505,33 +1550,43 @@ static int decode_header(cpz_reader *r, cpz_header *h, cp_error *err)
 	if (expect_str(&c, "cpz") < 0)
 		return cp_error_set(err, "%s: not a cpz stream (bad magic: the header does not start "
 				    "with \"cpz\")", r->name);
-	if (mp_next(&c, &it, &why) < 0 || it.type != MP_ARRAY || it.u < 2)
+	if (mp_next(&c, &it, &why) < 0 || it.type != MP_ARRAY || it.u != 2)
 		return cp_error_set(err, "%s: header: field 'cpz': expected [major, minor]", r->name);
 	mp_item maj, min;
 
 	if (mp_next(&c, &maj, &why) < 0 || maj.type != MP_UINT || maj.u > 1000 ||
 	    mp_next(&c, &min, &why) < 0 || min.type != MP_UINT || min.u > 1000)
 		return cp_error_set(err, "%s: header: field 'cpz': expected [major, minor]", r->name);
-	for (uint64_t k = 2; k < it.u; k++)
-		if (mp_next(&c, &v, &why) < 0 || v.type != MP_UINT)
-			return cp_error_set(err, "%s: header: field 'cpz': expected [major, minor]",
-					    r->name);
 	h->major = (int)maj.u;
 	h->minor = (int)min.u;
 	if (h->major > CPZ_VERSION_MAJOR)
-		return cp_error_set(err, "%s: format version %d.%d is newer than this reader "
+		return cp_error_set(err, "%s: header: format version %d.%d is newer than this reader "
 				    "(%d.%d); upgrade cellpipe", r->name, h->major, h->minor,
 				    CPZ_VERSION_MAJOR, CPZ_VERSION_MINOR);
 	if (h->major < 1)
 		return cp_error_set(err, "%s: header: format version %d.%d is not valid", r->name,
 				    h->major, h->minor);
+	if (n > HEADER_MAX_KEYS)
+		return cp_error_set(err, "%s: header: %llu fields, more than %d", r->name,
+				    (unsigned long long)n, HEADER_MAX_KEYS);
+	mp_item keys[HEADER_MAX_KEYS];
+
 	for (uint64_t i = 1; i < n; i++) {
 		mp_item key;
+		const char *bad;
 
 		if (mp_next(&c, &key, &why) < 0)
 			return cp_error_set(err, "%s: header: %s", r->name, why);
-		if (key.type != MP_STR)
-			return cp_error_set(err, "%s: header: a key is not a string", r->name);
+		if (key.type != MP_STR || key.u == 0 || text_defect(key.ptr, key.u))
+			return cp_error_set(err, "%s: header: field %llu has no valid name", r->name,
+					    (unsigned long long)i);
+		keys[i] = key;
+		for (uint64_t j = 1; j < i; j++)	/* "cpz", key 0, has been matched */
+			if (keys[j].u == key.u && memcmp(keys[j].ptr, key.ptr, key.u) == 0)
+				return cp_error_set(err, "%s: header: field '%.*s': appears twice",
+						    r->name, (int)key.u, (const char *)key.ptr);
+		if (key.u == 3 && memcmp(key.ptr, "cpz", 3) == 0)
+			return cp_error_set(err, "%s: header: field 'cpz': appears twice", r->name);
 		slot = NULL;
 		if (key.u == 4 && memcmp(key.ptr, "kind", 4) == 0)
 			slot = &h->kind;
@@ -1543,15 +1598,23 @@ static int decode_header(cpz_reader *r, cpz_header *h, cp_error *err)
 			return cp_error_set(err, "%s: header: %s", r->name, why);
 		if (!slot) {
 			/* Unknown header fields are allowed within a major version,
-			 * but only scalars, so skipping is trivial. */
-			if (v.type == MP_ARRAY || v.type == MP_MAP)
-				return cp_error_set(err, "%s: header: field '%.*s': unsupported value",
-						    r->name, (int)key.u, (const char *)key.ptr);
+			 * but only scalar cpz values, so skipping is trivial. */
+			if (v.type != MP_STR && v.type != MP_UINT && v.type != MP_INT &&
+			    v.type != MP_FLOAT && v.type != MP_BOOL)
+				return cp_error_set(err, "%s: header: field '%.*s': %s is not a scalar "
+						    "cpz value", r->name, (int)key.u,
+						    (const char *)key.ptr, mp_type_name(v.type));
+			if (v.type == MP_STR && (bad = text_defect(v.ptr, v.u)))
+				return cp_error_set(err, "%s: header: field '%.*s': %s", r->name,
+						    (int)key.u, (const char *)key.ptr, bad);
 			continue;
 		}
 		if (v.type != MP_STR)
 			return cp_error_set(err, "%s: header: field '%.*s': expected a string",
 					    r->name, (int)key.u, (const char *)key.ptr);
+		if ((bad = text_defect(v.ptr, v.u)))
+			return cp_error_set(err, "%s: header: field '%.*s': %s", r->name, (int)key.u,
+					    (const char *)key.ptr, bad);
 		*slot = cp_arena_strndup(&r->harena, (const char *)v.ptr, v.u, err);
 		if (!*slot)
 			return -1;
@@ -1755,9 +1818,9 @@ static int decode_record(cpz_reader *r, cpz_record *rec, cp_error *err, int *is_
 	if (mp_next(&c, &v, &why) < 0 || v.type != MP_STR || v.u == 0)
 		return cp_error_set(err, "%s: %s: field 'record': expected the record type",
 				    r->name, where);
-	if (memchr(v.ptr, '\0', v.u))
-		return cp_error_set(err, "%s: %s: field 'record': contains a NUL byte", r->name,
-				    where);
+	if (text_defect(v.ptr, v.u))
+		return cp_error_set(err, "%s: %s: field 'record': %s", r->name, where,
+				    text_defect(v.ptr, v.u));
 	rec->type = cp_arena_strndup(&rec->arena, (const char *)v.ptr, v.u, err);
 	if (!rec->type)
 		return -1;
@@ -1796,7 +1859,7 @@ static int decode_record(cpz_reader *r, cpz_record *rec, cp_error *err, int *is_
 
 		if (mp_next(&c, &key, &why) < 0)
 			return REC_ERR("field %llu %s", (unsigned long long)i, why);
-		if (key.type != MP_STR || key.u == 0 || memchr(key.ptr, '\0', key.u))
+		if (key.type != MP_STR || key.u == 0 || text_defect(key.ptr, key.u))
 			return REC_ERR("field %llu has no valid name", (unsigned long long)i);
 		fname = cp_arena_strndup(&rec->arena, (const char *)key.ptr, key.u, err);
 		if (!fname)
@@ -1832,9 +1895,9 @@ static int decode_record(cpz_reader *r, cpz_record *rec, cp_error *err, int *is_
 				if (s.type != MP_STR)
 					return FIELD_ERR(fname, "element %llu is %s, expected a string",
 							 (unsigned long long)k, mp_type_name(s.type));
-				if (memchr(s.ptr, '\0', s.u))
-					return FIELD_ERR(fname, "string %llu contains a NUL byte",
-							 (unsigned long long)k);
+				if (text_defect(s.ptr, s.u))
+					return FIELD_ERR(fname, "string %llu %s", (unsigned long long)k,
+							 text_defect(s.ptr, s.u));
 				items[k] = cp_arena_strndup(&rec->arena, (const char *)s.ptr, s.u, err);
 				if (!items[k])
 					return -1;
@@ -1868,8 +1931,8 @@ static int decode_record(cpz_reader *r, cpz_record *rec, cp_error *err, int *is_
 			f->f = v.f;
 			break;
 		case MP_STR:
-			if (memchr(v.ptr, '\0', v.u))
-				return FIELD_ERR(fname, "contains a NUL byte");
+			if (text_defect(v.ptr, v.u))
+				return FIELD_ERR(fname, "%s", text_defect(v.ptr, v.u));
 			f = record_new_field(rec, fname, CPZ_VALUE_STR, err);
 			if (!f)
 				return FIELD_ERR(fname, "appears twice");
@@ -1910,8 +1973,8 @@ static int reader_start_segment(cpz_reader *r, cp_error *err)
 		return -1;
 	if (r->segments > 0) {
 		if (strcmp(h.kind, r->header.kind) != 0)
-			return cp_error_set(err, "%s: concatenated streams of different kinds (%s, %s)",
-					    r->name, r->header.kind, h.kind);
+			return cp_error_set(err, "%s: header %d: field 'kind': concatenated streams of different kinds (%s, %s)",
+					    r->name, r->segments + 1, r->header.kind, h.kind);
 	} else {
 		r->header = h;
 	}

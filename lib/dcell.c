@@ -1101,6 +1101,10 @@ int dcell_from_record(dcell *m, const go_dag *dag, const cpz_record *rec, cp_err
 		if (cfg.label[k] < 0 || cfg.label[k] >= PERT_N_LABELS)
 			return cpz_record_error(rec, "config.labels", err, "label %d out of range",
 						cfg.label[k]);
+		for (int j = 0; j < k; j++)
+			if (cfg.label[j] == cfg.label[k])
+				return cpz_record_error(rec, "config.labels", err, "label %d listed twice",
+							cfg.label[k]);
 	}
 	hash = cpz_record_str(rec, "go.hash", err);
 	s = cpz_record_str(rec, "precision", err);

@@ -130,6 +130,7 @@ typedef struct dcell_batch {
 					   model's own derivation), or NULL */
 	const int32_t *term;
 	double *target;		/* n x K, NaN = missing; NULL without labels */
+	size_t first;		/* the first sample's place in its chunk, for messages */
 } dcell_batch;
 
 /* A batch from a chunk of samples (labels chosen by cfg.label); the target

@@ -417,9 +417,10 @@ static int build_sets(dcell_sparse *sp, const dcell_batch *b, int multi, cp_erro
 			cp_sort(sp->derived, nd, sizeof *sp->derived, cmp_i32);
 			if ((size_t)(k1 - k0) != nd || (nd && memcmp(sp->derived, b->term + k0,
 								       nd * sizeof *sp->derived) != 0))
-				return cp_error_set(err, "sample %zu: its affected GO terms differ from the "
-						    "model's DAG: make the samples with --go and the same "
-						    "go-dag", i);
+				return cp_error_set(err, "field 'term.idx': experiment %zu: its affected GO "
+						    "terms differ from those the model's DAG gives its "
+						    "genes (the samples were made with another DAG of the "
+						    "same terms, or altered)", b->first + i);
 		}
 	}
 	for (size_t t = 0; t < T; t++)

@@ -1714,7 +1714,7 @@ static int FN(cache_fill)(dcell_sparse *sp, const dcell_batch *b, cp_error *err)
 	for (size_t c0 = 0; c0 < n_new; c0 += CACHE_CHUNK) {
 		size_t n = n_new - c0 < CACHE_CHUNK ? n_new - c0 : CACHE_CHUNK, need = sp->gc_used;
 		const int32_t *genes = sp->gc_genes + c0;
-		dcell_batch sb = { n, sp->gc_ptr, genes, NULL, NULL, NULL };
+		dcell_batch sb = { n, sp->gc_ptr, genes, NULL, NULL, NULL, 0 };
 
 		if (build_sets(sp, &sb, 0, err) < 0 || infer_prepare(sp, err) < 0 ||
 		    FN(sparse_forward)(sp, &sb, 0, NULL, pred, err) < 0)

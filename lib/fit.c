@@ -3,6 +3,7 @@
 #include "fit.h"
 
 #include <inttypes.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -575,9 +576,16 @@ static int validate(fit_state *st, fit_epoch *e, cp_error *err)
 	if (rc < 0)
 		goto out;
 	e->val_samples = n;
+	if (n == 0 && !(st->o.val_path && *st->o.val_path)) {
+		/* a batches stream as --train without a val split (-f 1,0,0, or
+		 * batch-pack -O's train stream): a run without validation */
+		loader_close(st->val);
+		st->val = NULL;
+		result = 0;
+		goto out;
+	}
 	if (n == 0) {
-		cp_error_set(err, "%s: no validation experiments (split val)",
-			     st->o.val_path && *st->o.val_path ? st->o.val_path : st->o.train_path);
+		cp_error_set(err, "%s: no validation experiments (split val)", st->o.val_path);
 		goto out;
 	}
 	{
@@ -1017,6 +1025,20 @@ static int resume(const char *checkpoint, const char *out_path, int threads, con
 	if (check_only) {
 		rc = 0;
 		goto out;
+	}
+	/* the run's inputs, read again or not (the DAG is in the checkpoint),
+	 * are still inputs: -o may not replace one */
+	{
+		const char *paths[3] = { st.o.go_path, st.o.train_path, st.o.val_path };
+
+		for (int i = 0; i < 3; i++) {
+			int fd = *paths[i] ? open(paths[i], O_RDONLY | O_CLOEXEC) : -1;
+
+			if (fd >= 0) {
+				cp_inputs_note(fd, paths[i]);
+				close(fd);
+			}
+		}
 	}
 	if (st.epoch >= st.o.epochs || st.stopped) {
 		/* nothing to continue: the model still goes where -o says */

@@ -376,14 +376,14 @@ int go_dag_check(const go_dag *dag, const char *what, cp_error *err)
 		size_t count = 0;
 
 		if (dag->stratum[t] != need[t]) {
-			cp_error_set(err, "%s: term %s has stratum %d, but 1 + its children's largest is %d",
+			cp_error_set(err, "%s: field 'term.stratum': term %s has stratum %d, but 1 + its children's largest is %d",
 				     what, dag->term_id[t], dag->stratum[t], need[t]);
 			goto out;
 		}
 		for (size_t w = 0; w < words; w++)
 			count += (size_t)__builtin_popcountll(bits[t * words + w]);
 		if ((size_t)dag->n_contained[t] != count) {
-			cp_error_set(err, "%s: term %s contains %zu genes, not %d as stored", what,
+			cp_error_set(err, "%s: field 'term.contained': term %s contains %zu genes, not %d as stored", what,
 				     dag->term_id[t], count, dag->n_contained[t]);
 			goto out;
 		}

@@ -218,7 +218,8 @@ static int fill(sample_loader *l, cp_error *err)
 			l->g_cap = cap;
 		}
 		l->gptr[l->n] = (int64_t)l->g_len;
-		memcpy(l->genes + l->g_len, b->gene + b->gene_ptr[i], (size_t)ng * sizeof *l->genes);
+		if (ng)	/* (the readers refuse none, but b->gene may then be NULL) */
+			memcpy(l->genes + l->g_len, b->gene + b->gene_ptr[i], (size_t)ng * sizeof *l->genes);
 		l->g_len += (size_t)ng;
 		memcpy(l->labels + l->n * PERT_N_LABELS, b->label + i * PERT_N_LABELS,
 		       PERT_N_LABELS * sizeof *l->labels);

@@ -36,6 +36,9 @@ static int read_labels(cp_model *m, const cpz_record *rec, const char *field, cp
 		m->label[k] = ((const int32_t *)t->data)[k];
 		if (m->label[k] < 0 || m->label[k] >= PERT_N_LABELS)
 			return cpz_record_error(rec, field, err, "label %d out of range", m->label[k]);
+		for (int j = 0; j < k; j++)
+			if (m->label[j] == m->label[k])
+				return cpz_record_error(rec, field, err, "label %d listed twice", m->label[k]);
 	}
 	return 0;
 }
@@ -110,6 +113,9 @@ static int read_baseline(cp_model *m, const cpz_record *rec, cp_error *err)
 		return read_gene_values(m, rec, "weight", 0.0, err);
 	}
 	if (strcmp(name, "multiplicative") == 0) {
+		if (m->n_outputs != 1 || m->label[0] != PERT_FITNESS)	/* as fit makes it */
+			return cpz_record_error(rec, "labels", err, "a multiplicative model predicts "
+						"fitness alone");
 		m->kind = MODEL_MULTIPLICATIVE;
 		m->name = "multiplicative";
 		return read_gene_values(m, rec, "fitness", NAN, err);
@@ -196,11 +202,18 @@ int model_load(cp_model *m, const char *path, cp_error *err)
 	    cpz_record_copy_fields(&ctx, &m->training, "data.", "", err) < 0)
 		goto fail;
 	if (cpz_record_field(&ctx, "standardize")) {
+		/* messages name the training record and its data. field */
+		ctx.source = m->training.source;
+		ctx.index = m->training.index;
+		ctx.type = "training";
 		if (batches_info_from_record(&ctx, &m->info, err) < 0) {
-			char why[sizeof err->msg];
+			char why[sizeof err->msg], *f = strstr(err->msg, "field '");
 
-			snprintf(why, sizeof why, "%s", err->msg);
-			cp_error_set(err, "%s: the training record's data fields: %s", path, why);
+			if (f) {
+				snprintf(why, sizeof why, "%.*sfield 'data.%s", (int)(f - err->msg), err->msg,
+					 f + 7);
+				snprintf(err->msg, sizeof err->msg, "%s", why);
+			}
 			goto fail;
 		}
 		m->standardized = m->info.standardize != STANDARDIZE_NONE;
@@ -325,7 +338,7 @@ int model_predict(model_runner *r, const pert_context *ctx, const pert_batch *b,
 		for (size_t start = 0; start < b->n; start += r->max_batch) {
 			size_t n = b->n - start < r->max_batch ? b->n - start : r->max_batch;
 			dcell_batch db = { n, b->gene_ptr + start, b->gene,
-					   use_terms ? b->term_ptr + start : NULL, b->term, NULL };
+					   use_terms ? b->term_ptr + start : NULL, b->term, NULL, start };
 			int rc = r->sp ? dcell_sparse_forward(r->sp, &db, 0, NULL, r->z, err)
 				       : dcell_dense_forward(r->run, &db, 0, NULL, r->z, err);
 

@@ -221,6 +221,9 @@ int pert_batch_from_record(const pert_context *ctx, const cpz_record *rec, pert_
 		return -1;
 	if (read_csr(rec, "gene", n, (int64_t)ctx->n_genes, "gene", &b->gene_ptr, &b->gene, err) < 0)
 		return -1;
+	for (size_t i = 0; i < n; i++)	/* an experiment deletes one gene or more */
+		if (b->gene_ptr[i + 1] == b->gene_ptr[i])
+			return cpz_record_error(rec, "gene.ptr", err, "experiment %zu deletes no gene", i);
 	t = cpz_record_tensor(rec, "label", CPZ_F32, 2, err);
 	if (!t || cpz_record_check_dim(rec, "label", t, 0, (int64_t)n, err) < 0 ||
 	    cpz_record_check_dim(rec, "label", t, 1, PERT_N_LABELS, err) < 0)
@@ -672,6 +675,11 @@ int pert_reader_next(pert_reader *r, pert_batch *b, cp_error *err)
 	if (b->split >= 0 && b->split < PERT_N_SPLITS)
 		r->seen[b->split] += (int64_t)b->n;
 	return 1;
+}
+
+const cpz_record *pert_reader_record(const pert_reader *r)
+{
+	return &r->chunk;
 }
 
 uint64_t pert_reader_checksum(const pert_reader *r)

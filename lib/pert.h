@@ -150,6 +150,8 @@ const char *pert_reader_kind(const pert_reader *r);
 uint64_t pert_reader_checksum(const pert_reader *r);
 /* 1 and a checked chunk (valid until the next call), 0 at the end, -1 on error. */
 int pert_reader_next(pert_reader *r, pert_batch *b, cp_error *err);
+/* The data record the last pert_reader_next read, for messages about it. */
+const cpz_record *pert_reader_record(const pert_reader *r);
 void pert_reader_close(pert_reader *r);
 
 #ifdef __cplusplus

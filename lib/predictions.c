@@ -282,11 +282,23 @@ int pred_reader_next(pred_reader *pr, pred_chunk *c, cp_error *err)
 	    !(c->split = tensor(rec, "split", CPZ_U8, (int64_t)n, -1, err)))
 		return -1;
 	c->gene = gi->data;
+	/* a value is a finite number, or NaN where it is missing */
+	for (size_t i = 0; i < n * PERT_N_LABELS; i++)
+		if (isinf(c->label[i]))
+			return cpz_record_error(rec, "label", err, "experiment %zu: %s is %g, not a value "
+						"(a finite number, or NaN when missing)", i / PERT_N_LABELS,
+						pert_label_names[i % PERT_N_LABELS], (double)c->label[i]);
+	for (size_t i = 0; i < n * (size_t)pr->m.n_outputs; i++)
+		if (isinf(c->pred[i]))
+			return cpz_record_error(rec, "pred", err, "experiment %zu: %g is not a prediction "
+						"(a finite number, or NaN)", i / (size_t)pr->m.n_outputs,
+						(double)c->pred[i]);
 	if (cpz_record_field(rec, "pred_sd")) {
 		if (!(c->pred_sd = tensor(rec, "pred_sd", CPZ_F32, (int64_t)n, pr->m.n_outputs, err)))
 			return -1;
 		for (size_t i = 0; i < n * (size_t)pr->m.n_outputs; i++)
-			if (!(c->pred_sd[i] >= 0) && !(isnan(c->pred_sd[i]) && isnan(c->pred[i])))
+			if (!(c->pred_sd[i] >= 0 && !isinf(c->pred_sd[i])) &&
+			    !(isnan(c->pred_sd[i]) && isnan(c->pred[i])))
 				return cpz_record_error(rec, "pred_sd", err, "entry %zu is %g, not a spread (a "
 							"number >= 0; NaN only where pred is)", i,
 							(double)c->pred_sd[i]);

@@ -247,8 +247,12 @@ int main(int argc, char **argv)
 			/* the models' mean, summed in the order given, and their
 			 * spread: the standard deviation over the members */
 			for (int k = 0; k < n_models; k++) {
-				if (model_predict(runners[k], pert_reader_context(in), &b, k ? pred : sum, &err) < 0)
+				if (model_predict(runners[k], pert_reader_context(in), &b, k ? pred : sum, &err) < 0) {
+					cp_error e = err;	/* named by the record it came from */
+
+					cpz_record_error(pert_reader_record(in), NULL, &err, "%s", e.msg);
 					goto fail;
+				}
 				if (n_models > 1)
 					memcpy(each + (size_t)k * b.n * K, k ? pred : sum, b.n * K * sizeof *each);
 				for (size_t i = 0; k && i < b.n * K; i++)

@@ -366,6 +366,39 @@ static void corrupt_corpus(void)
 		add_end(&f, 0, 0);
 		save("missing-kind.cpz", f.bytes.data, f.bytes.len, "field 'kind': missing");
 		cp_buf_free(&f.bytes);
+
+		/* a header held to a record's rules: unique valid names, scalar
+		 * cpz values, UTF-8 text, a version of two numbers */
+		static const char kind_twice[] = "\x84\xa3" "cpz\x92\x01\x00\xa4kind\xa5table\xa4kind"
+						 "\xa7samples\xa8producer\xa1x";
+		static const char nil_value[] = "\x83\xa3" "cpz\x92\x01\x00\xa4kind\xa5table\xa5" "extra\xc0";
+		static const char nul_name[] = "\x83\xa3" "cpz\x92\x01\x00\xa4kind\xa5table\xa3" "e\x00x\x01";
+		static const char version_3[] = "\x82\xa3" "cpz\x93\x01\x00\x07\xa4kind\xa5table";
+		static const char not_utf8[] = "\x83\xa3" "cpz\x92\x01\x00\xa4kind\xa5table\xa8producer"
+					       "\xa2\xff\xfe";
+		static const struct {
+			const char *name, *bytes;
+			size_t len;
+			const char *message;
+		} heads[] = {
+			{ "header-kind-twice.cpz", kind_twice, sizeof kind_twice - 1,
+			  "header: field 'kind': appears twice" },
+			{ "header-nil-value.cpz", nil_value, sizeof nil_value - 1,
+			  "header: field 'extra': nil is not a scalar cpz value" },
+			{ "header-nul-in-name.cpz", nul_name, sizeof nul_name - 1,
+			  "header: field 2 has no valid name" },
+			{ "header-version-3.cpz", version_3, sizeof version_3 - 1,
+			  "header: field 'cpz': expected [major, minor]" },
+			{ "header-not-utf8.cpz", not_utf8, sizeof not_utf8 - 1,
+			  "header: field 'producer': is not UTF-8" },
+		};
+		for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
+			forged_init(&f);
+			add_frame(&f, heads[i].bytes, heads[i].len, 1);
+			add_end(&f, 0, 0);
+			save(heads[i].name, f.bytes.data, f.bytes.len, heads[i].message);
+			cp_buf_free(&f.bytes);
+		}
 	}
 
 	/* end-record defects */
@@ -459,6 +492,18 @@ static void corrupt_corpus(void)
 			   "element 1 is integer, expected a string");
 		one_record("nil-value.cpz", nil_value, sizeof nil_value - 1, "nil is not a cpz value");
 		one_record("integer-range.cpz", big_uint, sizeof big_uint - 1, "out of range");
+
+		/* text that is not UTF-8: a lone byte, an overlong form, a surrogate */
+		static const uint8_t bad_value[] = "\x82\xa6record\xa5table\xa1x\xa2\xff\xfe";
+		static const uint8_t bad_name[] = "\x82\xa6record\xa5table\xa2\xc3\x28\x01";
+		static const uint8_t overlong[] = "\x82\xa6record\xa5table\xa1s\x92\xa1" "a\xa2\xc0\xaf";
+		static const uint8_t surrogate[] = "\x82\xa6record\xa5table\xa1x\xa3\xed\xa0\x80";
+
+		one_record("not-utf8-value.cpz", bad_value, sizeof bad_value - 1, "field 'x': is not UTF-8");
+		one_record("not-utf8-name.cpz", bad_name, sizeof bad_name - 1, "field 1 has no valid name");
+		one_record("overlong-utf8.cpz", overlong, sizeof overlong - 1,
+			   "field 's': string 1 is not UTF-8");
+		one_record("surrogate-utf8.cpz", surrogate, sizeof surrogate - 1, "field 'x': is not UTF-8");
 	}
 
 	/* tensor defects */

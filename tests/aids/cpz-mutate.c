@@ -11,6 +11,10 @@
  *   cpz-mutate --drop TYPE FIELD IN OUT
  *                                   a cpz stream: FIELD removed from the
  *                                   first record of type TYPE
+ *   cpz-mutate --set-element TYPE FIELD I N IN OUT
+ *                                   a cpz stream: element I of the i32 or
+ *                                   i64 tensor FIELD (its data one bin) of
+ *                                   the first record of type TYPE made N
  *
  * A stream keeps its framing and gets correct end records (count, bytes
  * and checksum recomputed), so a reader meets the defect in the record
@@ -30,6 +34,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +256,39 @@ typedef struct frame {
 static const char *set_type, *set_field;
 static int64_t set_value;
 static int set_drop;	/* --drop: the field removed, not set */
+static long long set_element = -1;	/* --set-element: this element of the tensor */
+
+/* Element set_element of the tensor map o made set_value. */
+static int set_tensor_element(msgpack_object *o)
+{
+	msgpack_object *data = NULL;
+	size_t es = 0;
+
+	if (o->type != MSGPACK_OBJECT_MAP)
+		return 0;
+	for (uint32_t k = 0; k < o->via.map.size; k++) {
+		msgpack_object_kv *kv = &o->via.map.ptr[k];
+
+		if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == 5 &&
+		    memcmp(kv->key.via.str.ptr, "dtype", 5) == 0 && kv->val.type == MSGPACK_OBJECT_STR)
+			es = kv->val.via.str.size == 3 && memcmp(kv->val.via.str.ptr, "i32", 3) == 0 ? 4 :
+			     kv->val.via.str.size == 3 && memcmp(kv->val.via.str.ptr, "i64", 3) == 0 ? 8 : 0;
+		if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == 4 &&
+		    memcmp(kv->key.via.str.ptr, "data", 4) == 0 && kv->val.type == MSGPACK_OBJECT_BIN)
+			data = &kv->val;
+	}
+	if (!es || !data || (size_t)(set_element + 1) * es > data->via.bin.size)
+		return 0;
+	char *copy = malloc(data->via.bin.size);
+
+	if (!copy)
+		die("out of memory", NULL);
+	memcpy(copy, data->via.bin.ptr, data->via.bin.size);
+	for (size_t b = 0; b < es; b++)	/* little-endian */
+		copy[(size_t)set_element * es + b] = (char)((uint64_t)set_value >> (8 * b));
+	data->via.bin.ptr = copy;
+	return 1;
+}
 
 /* Whether a msgpack string object equals s. */
 static int str_is(const msgpack_object *o, const char *s)
@@ -327,6 +365,8 @@ static void mutate_stream(const char *in, const char *out)
 					m->size--;
 					done = 1;
 					break;
+				} else if (str_is(&m->ptr[k].key, set_field) && set_element >= 0) {
+					done = set_tensor_element(&m->ptr[k].val);
 				} else if (str_is(&m->ptr[k].key, set_field)) {
 					msgpack_object *o = &m->ptr[k].val;
 
@@ -350,6 +390,9 @@ static void mutate_stream(const char *in, const char *out)
 		f[victim].len = sb.size;
 		if (set_drop)
 			snprintf(what, sizeof what, "frame %zu: %s dropped", victim, set_field);
+		else if (set_element >= 0)
+			snprintf(what, sizeof what, "frame %zu: %s[%lld]: %" PRId64, victim, set_field,
+				 set_element, set_value);
 		else
 			snprintf(what, sizeof what, "frame %zu: %s: the integer %" PRId64, victim, set_field,
 				 set_value);
@@ -614,6 +657,19 @@ static void mutate_text(const char *in, const char *out)
 	printf("%.*s\n", (int)said.len, said.data ? said.data : "");
 }
 
+/* argument s as an integer of at least lo, or exit 2 naming what it is not */
+static long long integer_arg(const char *s, long long lo, const char *what)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+
+	if (*end || !*s || v < lo) {
+		fprintf(stderr, "cpz-mutate: '%s' is not %s\n", s, what);
+		exit(2);
+	}
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	int text = argc == 5 && strcmp(argv[1], "--text") == 0;
@@ -621,12 +677,15 @@ int main(int argc, char **argv)
 
 	if (argc == 7 && strcmp(argv[1], "--set") == 0) {
 		set_type = argv[2], set_field = argv[3];
-		set_value = strtoll(argv[4], &end, 10);
-		if (*end || !*argv[4]) {
-			fprintf(stderr, "cpz-mutate: '%s' is not an integer\n", argv[4]);
-			return 2;
-		}
+		set_value = integer_arg(argv[4], LLONG_MIN, "an integer");
 		mutate_stream(argv[5], argv[6]);
+		return 0;
+	}
+	if (argc == 8 && strcmp(argv[1], "--set-element") == 0) {
+		set_type = argv[2], set_field = argv[3];
+		set_element = integer_arg(argv[4], 0, "an element number");
+		set_value = integer_arg(argv[5], LLONG_MIN, "an integer");
+		mutate_stream(argv[6], argv[7]);
 		return 0;
 	}
 	if (argc == 6 && strcmp(argv[1], "--drop") == 0) {
@@ -636,7 +695,7 @@ int main(int argc, char **argv)
 	}
 	if (argc != 4 + text) {
 		fprintf(stderr, "usage: cpz-mutate [--text] IN OUT SEED | --set TYPE FIELD N IN OUT | "
-				"--drop TYPE FIELD IN OUT\n");
+				"--drop TYPE FIELD IN OUT | --set-element TYPE FIELD I N IN OUT\n");
 		return 2;
 	}
 	rng = strtoull(argv[3 + text], &end, 10);

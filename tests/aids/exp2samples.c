@@ -3,13 +3,16 @@
  * batch-pack without pert-mask: genes are mapped with a genome (an SGD
  * features table or a stream's genome record); the context has no
  * relations, no metabolism and no GO DAG.  Experiments naming a gene the
- * genome lacks are skipped and counted on stderr.
+ * genome lacks are skipped and counted on stderr, but for the genes cell
+ * NONE, which makes an experiment that deletes no gene (a defect every
+ * samples reader must refuse).
  *
  *   exp2samples GENOME EXPERIMENTS.tsv OUT.cpz [CHUNK]
  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cpz.h"
 #include "exp_table.h"
@@ -74,6 +77,8 @@ int main(int argc, char **argv)
 				      .n_genes = row.n_genes };
 		size_t i;
 
+		if (row.n_genes == 1 && strcmp(row.genes[0], "NONE") == 0)
+			e.n_genes = row.n_genes = 0;
 		for (i = 0; i < row.n_genes && (genes[i] = genome_lookup(&g, row.genes[i])) >= 0; i++)
 			;
 		if (i < row.n_genes) {

@@ -40,6 +40,20 @@ else
 	echo "ok - fit: a new run removes the temporary file a killed run of its output left"
 fi
 
+# samples whose stored affected terms do not follow from their genes (the
+# first gene of experiment 0 changed): predict's exact path names the file,
+# record, field and experiment
+"$O/tests/aids/cpz-mutate" --set-element samples gene.idx 0 0 "$T/dcell_GO_0006281_test.cpz" \
+	"$W/alt.cpz" > /dev/null
+if ! predict -q --model "$W/a/model.cpz" "$W/alt.cpz" -o "$W/alt.pred.cpz" 2> "$W/err" &&
+	[ ! -e "$W/alt.pred.cpz" ] && [ "$(grep -c '' "$W/err")" -eq 1 ] &&
+	grep -q "alt.cpz: record 2 (samples): field 'term.idx': experiment 0: its affected GO terms differ" "$W/err"
+then
+	echo "ok - predict names the record, field and experiment whose affected terms its genes do not give"
+else
+	echo "not ok - predict on samples with altered terms: $(cat "$W/err")"
+fi
+
 # cpz verify checks a DCell model as the checkpoint fit --resume reads: a
 # training state out of range passes predict's reader, not verify
 "$O/tests/aids/cpz-mutate" --set training progress.epoch 99 "$W/a/model.cpz" "$W/e99.cpz" > /dev/null
@@ -60,6 +74,32 @@ if [ -f "$W/b/t1.cpz" ] && [ -f "$W/b/t3.cpz" ] &&
 	echo "ok - fit --threads 1 and --threads 3 train the same parameters"
 else
 	echo "not ok - fit --threads 1 and 3 differ: $(cat "$W/t.err")"
+fi
+
+# fit --resume -o never replaces one of the run's inputs, the DAG (kept in
+# the checkpoint, not read again) as well, for an ended run too (copies)
+mkdir "$W/in" && cp "$T/go6281.cpz" "$W/in/go.cpz" && cp "$T/gi6281.batches.cpz" "$W/in/train.cpz"
+(cd "$W/in" && fit -q --go go.cpz --train train.cpz --label gene_interaction --epochs 1 -o m.cpz) 2> /dev/null
+ok=1
+for f in go train; do
+	(cd "$W/in" && fit -q --resume m.cpz -o $f.cpz) 2> "$W/err" && ok=0
+	grep -q "$f.cpz: the output is also an input" "$W/err" || ok=0
+done
+if [ $ok = 1 ] && cmp -s "$W/in/go.cpz" "$T/go6281.cpz" && cmp -s "$W/in/train.cpz" "$T/gi6281.batches.cpz"; then
+	echo "ok - fit --resume -o refuses the run's DAG and training stream, which stay as they were"
+else
+	echo "not ok - fit --resume -o over an input of the run: $(cat "$W/err")"
+fi
+
+# a batches stream without a val split trains without validation, as fit(1)
+# says, by the training loss and without early stopping
+batch-pack -q -f 1,0,0 -b 64 --standardize -o "$W/noval.cpz" "$T/dcell_GO_0006281_train.cpz"
+if fit -q --go "$T/go6281.cpz" --train "$W/noval.cpz" --label gene_interaction --epochs 2 \
+	-o "$W/noval.model.cpz" 2> "$W/err" &&
+	[ "$(cpz dump "$W/noval.model.cpz" val_loss | tr '\n' ' ')" = "nan nan " ]; then
+	echo "ok - fit trains on a batches stream without a val split, without validation"
+else
+	echo "not ok - fit on batches without a val split: $(cat "$W/err")"
 fi
 
 # --bn-momentum weighs each batch in BatchNorm's running statistics only:

@@ -842,6 +842,47 @@ static void test_record_limit(void **state)
 	assert_non_null(strstr(err.msg, "record 0: declares 4"));
 	assert_non_null(strstr(err.msg, "more than the limit of 1000"));
 	cpz_reader_close(r);
+
+	/* the same frames without their content size (as zstd writes from a
+	 * pipe): the limit holds as the record is decompressed */
+	{
+		cp_buf file = { 0 }, out = { 0 };
+		ZSTD_CCtx *cc = ZSTD_createCCtx();
+		FILE *f;
+
+		slurp(tmp("limit.cpz"), &file);
+		assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 0)));
+		for (size_t pos = 0; pos < file.len;) {
+			size_t clen = ZSTD_findFrameCompressedSize(file.data + pos, file.len - pos);
+			unsigned long long dlen = ZSTD_getFrameContentSize(file.data + pos, clen);
+			size_t bound = ZSTD_compressBound(dlen), got;
+			char *content = malloc(dlen + 1), *packed = malloc(bound);
+
+			assert_int_equal(ZSTD_decompress(content, dlen, file.data + pos, clen), dlen);
+			got = ZSTD_compress2(cc, packed, bound, content, dlen);
+			assert_false(ZSTD_isError(got));
+			assert_true(ZSTD_getFrameContentSize(packed, got) == ZSTD_CONTENTSIZE_UNKNOWN);
+			assert_int_equal(cp_buf_append(&out, packed, got, &err), 0);
+			free(content);
+			free(packed);
+			pos += clen;
+		}
+		f = fopen(tmp("limit-nosize.cpz"), "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(out.data, 1, out.len, f), out.len);
+		fclose(f);
+		r = open_r(tmp("limit-nosize.cpz"));
+		next_ok(r, &rec);	/* no limit: the same stream */
+		cpz_reader_close(r);
+		r = open_r(tmp("limit-nosize.cpz"));
+		cpz_reader_set_max_record(r, 1000);
+		assert_int_equal(cpz_reader_next(r, &rec, &err), -1);
+		assert_non_null(strstr(err.msg, "record 0: larger than the limit of 1000 bytes"));
+		cpz_reader_close(r);
+		ZSTD_freeCCtx(cc);
+		cp_buf_free(&file);
+		cp_buf_free(&out);
+	}
 	cpz_record_free(&rec);
 }
 

@@ -16,10 +16,14 @@
 #include "model.h"
 
 static const char *genes[] = { "YAL001C", "YAL002W", "YAL003W" };
+/* the labels the next model written predicts (fitness alone, unless set) */
+static int32_t labels[2] = { PERT_FITNESS };
+static int64_t n_labels = 1;
 
 /*
  * A baseline model stream at path: model "mean" with mean[0] = value, or
- * "additive" with bias 0.5 and weights w for the genes g (n of them).
+ * "additive" with bias 0.5 and weights w for the genes g (n of them), or
+ * "multiplicative" with single-mutant fitness w of those genes.
  */
 static void write_model(const char *path, const char *model, double value, const int32_t *g,
 			const double *w, int64_t n)
@@ -27,7 +31,6 @@ static void write_model(const char *path, const char *model, double value, const
 	cpz_record rec;
 	cp_error err;
 	int64_t one = 1;
-	int32_t label = PERT_FITNESS;
 	double bias = 0.5;
 	cpz_writer *w_ = cpz_writer_open(path, "model", "test", "test", NULL, &err);
 
@@ -38,9 +41,12 @@ static void write_model(const char *path, const char *model, double value, const
 	assert_int_equal(cpz_writer_write(w_, &rec, &err), 0);
 	cpz_record_reset(&rec, "baseline", &err);
 	assert_int_equal(cpz_record_add_str(&rec, "model", model, &err), 0);
-	assert_int_equal(cpz_record_add_tensor_copy(&rec, "labels", CPZ_I32, 1, &one, &label, &err), 0);
+	assert_int_equal(cpz_record_add_tensor_copy(&rec, "labels", CPZ_I32, 1, &n_labels, labels, &err), 0);
 	if (strcmp(model, "mean") == 0) {
 		assert_int_equal(cpz_record_add_tensor_copy(&rec, "mean", CPZ_F64, 1, &one, &value, &err), 0);
+	} else if (strcmp(model, "multiplicative") == 0) {
+		assert_int_equal(cpz_record_add_tensor_copy(&rec, "gene", CPZ_I32, 1, &n, g, &err), 0);
+		assert_int_equal(cpz_record_add_tensor_copy(&rec, "fitness", CPZ_F64, 1, &n, w, &err), 0);
 	} else {
 		assert_int_equal(cpz_record_add_tensor_copy(&rec, "bias", CPZ_F64, 1, &one, &bias, &err), 0);
 		assert_int_equal(cpz_record_add_tensor_copy(&rec, "gene", CPZ_I32, 1, &n, g, &err), 0);
@@ -111,6 +117,20 @@ static void test_refused(void **state)
 	why = load("additive", 0, g, inf_w, 2, &m, &err);
 	if (!why || !strstr(why, "(baseline): field 'weight': value 1 is inf, not a finite number"))
 		fail_msg("an infinite weight: %s", why ? why : "loaded");
+	/* labels as fit makes them: each once; a multiplicative model's fitness */
+	why = load("multiplicative", 0, g, w3, 2, &m, &err);
+	if (why)
+		fail_msg("multiplicative: %s", why);
+	model_free(&m);
+	labels[0] = PERT_GENE_INTERACTION;
+	why = load("multiplicative", 0, g, w3, 2, &m, &err);
+	if (!why || !strstr(why, "(baseline): field 'labels': a multiplicative model predicts fitness alone"))
+		fail_msg("a multiplicative model of gene_interaction: %s", why ? why : "loaded");
+	labels[1] = PERT_GENE_INTERACTION, n_labels = 2;
+	why = load("mean", 0.5, NULL, NULL, 0, &m, &err);
+	if (!why || !strstr(why, "(baseline): field 'labels': label 2 listed twice"))
+		fail_msg("a label twice: %s", why ? why : "loaded");
+	labels[0] = PERT_FITNESS, n_labels = 1;
 }
 
 int main(void)

@@ -20,7 +20,17 @@ static const char *genes[] = { "YAL001C", "YAL002W", "YAL003W" };
 /* A stream of one chunk of two experiments; splits, if not NULL, replaces
  * the meta record's list of split names (n of them); sd, if not NULL, is
  * the chunk's pred_sd. */
+static void write_stream_values(const char *path, const char *const *splits, size_t n,
+				const float *sd, const float *labels_in, const float *pred_in);
+
 static void write_stream(const char *path, const char *const *splits, size_t n, const float *sd)
+{
+	write_stream_values(path, splits, n, sd, NULL, NULL);
+}
+
+/* As write_stream, with the chunk's label (2 x 4) and pred (2) where not NULL. */
+static void write_stream_values(const char *path, const char *const *splits, size_t n,
+				const float *sd, const float *labels_in, const float *pred_in)
 {
 	pred_meta m = { "dcell", "fit 0.1.0", "batches.cpz", "", 1, { 2 } };
 	const char *id[] = { "a", "b" }, *source[] = { "s", "s" }, *env[] = { "", "" };
@@ -29,7 +39,8 @@ static void write_stream(const char *path, const char *const *splits, size_t n, 
 	const float label[] = { NAN, NAN, 0.1f, NAN, NAN, NAN, -0.2f, NAN }, pred[] = { 0.05f, -0.1f };
 	const int8_t split[] = { 0, 2 };
 	const char *labels[] = { "gene_interaction" };	/* borrowed until written */
-	pred_chunk c = { 2, id, source, env, gene_ptr, gene, label, pred, index, split, sd };
+	pred_chunk c = { 2, id, source, env, gene_ptr, gene, labels_in ? labels_in : label,
+			 pred_in ? pred_in : pred, index, split, sd };
 	cpz_record rec;
 	cp_error err;
 	cpz_writer *w = cpz_writer_open(path, "predictions", "test", "test", NULL, &err);
@@ -84,33 +95,45 @@ static void test_round_trip(void **state)
 	unlink(path);
 }
 
-/* An ensemble's spread reads back; a negative or NaN one is refused. */
-static void test_spread(void **state)
+/* An ensemble's spread reads back; a negative or NaN one is refused, and
+ * a label or a prediction is a finite number or NaN: an infinite one is
+ * refused, naming the field and the experiment. */
+static void test_values(void **state)
 {
 	const float good[] = { 0.01f, 0 }, negative[] = { 0.01f, -0.5f }, nan[] = { NAN, 0 };
-	const float *cases[] = { good, negative, nan };
-	const char *want[] = { NULL, "field 'pred_sd': entry 1 is -0.5, not a spread",
-			       "field 'pred_sd': entry 0 is nan, not a spread" };
+	const float inf_label[] = { NAN, NAN, 0.1f, NAN, NAN, NAN, -INFINITY, NAN };
+	const float inf_pred[] = { INFINITY, -0.1f }, inf_sd[] = { 0.01f, INFINITY };
+	const struct {
+		const float *sd, *label, *pred;
+		const char *want;	/* NULL: read */
+	} cases[] = {
+		{ good, NULL, NULL, NULL },
+		{ negative, NULL, NULL, "field 'pred_sd': entry 1 is -0.5, not a spread" },
+		{ nan, NULL, NULL, "field 'pred_sd': entry 0 is nan, not a spread" },
+		{ inf_sd, NULL, NULL, "field 'pred_sd': entry 1 is inf, not a spread" },
+		{ NULL, inf_label, NULL, "field 'label': experiment 1: gene_interaction is -inf, not a value" },
+		{ NULL, NULL, inf_pred, "field 'pred': experiment 0: inf is not a prediction" },
+	};
 	cp_error err;
 
 	(void)state;
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char path[] = "/tmp/predictions.XXXXXX";
 		pred_reader *r;
 		pred_chunk c;
 		int rc;
 
 		close(mkstemp(path));
-		write_stream(path, NULL, 0, cases[i]);
+		write_stream_values(path, NULL, 0, cases[i].sd, cases[i].label, cases[i].pred);
 		r = pred_reader_open(path, &err);
 		if (!r)
 			fail_msg("%s", err.msg);
 		rc = pred_reader_next(r, &c, &err);
-		if (!want[i]) {
+		if (!cases[i].want) {
 			assert_int_equal(rc, 1);
 			assert_non_null(c.pred_sd);
 			assert_true(c.pred_sd[0] == 0.01f && c.pred_sd[1] == 0);
-		} else if (rc != -1 || !strstr(err.msg, want[i])) {
+		} else if (rc != -1 || !strstr(err.msg, cases[i].want)) {
 			fail_msg("case %zu: %d %s", i, rc, rc < 0 ? err.msg : "");
 		}
 		pred_reader_close(r);
@@ -149,7 +172,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_spread),
+		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_meta_splits),
 	};
 

@@ -18,3 +18,6 @@ printf 'genes\tfitness\nYAL001C\t0.9\n' > $D/text.cpz
 # one byte of the last chunk's compressed data changed
 cp "$T/s.cpz" $D/flipped.cpz
 printf 'Z' | dd of=$D/flipped.cpz bs=1 seek=$((size - 60)) conv=notrunc 2>/dev/null
+# an experiment (the third) that deletes no gene
+sed '4s/^[^\t]*/NONE/' tests/fixtures/batch-pack/experiments.tsv > "$T/none.tsv"
+build/tests/aids/exp2samples tests/fixtures/batch-pack/genome.tab "$T/none.tsv" $D/no-gene.cpz 2>/dev/null
