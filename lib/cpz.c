@@ -137,12 +137,77 @@ const cpz_field *cpz_record_field(const cpz_record *rec, const char *name)
 	return NULL;
 }
 
+/* Text as cpz takes it: UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF) without NUL bytes.  NULL when it is, else what is
+ * wrong with it. */
+static const char *text_defect(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint8_t c = p[i];
+
+		if (c == 0)
+			return "contains a NUL byte";
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 :
+			     c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+		uint8_t lo = 0x80, hi = 0xbf;	/* the second byte's range */
+
+		if (c == 0xe0)
+			lo = 0xa0;	/* no overlong 3-byte form */
+		else if (c == 0xed)
+			hi = 0x9f;	/* no surrogates */
+		else if (c == 0xf0)
+			lo = 0x90;	/* no overlong 4-byte form */
+		else if (c == 0xf4)
+			hi = 0x8f;	/* nothing past U+10FFFF */
+		if (!len || i + len > n || p[i + 1] < lo || p[i + 1] > hi)
+			return "is not UTF-8";
+		for (size_t k = 2; k < len; k++)
+			if (p[i + k] < 0x80 || p[i + k] > 0xbf)
+				return "is not UTF-8";
+		i += len;
+	}
+	return NULL;
+}
+
+/* text with each byte of an invalid UTF-8 sequence written \xNN, for the
+ * header's free text (a command line naming a file whose name is not
+ * UTF-8); NULL when out of memory */
+static char *utf8_escaped(const char *text)
+{
+	size_t n = strlen(text), o = 0;
+	char *out = malloc(4 * n + 1);
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t len = 1;
+
+		while (len <= 4 && i + len <= n && text_defect((const uint8_t *)text + i, len))
+			len++;
+		if (len <= 4 && i + len <= n) {	/* a whole character */
+			memcpy(out + o, text + i, len);
+			o += len, i += len;
+		} else {
+			o += (size_t)sprintf(out + o, "\\x%02x", (unsigned char)text[i]);
+			i++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static cpz_field *record_new_field(cpz_record *rec, const char *name, cpz_value_kind kind,
 				   cp_error *err)
 {
 	cpz_field *f;
 
-	if (!*name || strcmp(name, "record") == 0)
+	if (!*name || strcmp(name, "record") == 0 || text_defect((const uint8_t *)name, strlen(name)))
 		return cp_error_set(err, "record %s: invalid field name '%s'", rec->type, name), NULL;
 	if (cpz_record_field(rec, name))
 		return cp_error_set(err, "record %s: field '%s' added twice", rec->type, name), NULL;
@@ -224,10 +289,14 @@ int cpz_record_add_strings(cpz_record *rec, const char *name, size_t n,
 {
 	cpz_field *f;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (!items[i])
 			return cp_error_set(err, "record %s: field '%s': string %zu is NULL", rec->type,
 					    name, i);
+		if (text_defect((const uint8_t *)items[i], strlen(items[i])))
+			return cp_error_set(err, "record %s: field '%s': string %zu ('%s') is not UTF-8",
+					    rec->type, name, i, items[i]);
+	}
 	f = record_new_field(rec, name, CPZ_VALUE_STRINGS, err);
 	if (!f)
 		return -1;
@@ -258,7 +327,11 @@ int cpz_record_add_float(cpz_record *rec, const char *name, double v, cp_error *
 
 int cpz_record_add_str(cpz_record *rec, const char *name, const char *v, cp_error *err)
 {
-	cpz_field *f = record_new_field(rec, name, CPZ_VALUE_STR, err);
+	cpz_field *f;
+
+	if (text_defect((const uint8_t *)v, strlen(v)))
+		return cp_error_set(err, "record %s: field '%s': '%s' is not UTF-8", rec->type, name, v);
+	f = record_new_field(rec, name, CPZ_VALUE_STR, err);
 
 	if (!f)
 		return -1;
@@ -918,20 +991,20 @@ int cpz_env_check(cp_error *err)
 	return 0;
 }
 
-cpz_writer *cpz_writer_open_fd(int fd, const char *name, const char *kind, const char *producer,
-			       const char *command, const cpz_writer_options *opts, cp_error *err)
+static cpz_writer *writer_open(int fd, const char *name, const header_ctx *hp,
+			       const cpz_writer_options *opts, cp_error *err)
 {
 	cpz_writer *w;
 	int64_t level = opts ? opts->level : 0;
-	header_ctx h = { kind, producer ? producer : "cellpipe " CELLPIPE_VERSION,
-			 command ? command : "" };
+	header_ctx h = *hp;
+	const char *kind = h.kind;
 
 	if (!level && env_i64("CPZ_LEVEL", ZSTD_minCLevel(), ZSTD_maxCLevel(), DEFAULT_LEVEL, &level,
 			      err) < 0)
 		return NULL;
 
-	if (!kind || !*kind) {
-		cp_error_set(err, "%s: a stream needs a kind", name);
+	if (!kind || !*kind || text_defect((const uint8_t *)kind, strlen(kind))) {
+		cp_error_set(err, "%s: a stream needs a kind (UTF-8 text)", name);
 		return NULL;
 	}
 	if (!(opts && opts->allow_tty) && isatty(fd)) {
@@ -971,6 +1044,24 @@ fail:
 	free(w->name);
 	free(w);
 	return NULL;
+}
+
+cpz_writer *cpz_writer_open_fd(int fd, const char *name, const char *kind, const char *producer,
+			       const char *command, const cpz_writer_options *opts, cp_error *err)
+{
+	cpz_writer *w;
+	char *producer_text = utf8_escaped(producer ? producer : "cellpipe " CELLPIPE_VERSION);
+	char *command_text = utf8_escaped(command ? command : "");
+	header_ctx h = { kind, producer_text, command_text };
+
+	if (!producer_text || !command_text) {
+		free(producer_text), free(command_text);
+		cp_error_set(err, "out of memory");
+		return NULL;
+	}
+	w = writer_open(fd, name, &h, opts, err);
+	free(producer_text), free(command_text);
+	return w;
 }
 
 cpz_writer *cpz_writer_open(const char *path, const char *kind, const char *producer,
@@ -1493,44 +1584,6 @@ static int reader_frame(cpz_reader *r, cp_error *err)
 	return 1;
 }
 
-
-/* Text as cpz takes it: UTF-8 (no overlong forms, surrogates or code
- * points past U+10FFFF) without NUL bytes.  NULL when it is, else what is
- * wrong with it. */
-static const char *text_defect(const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		uint8_t c = p[i];
-
-		if (c == 0)
-			return "contains a NUL byte";
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 :
-			     c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-		uint8_t lo = 0x80, hi = 0xbf;	/* the second byte's range */
-
-		if (c == 0xe0)
-			lo = 0xa0;	/* no overlong 3-byte form */
-		else if (c == 0xed)
-			hi = 0x9f;	/* no surrogates */
-		else if (c == 0xf0)
-			lo = 0x90;	/* no overlong 4-byte form */
-		else if (c == 0xf4)
-			hi = 0x8f;	/* nothing past U+10FFFF */
-		if (!len || i + len > n || p[i + 1] < lo || p[i + 1] > hi)
-			return "is not UTF-8";
-		for (size_t k = 2; k < len; k++)
-			if (p[i + k] < 0x80 || p[i + k] > 0xbf)
-				return "is not UTF-8";
-		i += len;
-	}
-	return NULL;
-}
 
 #define HEADER_MAX_KEYS 256
 

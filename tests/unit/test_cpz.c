@@ -443,6 +443,40 @@ static void test_builder_rejects(void **state)
 	assert_non_null(strstr(err.msg, "added twice"));
 	assert_int_equal(cpz_record_add_int(&rec, "record", 1, &err), -1);
 	assert_int_equal(cpz_record_add_int(&rec, "", 1, &err), -1);
+	/* text that is not UTF-8 never reaches a stream its readers refuse */
+	{
+		const char *list[] = { "ok", "caf\xe9" };
+
+		assert_int_equal(cpz_record_add_int(&rec, "b\xff", 1, &err), -1);
+		assert_int_equal(cpz_record_add_str(&rec, "s", "\xc0\xaf", &err), -1);
+		assert_non_null(strstr(err.msg, "field 's': '\xc0\xaf' is not UTF-8"));
+		assert_int_equal(cpz_record_add_strings(&rec, "l", 2, list, &err), -1);
+		assert_non_null(strstr(err.msg, "field 'l': string 1 ('caf\xe9') is not UTF-8"));
+		assert_int_equal(cpz_record_add_str(&rec, "s", "caf\xc3\xa9", &err), 0);
+	}
+	cpz_record_free(&rec);
+}
+
+/* A command line naming a file whose name is not UTF-8 goes into the
+ * header with those bytes written \xNN, and the stream reads back. */
+static void test_header_text(void **state)
+{
+	cpz_writer *w;
+	cpz_reader *r;
+	cpz_record rec;
+	cp_error err;
+
+	(void)state;
+	cpz_record_init(&rec);
+	w = cpz_writer_open(tmp("latin1.cpz"), "table", "test 1", "cpz pack -o caf\xe9.cpz \xc3\xa9t\xe9",
+			    NULL, &err);
+	assert_non_null(w);
+	close_w(w);
+	r = open_r(tmp("latin1.cpz"));
+	assert_string_equal(cpz_reader_header(r)->command, "cpz pack -o caf\\xe9.cpz \xc3\xa9t\\xe9");
+	end_ok(r, &rec);
+	cpz_reader_close(r);
+	assert_null(cpz_writer_open(tmp("bad-kind.cpz"), "t\xff", "test 1", "", NULL, &err));
 	cpz_record_free(&rec);
 }
 
@@ -1021,6 +1055,7 @@ int main(void)
 		cmocka_unit_test(test_scalars_and_header),
 		cmocka_unit_test(test_lookup_errors),
 		cmocka_unit_test(test_builder_rejects),
+		cmocka_unit_test(test_header_text),
 		cmocka_unit_test(test_pipe_stream),
 		cmocka_unit_test(test_chunked_tensor),
 		cmocka_unit_test(test_concatenated_streams),
