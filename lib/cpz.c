@@ -140,8 +140,10 @@ const cpz_field *cpz_record_field(const cpz_record *rec, const char *name)
 /* Text as cpz takes it: UTF-8 (no overlong forms, surrogates or code
  * points past U+10FFFF) without NUL bytes.  NULL when it is, else what is
  * wrong with it. */
-static const char *text_defect(const uint8_t *p, size_t n)
+const char *cpz_text_defect(const char *text, size_t n)
 {
+	const uint8_t *p = (const uint8_t *)text;
+
 	size_t i = 0;
 
 	while (i < n) {
@@ -188,7 +190,7 @@ static char *utf8_escaped(const char *text)
 	for (size_t i = 0; i < n;) {
 		size_t len = 1;
 
-		while (len <= 4 && i + len <= n && text_defect((const uint8_t *)text + i, len))
+		while (len <= 4 && i + len <= n && cpz_text_defect(text + i, len))
 			len++;
 		if (len <= 4 && i + len <= n) {	/* a whole character */
 			memcpy(out + o, text + i, len);
@@ -207,7 +209,7 @@ static cpz_field *record_new_field(cpz_record *rec, const char *name, cpz_value_
 {
 	cpz_field *f;
 
-	if (!*name || strcmp(name, "record") == 0 || text_defect((const uint8_t *)name, strlen(name)))
+	if (!*name || strcmp(name, "record") == 0 || cpz_text_defect(name, strlen(name)))
 		return cp_error_set(err, "record %s: invalid field name '%s'", rec->type, name), NULL;
 	if (cpz_record_field(rec, name))
 		return cp_error_set(err, "record %s: field '%s' added twice", rec->type, name), NULL;
@@ -293,7 +295,7 @@ int cpz_record_add_strings(cpz_record *rec, const char *name, size_t n,
 		if (!items[i])
 			return cp_error_set(err, "record %s: field '%s': string %zu is NULL", rec->type,
 					    name, i);
-		if (text_defect((const uint8_t *)items[i], strlen(items[i])))
+		if (cpz_text_defect(items[i], strlen(items[i])))
 			return cp_error_set(err, "record %s: field '%s': string %zu ('%s') is not UTF-8",
 					    rec->type, name, i, items[i]);
 	}
@@ -329,7 +331,7 @@ int cpz_record_add_str(cpz_record *rec, const char *name, const char *v, cp_erro
 {
 	cpz_field *f;
 
-	if (text_defect((const uint8_t *)v, strlen(v)))
+	if (cpz_text_defect(v, strlen(v)))
 		return cp_error_set(err, "record %s: field '%s': '%s' is not UTF-8", rec->type, name, v);
 	f = record_new_field(rec, name, CPZ_VALUE_STR, err);
 
@@ -1003,7 +1005,7 @@ static cpz_writer *writer_open(int fd, const char *name, const header_ctx *hp,
 			      err) < 0)
 		return NULL;
 
-	if (!kind || !*kind || text_defect((const uint8_t *)kind, strlen(kind))) {
+	if (!kind || !*kind || cpz_text_defect(kind, strlen(kind))) {
 		cp_error_set(err, "%s: a stream needs a kind (UTF-8 text)", name);
 		return NULL;
 	}
@@ -1630,7 +1632,7 @@ static int decode_header(cpz_reader *r, cpz_header *h, cp_error *err)
 
 		if (mp_next(&c, &key, &why) < 0)
 			return cp_error_set(err, "%s: header: %s", r->name, why);
-		if (key.type != MP_STR || key.u == 0 || text_defect(key.ptr, key.u))
+		if (key.type != MP_STR || key.u == 0 || cpz_text_defect((const char *)key.ptr, key.u))
 			return cp_error_set(err, "%s: header: field %llu has no valid name", r->name,
 					    (unsigned long long)i);
 		keys[i] = key;
@@ -1657,7 +1659,7 @@ static int decode_header(cpz_reader *r, cpz_header *h, cp_error *err)
 				return cp_error_set(err, "%s: header: field '%.*s': %s is not a scalar "
 						    "cpz value", r->name, (int)key.u,
 						    (const char *)key.ptr, mp_type_name(v.type));
-			if (v.type == MP_STR && (bad = text_defect(v.ptr, v.u)))
+			if (v.type == MP_STR && (bad = cpz_text_defect((const char *)v.ptr, v.u)))
 				return cp_error_set(err, "%s: header: field '%.*s': %s", r->name,
 						    (int)key.u, (const char *)key.ptr, bad);
 			continue;
@@ -1665,7 +1667,7 @@ static int decode_header(cpz_reader *r, cpz_header *h, cp_error *err)
 		if (v.type != MP_STR)
 			return cp_error_set(err, "%s: header: field '%.*s': expected a string",
 					    r->name, (int)key.u, (const char *)key.ptr);
-		if ((bad = text_defect(v.ptr, v.u)))
+		if ((bad = cpz_text_defect((const char *)v.ptr, v.u)))
 			return cp_error_set(err, "%s: header: field '%.*s': %s", r->name, (int)key.u,
 					    (const char *)key.ptr, bad);
 		*slot = cp_arena_strndup(&r->harena, (const char *)v.ptr, v.u, err);
@@ -1871,9 +1873,9 @@ static int decode_record(cpz_reader *r, cpz_record *rec, cp_error *err, int *is_
 	if (mp_next(&c, &v, &why) < 0 || v.type != MP_STR || v.u == 0)
 		return cp_error_set(err, "%s: %s: field 'record': expected the record type",
 				    r->name, where);
-	if (text_defect(v.ptr, v.u))
+	if (cpz_text_defect((const char *)v.ptr, v.u))
 		return cp_error_set(err, "%s: %s: field 'record': %s", r->name, where,
-				    text_defect(v.ptr, v.u));
+				    cpz_text_defect((const char *)v.ptr, v.u));
 	rec->type = cp_arena_strndup(&rec->arena, (const char *)v.ptr, v.u, err);
 	if (!rec->type)
 		return -1;
@@ -1912,7 +1914,7 @@ static int decode_record(cpz_reader *r, cpz_record *rec, cp_error *err, int *is_
 
 		if (mp_next(&c, &key, &why) < 0)
 			return REC_ERR("field %llu %s", (unsigned long long)i, why);
-		if (key.type != MP_STR || key.u == 0 || text_defect(key.ptr, key.u))
+		if (key.type != MP_STR || key.u == 0 || cpz_text_defect((const char *)key.ptr, key.u))
 			return REC_ERR("field %llu has no valid name", (unsigned long long)i);
 		fname = cp_arena_strndup(&rec->arena, (const char *)key.ptr, key.u, err);
 		if (!fname)
@@ -1948,9 +1950,9 @@ static int decode_record(cpz_reader *r, cpz_record *rec, cp_error *err, int *is_
 				if (s.type != MP_STR)
 					return FIELD_ERR(fname, "element %llu is %s, expected a string",
 							 (unsigned long long)k, mp_type_name(s.type));
-				if (text_defect(s.ptr, s.u))
+				if (cpz_text_defect((const char *)s.ptr, s.u))
 					return FIELD_ERR(fname, "string %llu %s", (unsigned long long)k,
-							 text_defect(s.ptr, s.u));
+							 cpz_text_defect((const char *)s.ptr, s.u));
 				items[k] = cp_arena_strndup(&rec->arena, (const char *)s.ptr, s.u, err);
 				if (!items[k])
 					return -1;
@@ -1984,8 +1986,8 @@ static int decode_record(cpz_reader *r, cpz_record *rec, cp_error *err, int *is_
 			f->f = v.f;
 			break;
 		case MP_STR:
-			if (text_defect(v.ptr, v.u))
-				return FIELD_ERR(fname, "%s", text_defect(v.ptr, v.u));
+			if (cpz_text_defect((const char *)v.ptr, v.u))
+				return FIELD_ERR(fname, "%s", cpz_text_defect((const char *)v.ptr, v.u));
 			f = record_new_field(rec, fname, CPZ_VALUE_STR, err);
 			if (!f)
 				return FIELD_ERR(fname, "appears twice");

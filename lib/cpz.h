@@ -196,6 +196,11 @@ typedef struct cpz_header {
 	const char *command;
 } cpz_header;
 
+/* Text as cpz takes it: UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF) without NUL bytes.  NULL when n bytes of text
+ * are, else what is wrong with them. */
+const char *cpz_text_defect(const char *text, size_t n);
+
 /* Open and read the header.  path "-" is standard input.  The limit on
  * one record's decompressed size is $CPZ_MAX_RECORD_BYTES or 32 GiB. */
 cpz_reader *cpz_reader_open(const char *path, cp_error *err);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "cpz.h"
 
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,7 +17,11 @@ static int format_double(double v, int is_float, char *buf, size_t n)
 		return snprintf(buf, n, "nan");
 	if (isinf(v))
 		return snprintf(buf, n, v > 0 ? "inf" : "-inf");
-	for (int digits = is_float ? 6 : 15; digits < (is_float ? 9 : 17); digits++) {
+	/* %g drops trailing zeros, so from 6 (15) digits up finds the shortest
+	 * of a normal value; a subnormal holds fewer digits, and is tried from 1 */
+	int subnormal = v != 0 && fabs(v) < (is_float ? FLT_MIN : DBL_MIN);
+
+	for (int digits = subnormal ? 1 : is_float ? 6 : 15; digits < (is_float ? 9 : 17); digits++) {
 		int len = snprintf(buf, n, "%.*g", digits, v);
 
 		if (is_float ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v)

@@ -72,6 +72,19 @@ static int push(series2 *s, double t, double p, double sd, int8_t split, cp_erro
 	return 0;
 }
 
+/* name (room for 96 bytes) made unlike the n names before it (each at
+ * stride bytes from first): "-K" appended, K its place (1-based) */
+static void unique_name(char *name, size_t place, const char *first, size_t stride, size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		if (strcmp(first + j * stride, name) == 0) {
+			size_t len = strlen(name);
+
+			snprintf(name + (len < 80 ? len : 80), 16, "-%u", (unsigned)(place + 1) % 100000u);
+			j = (size_t)-1;
+		}
+}
+
 static void base_name(const char *path, char *out, size_t n)
 {
 	const char *b = strrchr(path, '/');
@@ -732,13 +745,21 @@ static int plot_curve(const report_options *o, const char *dir, const curve *cv,
 		return -1;
 	snprintf(ttl, sizeof ttl, "%s: training", cv->name);
 	plot_header(fp, name, ttl, "epoch", "loss");
-	fprintf(fp,
-		"set datafile missing 'NA'\nset y2label \"validation Pearson %s\" noenhanced\n"
-		"set y2tics\nset ytics nomirror\nset key top right\n"
-		"plot '%s' using 1:2 with linespoints lw 2 lc rgb '#555555' title 'training loss', "
-		"'' using 1:3 with linespoints lw 2 lc rgb '#2c7fb8' title 'validation MSE', "
-		"'' using 1:4 axes x1y2 with linespoints lw 2 lc rgb '#cc3333' title 'validation Pearson'\n",
-		cv->label, file);
+	int have_mse = 0, have_r = 0;	/* a run without validation has neither */
+
+	for (size_t e = 0; e < cv->epochs; e++) {
+		have_mse |= isfinite(cv->val_loss[e]);
+		have_r |= cv->val_pearson && isfinite(cv->val_pearson[e]);
+	}
+	fprintf(fp, "set datafile missing 'NA'\nset key top right\n");
+	if (have_r)
+		fprintf(fp, "set y2label \"validation Pearson %s\" noenhanced\nset y2tics\nset ytics nomirror\n",
+			cv->label);
+	fprintf(fp, "plot '%s' using 1:2 with linespoints lw 2 lc rgb '#555555' title 'training loss'%s%s\n",
+		file, have_mse ? ", '' using 1:3 with linespoints lw 2 lc rgb '#2c7fb8' title 'validation MSE'"
+			       : "",
+		have_r ? ", '' using 1:4 axes x1y2 with linespoints lw 2 lc rgb '#cc3333' title 'validation "
+			 "Pearson'" : "");
 	plot_footer(fp, name);
 	if (close_file(fp, dir, script, err) < 0 || gnuplot_run(o, dir, script, err) < 0)
 		return -1;
@@ -916,8 +937,8 @@ static int write_html(const report_options *o, const char *dir, run *runs, size_
 			fputs("</div>\n", fp);
 		}
 	}
-	fputs("<p>Made by cellpipe " CELLPIPE_VERSION "; numbers in metrics.tsv, plot data in data/.</p>\n"
-	      "</body></html>\n", fp);
+	fprintf(fp, "<p>Made by cellpipe " CELLPIPE_VERSION "; numbers in metrics.tsv%s.</p>\n"
+		"</body></html>\n", o->plots ? ", plot data in data/" : "");
 	return close_file(fp, dir, "report.html", err);
 }
 
@@ -991,19 +1012,15 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 		if (load_run(o->predictions[i], &runs[i], err) < 0)
 			goto out;
 		base_name(o->predictions[i], runs[i].name, sizeof runs[i].name);
-		for (size_t j = 0; j < i; j++)	/* unique names */
-			if (strcmp(runs[j].name, runs[i].name) == 0) {
-				size_t len = strlen(runs[i].name);
-
-				snprintf(runs[i].name + (len < 80 ? len : 80), 16, "-%u", (unsigned)(i + 1) % 100000u);
-				j = (size_t)-1;
-			}
+		unique_name(runs[i].name, i, runs[0].name, sizeof *runs, i);
 	}
 	for (size_t i = 0; i < o->n_models; i++) {	/* the curves first, baselines left out */
 		int got = load_curve(o->models[i], &curves[n_curves], err);
 
 		if (got < 0)
 			goto out;
+		if (got)	/* each model's plot a file of its own */
+			unique_name(curves[n_curves].name, i, curves[0].name, sizeof *curves, n_curves);
 		n_curves += (size_t)got;
 	}
 	/* metrics */

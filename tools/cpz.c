@@ -70,7 +70,7 @@ static int show_records(const char *path, long limit, int preview)
 	cpz_record rec;
 	cp_buf line = { 0 };
 	cp_error err;
-	int rc, status = CLI_OK;
+	int rc, status = CLI_OK, seen_segments = 0;
 	long shown = 0;
 
 	if (open_reader(path, &r) < 0)
@@ -86,10 +86,23 @@ static int show_records(const char *path, long limit, int preview)
 			break;
 		}
 		if (rc == 0) {
-			printf("# end: %" PRId64 " record%s, checksum %016" PRIx64 " ok\n",
-			       cpz_reader_count(r), cpz_reader_count(r) == 1 ? "" : "s",
-			       cpz_reader_checksum(r));
+			int segs = cpz_reader_segments(r);
+
+			if (segs > 1)	/* as verify gives it */
+				printf("# end: %" PRId64 " record%s in %d segments, checksum %016" PRIx64
+				       " (the segments' chained) ok\n", cpz_reader_count(r),
+				       cpz_reader_count(r) == 1 ? "" : "s", segs,
+				       cpz_reader_stream_checksum(r));
+			else
+				printf("# end: %" PRId64 " record%s, checksum %016" PRIx64 " ok\n",
+				       cpz_reader_count(r), cpz_reader_count(r) == 1 ? "" : "s",
+				       cpz_reader_checksum(r));
 			break;
+		}
+		if (cpz_reader_segments(r) > seen_segments) {
+			if (seen_segments)	/* a stream concatenated to the one before */
+				printf("# segment %d\n", cpz_reader_segments(r));
+			seen_segments = cpz_reader_segments(r);
 		}
 		line.len = 0;
 		if (cpz_record_summary(&rec, preview, &line, &err) < 0) {
@@ -170,6 +183,20 @@ static int cmd_cat(int argc, char **argv, int head)
 
 /* ---- dump ---------------------------------------------------------------- */
 
+/* A string as one TSV cell: a control character written \xNN and a
+ * backslash \\, so that a tab or a line break in it cannot split the table. */
+static void put_text(FILE *out, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\x%02x", *p);
+		else if (*p == '\\')
+			fputs("\\\\", out);
+		else
+			fputc(*p, out);
+	fputc('\n', out);
+}
+
 static void dump_field(FILE *out, const cpz_field *f, int with_index, int64_t *row)
 {
 	char num[64];
@@ -203,7 +230,7 @@ static void dump_field(FILE *out, const cpz_field *f, int with_index, int64_t *r
 		for (size_t i = 0; i < f->nstrings; i++) {
 			if (with_index)
 				fprintf(out, "%" PRId64 "\t", (*row)++);
-			fprintf(out, "%s\n", f->strings[i]);
+			put_text(out, f->strings[i]);
 		}
 		break;
 	default:
@@ -218,7 +245,7 @@ static void dump_field(FILE *out, const cpz_field *f, int with_index, int64_t *r
 			fprintf(out, "%s\n", num);
 			break;
 		}
-		case CPZ_VALUE_STR: fprintf(out, "%s\n", f->s); break;
+		case CPZ_VALUE_STR: put_text(out, f->s); break;
 		case CPZ_VALUE_BOOL: fprintf(out, "%d\n", f->b); break;
 		default: break;
 		}
@@ -330,6 +357,12 @@ static int parse_spec(const char *text, size_t pos, column_spec *s)
 		return -1;
 	}
 	*colon = '\0';
+	if (strcmp(copy, "record") == 0 || cpz_text_defect(copy, strlen(copy))) {
+		cli_error("pack: '%s': %s", text, strcmp(copy, "record") == 0 ?
+			  "the field name 'record' is the record type's key" : "a field name is UTF-8 text");
+		free(copy);
+		return -1;
+	}
 	if (strcmp(colon + 1, "str") == 0) {
 		s->is_str = 1;
 	} else if (cpz_dtype_parse(colon + 1, &s->dtype) < 0) {
@@ -568,6 +601,12 @@ static int cmd_pack(int argc, char **argv)
 					goto out;
 				}
 				if (s->is_str) {
+					if (cpz_text_defect(fields[s->index], strlen(fields[s->index]))) {
+						cli_error("%s:%zu: column %zu (%s): not UTF-8 text",
+							  cp_table_name(t), cp_table_lineno(t), s->index + 1,
+							  s->name);
+						goto out;
+					}
 					if (cp_buf_append(&s->data, fields[s->index],
 							  strlen(fields[s->index]) + 1, &err) < 0) {
 						cli_report(&err);

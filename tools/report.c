@@ -1,6 +1,7 @@
 /* report - metrics, plots and an HTML page for predictions. */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
 	};
 	report_options o = { "report", "cellpipe report", NULL, 0, NULL, 0, "gnuplot", 1 };
 	report_summary sum = { 0 };
+	static char out_name[PATH_MAX], gnuplot_path[PATH_MAX];
 	const char **preds, **models;
 	size_t np = 0, nm = 0;
 	cp_error err;
@@ -65,6 +67,34 @@ int main(int argc, char **argv)
 	if (optind >= argc) {
 		cli_error("expected at least one predictions stream (try report --help)");
 		return CLI_USAGE_ERROR;
+	}
+	/* the directory by its own name: "r/" and "r/." are r */
+	{
+		size_t len = strlen(o.out_dir);
+
+		while (len > 1 && (o.out_dir[len - 1] == '/' ||
+				   (len > 2 && o.out_dir[len - 1] == '.' && o.out_dir[len - 2] == '/')))
+			len -= o.out_dir[len - 1] == '/' ? 1 : 2;
+		if (len >= sizeof out_name) {
+			cli_error("-o: '%s' is too long a name", o.out_dir);
+			return CLI_USAGE_ERROR;
+		}
+		memcpy(out_name, o.out_dir, len);
+		out_name[len] = '\0';
+		const char *last = strrchr(out_name, '/');
+
+		last = last ? last + 1 : out_name;
+		if (!*last || strcmp(last, ".") == 0 || strcmp(last, "..") == 0) {
+			cli_error("-o %s: name the report's directory, not . or .. or /", o.out_dir);
+			return CLI_USAGE_ERROR;
+		}
+		o.out_dir = out_name;
+	}
+	/* a program named by a path relative to here, which gnuplot is run
+	 * from the report's directory would not find */
+	if (strchr(o.gnuplot, '/') && o.gnuplot[0] != '/') {
+		if (realpath(o.gnuplot, gnuplot_path))
+			o.gnuplot = gnuplot_path;
 	}
 	for (int i = optind; i < argc; i++)
 		if (cli_read_once(argv[i])) {

@@ -318,6 +318,21 @@ else
 	echo "not ok - report on '$odd': $(cat "$W/err"; grep -h 'set title' "$W/report-odd/data/"*.gp)"
 fi
 
+# a model trained without validation has a training curve alone; two
+# models of one file name each a plot; -o DIR/ is DIR; a --gnuplot named
+# relative to here is found from the report's directory too
+mkdir -p "$W/m1" "$W/m2" "$W/gp"
+cp "$W/noval.model.cpz" "$W/m1/m.cpz" && cp "$W/a/model.cpz" "$W/m2/m.cpz"
+printf '#!/bin/sh\nexec gnuplot "$@"\n' > "$W/gp/gnuplot" && chmod +x "$W/gp/gnuplot"
+if (cd "$W" && report -q --gnuplot gp/gnuplot -o report-m/ dcell.cpz m1/m.cpz m2/m.cpz) 2> "$W/err" &&
+	[ -f "$W/report-m/plots/m.training.png" ] && [ -f "$W/report-m/plots/m-2.training.png" ] &&
+	! grep -q "validation" "$W/report-m/data/m.training.gp" &&
+	grep -q "validation Pearson" "$W/report-m/data/m-2.training.gp"; then
+	echo "ok - report: a model without validation, two models of one name, -o DIR/, a relative --gnuplot"
+else
+	echo "not ok - report on models without validation or of one name: $(cat "$W/err"; ls "$W/report-m/plots" 2>&1)"
+fi
+
 # report replaces only a report: never a file, a directory of other files,
 # or a directory holding one of its inputs; an older report it does
 mkdir "$W/notes" && echo keep > "$W/notes/notes.txt" && : > "$W/afile"
