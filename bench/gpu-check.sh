@@ -41,7 +41,9 @@ need=$(missing)
 if [ -n "$need" ]; then
 	for d in $(ldconfig -p 2>/dev/null | awk '/libcublas/ { print $NF }' | xargs -r -n1 dirname) \
 		/usr/local/cuda*/lib64 /usr/local/cuda*/targets/*/lib /opt/conda/lib \
-		/usr/lib/python3*/site-packages/nvidia/*/lib /usr/local/lib/python3*/*-packages/nvidia/*/lib; do
+		/usr/lib/python3*/site-packages/nvidia/*/lib /usr/local/lib/python3*/*-packages/nvidia/*/lib \
+		$(python3 -c 'import site; print(" ".join(site.getsitepackages() + [site.getusersitepackages()]))' \
+			2>/dev/null | tr ' ' '\n' | sed 's|$|/nvidia/*/lib|'); do
 		for lib in $need; do
 			[ -e "$d/$lib" ] && LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$d" && break
 		done

@@ -29,8 +29,8 @@ static int write_model(const baseline_options *o, const cpz_record *genome,
 	cpz_record_init(&rec);
 	if (cpz_writer_write(w, genome, err) < 0 || cpz_writer_write(w, baseline, err) < 0 ||
 	    cpz_record_reset(&rec, "training", err) < 0 ||
-	    cpz_record_add_str(&rec, "train", o->train_path, err) < 0 ||
-	    cpz_record_add_str(&rec, "command", command, err) < 0)
+	    cpz_record_add_text(&rec, "train", o->train_path, err) < 0 ||
+	    cpz_record_add_text(&rec, "command", command, err) < 0)
 		goto fail;
 	if (cpz_record_copy_fields(&rec, data_ctx, "", "data.", err) < 0)
 		goto fail;

@@ -177,22 +177,27 @@ const char *cpz_text_defect(const char *text, size_t n)
 	return NULL;
 }
 
-/* text with each byte of an invalid UTF-8 sequence written \xNN, for the
- * header's free text (a command line naming a file whose name is not
- * UTF-8); NULL when out of memory */
-static char *utf8_escaped(const char *text)
+char *cpz_text_escape(const char *text, size_t n)
 {
-	size_t n = strlen(text), o = 0;
+	size_t o = 0;
 	char *out = malloc(4 * n + 1);
 
 	if (!out)
 		return NULL;
+	if (!cpz_text_defect(text, n)) {	/* text as it is */
+		memcpy(out, text, n);
+		out[n] = '\0';
+		return out;
+	}
 	for (size_t i = 0; i < n;) {
 		size_t len = 1;
 
 		while (len <= 4 && i + len <= n && cpz_text_defect(text + i, len))
 			len++;
-		if (len <= 4 && i + len <= n) {	/* a whole character */
+		if (text[i] == '\\') {
+			out[o++] = '\\', out[o++] = '\\';
+			i++;
+		} else if (len <= 4 && i + len <= n) {	/* a whole character */
 			memcpy(out + o, text + i, len);
 			o += len, i += len;
 		} else {
@@ -202,6 +207,44 @@ static char *utf8_escaped(const char *text)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+char *cpz_text_unescape(const char *text)
+{
+	size_t n = strlen(text), o = 0;
+	char *out = malloc(n + 1);
+	static const char hex[] = "0123456789abcdef";
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *h1, *h2;
+
+		if (text[i] == '\\' && text[i + 1] == '\\') {
+			out[o++] = '\\';
+			i++;
+		} else if (text[i] == '\\' && text[i + 1] == 'x' && text[i + 2] && text[i + 3] &&
+			   (h1 = strchr(hex, text[i + 2])) && (h2 = strchr(hex, text[i + 3]))) {
+			out[o++] = (char)((h1 - hex) * 16 + (h2 - hex));
+			i += 3;
+		} else {
+			out[o++] = text[i];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int cpz_record_add_text(cpz_record *rec, const char *name, const char *v, cp_error *err)
+{
+	char *e = cpz_text_escape(v, strlen(v));
+	int rc;
+
+	if (!e)
+		return cp_error_set(err, "out of memory");
+	rc = cpz_record_add_str(rec, name, e, err);
+	free(e);
+	return rc;
 }
 
 static cpz_field *record_new_field(cpz_record *rec, const char *name, cpz_value_kind kind,
@@ -1052,8 +1095,8 @@ cpz_writer *cpz_writer_open_fd(int fd, const char *name, const char *kind, const
 			       const char *command, const cpz_writer_options *opts, cp_error *err)
 {
 	cpz_writer *w;
-	char *producer_text = utf8_escaped(producer ? producer : "cellpipe " CELLPIPE_VERSION);
-	char *command_text = utf8_escaped(command ? command : "");
+	const char *p = producer ? producer : "cellpipe " CELLPIPE_VERSION, *c = command ? command : "";
+	char *producer_text = cpz_text_escape(p, strlen(p)), *command_text = cpz_text_escape(c, strlen(c));
 	header_ctx h = { kind, producer_text, command_text };
 
 	if (!producer_text || !command_text) {
@@ -1659,6 +1702,10 @@ static int decode_header(cpz_reader *r, cpz_header *h, cp_error *err)
 				return cp_error_set(err, "%s: header: field '%.*s': %s is not a scalar "
 						    "cpz value", r->name, (int)key.u,
 						    (const char *)key.ptr, mp_type_name(v.type));
+			if (v.type == MP_UINT && v.u > (uint64_t)INT64_MAX)
+				return cp_error_set(err, "%s: header: field '%.*s': integer %llu is out of range",
+						    r->name, (int)key.u, (const char *)key.ptr,
+						    (unsigned long long)v.u);
 			if (v.type == MP_STR && (bad = cpz_text_defect((const char *)v.ptr, v.u)))
 				return cp_error_set(err, "%s: header: field '%.*s': %s", r->name,
 						    (int)key.u, (const char *)key.ptr, bad);
@@ -1667,10 +1714,19 @@ static int decode_header(cpz_reader *r, cpz_header *h, cp_error *err)
 		if (v.type != MP_STR)
 			return cp_error_set(err, "%s: header: field '%.*s': expected a string",
 					    r->name, (int)key.u, (const char *)key.ptr);
-		if ((bad = cpz_text_defect((const char *)v.ptr, v.u)))
+		if ((bad = cpz_text_defect((const char *)v.ptr, v.u)) && slot == &h->kind)
 			return cp_error_set(err, "%s: header: field '%.*s': %s", r->name, (int)key.u,
 					    (const char *)key.ptr, bad);
-		*slot = cp_arena_strndup(&r->harena, (const char *)v.ptr, v.u, err);
+		if (bad) {	/* free text a writer before UTF-8 was required left as it was */
+			char *e = cpz_text_escape((const char *)v.ptr, v.u);
+
+			*slot = e ? cp_arena_strndup(&r->harena, e, strlen(e), err) : NULL;
+			free(e);
+			if (!e)
+				return cp_error_set(err, "%s: out of memory", r->name);
+		} else {
+			*slot = cp_arena_strndup(&r->harena, (const char *)v.ptr, v.u, err);
+		}
 		if (!*slot)
 			return -1;
 	}

@@ -200,6 +200,14 @@ typedef struct cpz_header {
  * points past U+10FFFF) without NUL bytes.  NULL when n bytes of text
  * are, else what is wrong with them. */
 const char *cpz_text_defect(const char *text, size_t n);
+/* Free text from outside (a file name, a command line) as cpz takes it, in
+ * a copy the caller frees (NULL: out of memory): UTF-8 text as it is; any
+ * other with each byte of an invalid sequence written \xNN and each
+ * backslash \\.  cpz_text_unescape undoes it (a path read back). */
+char *cpz_text_escape(const char *text, size_t n);
+char *cpz_text_unescape(const char *text);
+/* A string field of such text, escaped so. */
+int cpz_record_add_text(cpz_record *rec, const char *name, const char *v, cp_error *err);
 
 /* Open and read the header.  path "-" is standard input.  The limit on
  * one record's decompressed size is $CPZ_MAX_RECORD_BYTES or 32 GiB. */

@@ -292,9 +292,9 @@ static int write_checkpoint(fit_state *st, cp_error *err)
 	    cpz_writer_write(w, &rec, err) < 0)
 		goto fail;
 	if (cpz_record_reset(&rec, "training", err) < 0 ||
-	    cpz_record_add_str(&rec, "go", o->go_path, err) < 0 ||
-	    cpz_record_add_str(&rec, "train", o->train_path, err) < 0 ||
-	    cpz_record_add_str(&rec, "val", o->val_path ? o->val_path : "", err) < 0 ||
+	    cpz_record_add_text(&rec, "go", o->go_path, err) < 0 ||
+	    cpz_record_add_text(&rec, "train", o->train_path, err) < 0 ||
+	    cpz_record_add_text(&rec, "val", o->val_path ? o->val_path : "", err) < 0 ||
 	    cpz_record_add_int(&rec, "epochs", o->epochs, err) < 0 ||
 	    cpz_record_add_int(&rec, "batch_size", (int64_t)o->batch_size, err) < 0 ||
 	    cpz_record_add_float(&rec, "lr", o->lr, err) < 0 ||
@@ -307,7 +307,7 @@ static int write_checkpoint(fit_state *st, cp_error *err)
 	    cpz_record_add_str(&rec, "path", path_names[o->path], err) < 0 ||
 	    cpz_record_add_str(&rec, "device", o->device, err) < 0 ||
 	    cpz_record_add_int(&rec, "shuffle_buffer", (int64_t)o->shuffle_buffer, err) < 0 ||
-	    cpz_record_add_str(&rec, "command", st->command, err) < 0 ||
+	    cpz_record_add_text(&rec, "command", st->command, err) < 0 ||
 	    cpz_record_add_str(&rec, "producer", st->producer, err) < 0 ||
 	    cpz_record_add_int(&rec, "progress.epoch", st->epoch, err) < 0 ||
 	    cpz_record_add_int(&rec, "progress.step", st->step, err) < 0 ||
@@ -785,6 +785,24 @@ static char *str_field(const cpz_record *rec, const char *name, fit_state *st, c
 	return s ? keep(st, s, err) : NULL;
 }
 
+/* A path as the training record keeps it: escaped where the name is not
+ * UTF-8 (cpz_text_escape), so the file is the unescaped name where the
+ * text itself names none. */
+static char *path_field(const cpz_record *rec, const char *name, fit_state *st, cp_error *err)
+{
+	const char *s = cpz_record_str(rec, name, err);
+	struct stat sb;
+	char *raw, *kept;
+
+	if (!s)
+		return NULL;
+	if (!*s || stat(s, &sb) == 0 || !strstr(s, "\\x") || !(raw = cpz_text_unescape(s)))
+		return keep(st, s, err);
+	kept = keep(st, stat(raw, &sb) == 0 ? raw : s, err);
+	free(raw);
+	return kept;
+}
+
 static int int_field(const cpz_record *rec, const char *name, int64_t lo, int64_t hi, int64_t *out,
 		     cp_error *err)
 {
@@ -919,9 +937,9 @@ static int resume(const char *checkpoint, const char *out_path, int threads, con
 		goto out;
 	rc = -1;
 	/* options */
-	if (!(st.o.go_path = str_field(&training, "go", &st, err)) ||
-	    !(st.o.train_path = str_field(&training, "train", &st, err)) ||
-	    !(st.o.val_path = str_field(&training, "val", &st, err)) ||
+	if (!(st.o.go_path = path_field(&training, "go", &st, err)) ||
+	    !(st.o.train_path = path_field(&training, "train", &st, err)) ||
+	    !(st.o.val_path = path_field(&training, "val", &st, err)) ||
 	    !(st.command = str_field(&training, "command", &st, err)) ||
 	    !(st.producer = str_field(&training, "producer", &st, err)))
 		goto out;
@@ -1032,7 +1050,10 @@ static int resume(const char *checkpoint, const char *out_path, int threads, con
 		const char *paths[3] = { st.o.go_path, st.o.train_path, st.o.val_path };
 
 		for (int i = 0; i < 3; i++) {
-			int fd = *paths[i] ? open(paths[i], O_RDONLY | O_CLOEXEC) : -1;
+			struct stat sb;
+			/* a regular file only: a pipe given as --go would block open */
+			int fd = *paths[i] && stat(paths[i], &sb) == 0 && S_ISREG(sb.st_mode)
+					 ? open(paths[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK) : -1;
 
 			if (fd >= 0) {
 				cp_inputs_note(fd, paths[i]);

@@ -18,7 +18,7 @@ int pred_meta_to_record(const pred_meta *m, cpz_record *rec, cp_error *err)
 		labels[k] = pert_label_names[m->label[k]];
 	if (cpz_record_add_str(rec, "model", m->model, err) < 0 ||
 	    cpz_record_add_str(rec, "model_producer", m->model_producer, err) < 0 ||
-	    cpz_record_add_str(rec, "input", m->input, err) < 0 ||
+	    cpz_record_add_text(rec, "input", m->input, err) < 0 ||
 	    cpz_record_add_str(rec, "models", m->models ? m->models : "", err) < 0 ||
 	    cpz_record_add_strings(rec, "labels", (size_t)m->n_outputs, labels, err) < 0 ||
 	    cpz_record_add_strings(rec, "splits", PERT_N_SPLITS, pert_split_names, err) < 0)

@@ -274,8 +274,17 @@ int main(int argc, char **argv)
 				sd32[i] = isnan(var) ? NAN : (float)sqrt(var > 0 ? var : 0);
 			}
 			model_restore_labels(have_info ? &info : NULL, &b, labels);
-			for (size_t i = 0; i < b.n * K; i++)
+			for (size_t i = 0; i < b.n * K; i++) {
 				pred32[i] = (float)pred[i];
+				/* a stream holds finite numbers or NaN: an overflow is an error */
+				if (isinf(pred32[i]) || (n_models > 1 && isinf(sd32[i]))) {
+					cpz_record_error(pert_reader_record(in), NULL, &err, "experiment %zu: "
+							 "the %s %g is beyond single precision's range",
+							 i / K, isinf(pred32[i]) ? "prediction" : "members' spread",
+							 isinf(pred32[i]) ? pred[i] : (double)sd32[i]);
+					goto fail;
+				}
+			}
 			for (size_t i = 0; i < b.n * PERT_N_LABELS; i++)
 				label32[i] = (float)labels[i];
 			for (size_t i = 0; i < b.n; i++) {

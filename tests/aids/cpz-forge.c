@@ -374,8 +374,7 @@ static void corrupt_corpus(void)
 		static const char nil_value[] = "\x83\xa3" "cpz\x92\x01\x00\xa4kind\xa5table\xa5" "extra\xc0";
 		static const char nul_name[] = "\x83\xa3" "cpz\x92\x01\x00\xa4kind\xa5table\xa3" "e\x00x\x01";
 		static const char version_3[] = "\x82\xa3" "cpz\x93\x01\x00\x07\xa4kind\xa5table";
-		static const char not_utf8[] = "\x83\xa3" "cpz\x92\x01\x00\xa4kind\xa5table\xa8producer"
-					       "\xa2\xff\xfe";
+		static const char not_utf8[] = "\x82\xa3" "cpz\x92\x01\x00\xa4kind\xa5t\xff" "ble";
 		static const struct {
 			const char *name, *bytes;
 			size_t len;
@@ -390,7 +389,7 @@ static void corrupt_corpus(void)
 			{ "header-version-3.cpz", version_3, sizeof version_3 - 1,
 			  "header: field 'cpz': expected [major, minor]" },
 			{ "header-not-utf8.cpz", not_utf8, sizeof not_utf8 - 1,
-			  "header: field 'producer': is not UTF-8" },
+			  "header: field 'kind': is not UTF-8" },
 		};
 		for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) {
 			forged_init(&f);
@@ -788,6 +787,21 @@ int main(int argc, char **argv)
 		write_vector("chunked.cpz", "table", 16, fill_chunked);
 		write_vector("genome.cpz", "table", 0, fill_genome);
 		write_vector("empty.cpz", "table", 0, fill_empty);
+		{
+			/* as writers wrote before text had to be UTF-8: a command
+			 * line naming a Latin-1 file, which readers show escaped */
+			static const char head[] = "\x84\xa3" "cpz\x92\x01\x00\xa4kind\xa5table\xa8producer"
+						   "\xa9" "cpz 0.1.0\xa7" "command\xb4" "cpz pack -o caf\xe9.cpz";
+			static const char rec[] = "\x82\xa6record\xa5table\xa1n\x07";
+			forged f;
+
+			forged_init(&f);
+			add_frame(&f, head, sizeof head - 1, 1);
+			add_raw_record(&f, rec, sizeof rec - 1);
+			add_end(&f, 0, 0);
+			save("latin1-command.cpz", f.bytes.data, f.bytes.len, NULL);
+			cp_buf_free(&f.bytes);
+		}
 	} else {
 		die("usage: cpz-forge corrupt|genome|vectors DIR");
 	}

@@ -12,9 +12,10 @@
  *                                   a cpz stream: FIELD removed from the
  *                                   first record of type TYPE
  *   cpz-mutate --set-element TYPE FIELD I N IN OUT
- *                                   a cpz stream: element I of the i32 or
- *                                   i64 tensor FIELD (its data one bin) of
- *                                   the first record of type TYPE made N
+ *                                   a cpz stream: element I of the i32,
+ *                                   i64 or f64 tensor FIELD (its data one
+ *                                   bin) of the first record of type TYPE
+ *                                   made N
  *
  * A stream keeps its framing and gets correct end records (count, bytes
  * and checksum recomputed), so a reader meets the defect in the record
@@ -257,12 +258,15 @@ static const char *set_type, *set_field;
 static int64_t set_value;
 static int set_drop;	/* --drop: the field removed, not set */
 static long long set_element = -1;	/* --set-element: this element of the tensor */
+static const char *set_text;	/* --set-element: the value as given (an f64 tensor's) */
 
 /* Element set_element of the tensor map o made set_value. */
 static int set_tensor_element(msgpack_object *o)
 {
 	msgpack_object *data = NULL;
 	size_t es = 0;
+	int is_f64 = 0;
+	uint64_t bits = (uint64_t)set_value;
 
 	if (o->type != MSGPACK_OBJECT_MAP)
 		return 0;
@@ -271,21 +275,30 @@ static int set_tensor_element(msgpack_object *o)
 
 		if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == 5 &&
 		    memcmp(kv->key.via.str.ptr, "dtype", 5) == 0 && kv->val.type == MSGPACK_OBJECT_STR)
+		{
+			is_f64 = kv->val.via.str.size == 3 && memcmp(kv->val.via.str.ptr, "f64", 3) == 0;
 			es = kv->val.via.str.size == 3 && memcmp(kv->val.via.str.ptr, "i32", 3) == 0 ? 4 :
-			     kv->val.via.str.size == 3 && memcmp(kv->val.via.str.ptr, "i64", 3) == 0 ? 8 : 0;
+			     kv->val.via.str.size == 3 && memcmp(kv->val.via.str.ptr, "i64", 3) == 0 ? 8 :
+			     is_f64 ? 8 : 0;
+		}
 		if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == 4 &&
 		    memcmp(kv->key.via.str.ptr, "data", 4) == 0 && kv->val.type == MSGPACK_OBJECT_BIN)
 			data = &kv->val;
 	}
 	if (!es || !data || (size_t)(set_element + 1) * es > data->via.bin.size)
 		return 0;
+	if (is_f64) {
+		double d = strtod(set_text, NULL);
+
+		memcpy(&bits, &d, 8);
+	}
 	char *copy = malloc(data->via.bin.size);
 
 	if (!copy)
 		die("out of memory", NULL);
 	memcpy(copy, data->via.bin.ptr, data->via.bin.size);
 	for (size_t b = 0; b < es; b++)	/* little-endian */
-		copy[(size_t)set_element * es + b] = (char)((uint64_t)set_value >> (8 * b));
+		copy[(size_t)set_element * es + b] = (char)(bits >> (8 * b));
 	data->via.bin.ptr = copy;
 	return 1;
 }
@@ -391,8 +404,8 @@ static void mutate_stream(const char *in, const char *out)
 		if (set_drop)
 			snprintf(what, sizeof what, "frame %zu: %s dropped", victim, set_field);
 		else if (set_element >= 0)
-			snprintf(what, sizeof what, "frame %zu: %s[%lld]: %" PRId64, victim, set_field,
-				 set_element, set_value);
+			snprintf(what, sizeof what, "frame %zu: %s[%lld]: %s", victim, set_field,
+				 set_element, set_text);
 		else
 			snprintf(what, sizeof what, "frame %zu: %s: the integer %" PRId64, victim, set_field,
 				 set_value);
@@ -684,7 +697,8 @@ int main(int argc, char **argv)
 	if (argc == 8 && strcmp(argv[1], "--set-element") == 0) {
 		set_type = argv[2], set_field = argv[3];
 		set_element = integer_arg(argv[4], 0, "an element number");
-		set_value = integer_arg(argv[5], LLONG_MIN, "an integer");
+		set_text = argv[5];	/* a number for an f64 tensor, else an integer */
+		set_value = strtoll(argv[5], NULL, 10);
 		mutate_stream(argv[6], argv[7]);
 		return 0;
 	}

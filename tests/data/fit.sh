@@ -91,12 +91,48 @@ else
 	echo "not ok - fit --resume -o over an input of the run: $(cat "$W/err")"
 fi
 
+# file names that are not UTF-8 (here Latin-1): kept escaped (\\xNN) in
+# the model and the predictions, which read back; a killed run resumes from
+# the file itself, byte-identical to an uninterrupted one
+nb=$(printf 'tr\351.cpz')
+for d in u1 u2; do
+	mkdir "$W/$d" && ln -s "$T/go6281.cpz" "$W/$d/go.cpz" && cp "$T/gi6281.batches.cpz" "$W/$d/$nb"
+done
+FITU="fit -q --go go.cpz --train $nb --label gene_interaction --batch-size 32 --epochs 12 --seed 5 -o model.cpz"
+(cd "$W/u1" && exec $FITU) 2> /dev/null &
+landed=0
+kill_at_epoch $! "$W/u1/model.cpz" 3 && landed=1
+(cd "$W/u2" && $FITU) 2> "$W/err"
+if [ $landed = 1 ] && (cd "$W/u1" && fit -q --resume model.cpz) 2>> "$W/err" &&
+	cmp -s "$W/u1/model.cpz" "$W/u2/model.cpz" &&
+	[ "$(cpz dump "$W/u1/model.cpz" train)" = 'tr\\xe9.cpz' ] &&
+	predict -q --model "$W/u2/model.cpz" "$W/u2/$nb" --split val -o "$W/u2/p$nb" 2>> "$W/err" &&
+	cpz verify -q "$W/u2/p$nb" && [ "$(cpz dump "$W/u2/p$nb" input)" = "$W/u2/"'tr\\xe9.cpz' ]; then
+	echo "ok - fit and predict keep a Latin-1 file name escaped; the run resumes from it byte-identical"
+else
+	echo "not ok - fit on a file name that is not UTF-8 (killed at $killed_at): $(cat "$W/err")"
+fi
+
+# a run whose --go was a pipe resumes (here an ended run, copied): the
+# pipe, never read again, is not opened (it would wait for a writer)
+mkdir "$W/fifo" && mkfifo "$W/fifo/go.fifo"
+cat "$T/go6281.cpz" > "$W/fifo/go.fifo" &
+if (cd "$W/fifo" && fit -q --go go.fifo --train "$T/gi6281.batches.cpz" --label gene_interaction \
+	--epochs 1 -o m.cpz && timeout 60 fit -q --resume m.cpz -o m2.cpz) 2> "$W/err" && [ -f "$W/fifo/m2.cpz" ]
+then
+	echo "ok - fit --resume of a run whose --go was a pipe"
+else
+	echo "not ok - fit --resume with --go a pipe (124: it hung): $(cat "$W/err")"
+fi
+
 # a batches stream without a val split trains without validation, as fit(1)
 # says, by the training loss and without early stopping
 batch-pack -q -f 1,0,0 -b 64 --standardize -o "$W/noval.cpz" "$T/dcell_GO_0006281_train.cpz"
-if fit -q --go "$T/go6281.cpz" --train "$W/noval.cpz" --label gene_interaction --epochs 2 \
-	-o "$W/noval.model.cpz" 2> "$W/err" &&
-	[ "$(cpz dump "$W/noval.model.cpz" val_loss | tr '\n' ' ')" = "nan nan " ]; then
+if fit -q --go "$T/go6281.cpz" --train "$W/noval.cpz" --label gene_interaction --epochs 4 \
+	--patience 1 -o "$W/noval.model.cpz" 2> "$W/err" &&
+	[ "$(cpz dump "$W/noval.model.cpz" val_loss | tr '\n' ' ')" = "nan nan nan nan " ] &&
+	[ "$(cpz dump "$W/noval.model.cpz" train_loss | awk 'NR == 1 || $1 < m { m = $1; e = NR } END { print e }')" = \
+		"$(cpz dump "$W/noval.model.cpz" progress.best_epoch)" ]; then
 	echo "ok - fit trains on a batches stream without a val split, without validation"
 else
 	echo "not ok - fit on batches without a val split: $(cat "$W/err")"
@@ -201,6 +237,18 @@ if fit -q --model additive --train "$T/gi6281.batches.cpz" --label gene_interact
 	echo "ok - fit --model additive and mean, and their predictions"
 else
 	echo "not ok - the baselines did not fit or predict"
+fi
+
+# a prediction beyond single precision (a crafted mean of 1e300) is refused
+# when predict would write it, not left for its readers to refuse
+"$O/tests/aids/cpz-mutate" --set-element baseline mean 0 1e300 "$W/mean.model.cpz" "$W/huge.model.cpz" \
+	> /dev/null
+if ! predict -q --model "$W/huge.model.cpz" "$T/dcell_GO_0006281_test.cpz" -o "$W/huge.cpz" 2> "$W/err" &&
+	[ ! -e "$W/huge.cpz" ] &&
+	grep -q "dcell_GO_0006281_test.cpz: record 2 (samples): experiment 0: the prediction .* is beyond single precision's range" "$W/err"; then
+	echo "ok - predict refuses a prediction beyond single precision"
+else
+	echo "not ok - predict of a 1e300 mean: $(cat "$W/err")"
 fi
 
 # several models' predictions averaged (DCell trained with two settings);

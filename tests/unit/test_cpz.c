@@ -477,6 +477,21 @@ static void test_header_text(void **state)
 	end_ok(r, &rec);
 	cpz_reader_close(r);
 	assert_null(cpz_writer_open(tmp("bad-kind.cpz"), "t\xff", "test 1", "", NULL, &err));
+	/* free text escaped only where it is not UTF-8, backslashes then too,
+	 * and back */
+	{
+		const char *raw = "a\\b \xe9 \xc3\xa9", *plain = "a\\b \xc3\xa9";
+		char *e = cpz_text_escape(raw, strlen(raw)), *p = cpz_text_escape(plain, strlen(plain));
+		char *back = cpz_text_unescape(e);
+
+		assert_string_equal(e, "a\\\\b \\xe9 \xc3\xa9");
+		assert_string_equal(p, plain);
+		assert_string_equal(back, raw);
+		free(e), free(p), free(back);
+		cpz_record_reset(&rec, "r", &err);
+		assert_int_equal(cpz_record_add_text(&rec, "path", "tr\xe9.cpz", &err), 0);
+		assert_string_equal(cpz_record_field(&rec, "path")->s, "tr\\xe9.cpz");
+	}
 	cpz_record_free(&rec);
 }
 
