@@ -73,16 +73,26 @@ static int push(series2 *s, double t, double p, double sd, int8_t split, cp_erro
 }
 
 /* name (room for 96 bytes) made unlike the n names before it (each at
- * stride bytes from first): "-K" appended, K its place (1-based) */
+ * stride bytes from first): its first 70 bytes and "-K", K its place
+ * (1-based), then "-K-A" for attempts A = 1, 2, ... (a name taken that
+ * way too), so each try is new and the loop ends */
 static void unique_name(char *name, size_t place, const char *first, size_t stride, size_t n)
 {
-	for (size_t j = 0; j < n; j++)
-		if (strcmp(first + j * stride, name) == 0) {
-			size_t len = strlen(name);
+	char base[72];
 
-			snprintf(name + (len < 80 ? len : 80), 16, "-%u", (unsigned)(place + 1) % 100000u);
-			j = (size_t)-1;
-		}
+	snprintf(base, sizeof base, "%.70s", name);
+	for (unsigned attempt = 0;; attempt++) {
+		size_t j = 0;
+
+		while (j < n && strcmp(first + j * stride, name) != 0)
+			j++;
+		if (j == n)
+			return;
+		if (attempt == 0)
+			snprintf(name, 96, "%s-%u", base, (unsigned)(place + 1) % 100000u);
+		else
+			snprintf(name, 96, "%s-%u-%u", base, (unsigned)(place + 1) % 100000u, attempt);
+	}
 }
 
 static void base_name(const char *path, char *out, size_t n)

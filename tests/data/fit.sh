@@ -381,6 +381,16 @@ else
 	echo "not ok - report on models without validation or of one name: $(cat "$W/err"; ls "$W/report-m/plots" 2>&1)"
 fi
 
+# two runs of one long name that already ends as "-K" would: a name each
+long=$(printf 'a%.0s' $(seq 80))-2
+mkdir -p "$W/l1" "$W/l2" && cp "$W/dcell.cpz" "$W/l1/$long.cpz" && cp "$W/dcell.cpz" "$W/l2/$long.cpz"
+if timeout 60 report -q --no-plots -o "$W/report-long" "$W/l1/$long.cpz" "$W/l2/$long.cpz" 2> "$W/err" &&
+	[ "$(cut -f1 "$W/report-long/metrics.tsv" | sort -u | grep -c "^a")" -eq 2 ]; then
+	echo "ok - report: two runs of one long name ending in -2 get a name each"
+else
+	echo "not ok - report on two long names (124: it looped): $(cat "$W/err")"
+fi
+
 # report replaces only a report: never a file, a directory of other files,
 # or a directory holding one of its inputs; an older report it does
 mkdir "$W/notes" && echo keep > "$W/notes/notes.txt" && : > "$W/afile"
