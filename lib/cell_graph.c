@@ -530,6 +530,7 @@ int cell_graph_read(const char *path, cell_graph *cg, cp_error *err)
 	r = cpz_reader_open(path, err);
 	if (!r)
 		return -1;
+	path = cpz_reader_name(r);	/* "<stdin>" for "-" */
 	if (cpz_reader_expect_kind(r, "cell-graph", err) < 0 ||
 	    next_record(r, &cg->genome_rec, path, "genome", err) < 0)
 		goto fail;

@@ -287,3 +287,26 @@ int cli_read_once(const char *path)
 		return 1;
 	return stat(path, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 }
+
+void cli_binary_output(const char *path)
+{
+	struct stat st;
+	int tty = 0;
+
+	if (!path || strcmp(path, "-") == 0) {
+		tty = isatty(STDOUT_FILENO);
+		path = "<stdout>";
+	} else if (stat(path, &st) == 0 && S_ISCHR(st.st_mode)) {
+		int fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+		if (fd >= 0) {
+			tty = isatty(fd);
+			close(fd);
+		}
+	}
+	if (tty) {
+		cli_error("%s: refusing to write binary data to a terminal; use -o FILE or a pipe",
+			  path);
+		cli_quit(CLI_USAGE_ERROR);
+	}
+}

@@ -60,6 +60,10 @@ void cli_print_version(void);
 /* Whether path is "-" or names a pipe or socket (a FIFO, /dev/fd/N of a
  * shell's process substitution): an input that can be read only once. */
 int cli_read_once(const char *path);
+/* A tool that writes a binary stream to path ("-" or NULL: standard
+ * output) calls this before any work: a terminal there is a usage error
+ * (one line, exit 2). */
+void cli_binary_output(const char *path);
 
 #ifdef __cplusplus
 }

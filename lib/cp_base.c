@@ -985,6 +985,11 @@ int cp_tmp_sweep(const char *final_path)
 
 /* ---- parsing ---------------------------------------------------------- */
 
+const char *cp_path_name(const char *path)
+{
+	return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
 int cp_parse_i64(const char *s, int64_t *out)
 {
 	char *end;

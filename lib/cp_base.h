@@ -164,6 +164,9 @@ void cp_tmp_install_signal_handlers(void);
 void cp_inputs_note(int fd, const char *path);
 void cp_inputs_forget(const char *path);
 
+/* An input path as messages name it: "<stdin>" for "-", else the path. */
+const char *cp_path_name(const char *path);
+
 /* Parse helpers: whole-string conversions with range checks.  Return 0 on
  * success, -1 if the text is not a number of that kind.  cp_parse_f64
  * takes decimal text, "inf", "infinity" and "nan" in any case (callers

@@ -329,7 +329,7 @@ screen_reader *screen_open(const char *path, const screen_options *opts, cp_erro
 	if (rc < 0)
 		goto fail;
 	if (rc == 0) {
-		cp_error_set(err, "%s: empty", path);
+		cp_error_set(err, "%s: empty", cp_input_name(r->in));
 		goto fail;
 	}
 	if (!strncmp(line, "\xef\xbb\xbf", 3))
@@ -348,7 +348,7 @@ screen_reader *screen_open(const char *path, const screen_options *opts, cp_erro
 	switch (r->format) {
 	case SCREEN_AUTO:
 		cp_error_set(err, "%s: not a screen format I recognise from its first line "
-			     "(give the format)", path);
+			     "(give the format)", cp_input_name(r->in));
 		goto fail;
 	case SCREEN_EXPERIMENTS:
 		r->exp = exp_reader_open_input(r->in, line, err);

@@ -64,7 +64,7 @@ cp_input *cp_input_open(const char *path, cp_error *err)
 		return NULL;
 	}
 	in->fd = -1;
-	in->name = strdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
+	in->name = strdup(cp_path_name(path));
 	in->raw = malloc(RAW_BYTES);
 	in->buf_cap = LINE_BYTES;
 	in->buf = malloc(in->buf_cap + 1);

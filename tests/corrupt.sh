@@ -4,7 +4,8 @@
 # (shell commands, one per line, with {} for the file and $OUT for a scratch
 # directory outputs may be written to).  Every command on every file must
 # exit 1 with one line on stderr containing the fragment, without crashing
-# (sanitizer reports count as crashes), and leave nothing in $OUT.
+# (sanitizer reports count as crashes), and leave nothing in $OUT; a
+# message names standard input "<stdin>".
 # Runs the programs in $BINDIR; CORRUPT_TAG labels the results.
 set -u
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-corrupt.XXXXXX")
@@ -43,6 +44,8 @@ for dir in tests/corrupt/*/; do
 				echo "not ok - $label: exit $rc (want 1): $(head -c 400 "$TMP/err")"
 			elif [ "$lines" -ne 1 ]; then
 				echo "not ok - $label: $lines lines on stderr: $(head -c 400 "$TMP/err")"
+			elif grep -qE '^[a-z0-9-]+: -: ' "$TMP/err"; then
+				echo "not ok - $label: names standard input '-', not <stdin>: $(cat "$TMP/err")"
 			elif ! grep -qF -- "$want" "$TMP/err"; then
 				echo "not ok - $label: message lacks '$want': $(cat "$TMP/err")"
 			elif [ -n "$left" ]; then

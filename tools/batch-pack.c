@@ -64,7 +64,7 @@ typedef struct input {
 static int spool(input *in, cp_error *err)
 {
 	const char *dir = getenv("TMPDIR");
-	const char *name = strcmp(in->path, "-") == 0 ? "<stdin>" : in->path;
+	const char *name = cp_path_name(in->path);
 	char path[4096], buf[1 << 16];
 	ssize_t n;
 	int src = strcmp(in->path, "-") == 0 ? STDIN_FILENO : open(in->path, O_RDONLY | O_CLOEXEC);
@@ -107,7 +107,7 @@ static pert_reader *open_input(input *in, cp_error *err)
 		cp_error_errno(err, "<stdin>");
 		return NULL;
 	}
-	return pert_reader_open_fd(in->fd, strcmp(in->path, "-") == 0 ? "<stdin>" : in->path, "samples",
+	return pert_reader_open_fd(in->fd, cp_path_name(in->path), "samples",
 				   err);
 }
 
@@ -247,6 +247,8 @@ int main(int argc, char **argv)
 	}
 	if (!output && !prefix)
 		output = "-";
+	if (output)
+		cli_binary_output(output);
 	in.path = argv[optind];
 	if (cli_read_once(in.path) && spool(&in, &err) < 0)
 		goto fail;

@@ -313,11 +313,11 @@ static int cmd_dump(int argc, char **argv)
 		cli_report(&err);
 		status = CLI_DATA_ERROR;
 	} else if (only >= records) {
-		cli_error("%s: no record %ld: the stream has %" PRId64 " data records", argv[optind], only,
+		cli_error("%s: no record %ld: the stream has %" PRId64 " data records", cpz_reader_name(r), only,
 			  records);
 		status = CLI_DATA_ERROR;
 	} else if (!found) {
-		cli_error("%s: no field '%s'%s", argv[optind], argv[optind + 1],
+		cli_error("%s: no field '%s'%s", cpz_reader_name(r), argv[optind + 1],
 			  only >= 0 ? " in that record" : "");
 		status = CLI_DATA_ERROR;
 	}
@@ -556,6 +556,7 @@ static int cmd_pack(int argc, char **argv)
 				goto out;
 			}
 	}
+	cli_binary_output(out);
 	t = cp_table_open(input, &topts, &err);
 	if (!t) {
 		cli_report(&err);

@@ -412,6 +412,8 @@ int main(int argc, char **argv)
 			  opts.out_path, strcmp(opts.out_path, "-") == 0 ? "" : ", not a pipe");
 		return CLI_USAGE_ERROR;
 	}
+	if (opts.out_path)
+		cli_binary_output(opts.out_path);
 	if (resume) {
 		int rc;
 

@@ -219,6 +219,7 @@ int main(int argc, char **argv)
 		cli_error("only one input can be standard input");
 		return CLI_USAGE_ERROR;
 	}
+	cli_binary_output(out);
 	go_dag_init(&dag);
 	genome_init(&g);
 	obo_init(&obo);
@@ -251,7 +252,7 @@ int main(int argc, char **argv)
 	w = NULL;	/* closed, or removed on failure */
 	if (rc < 0)
 		goto failed;
-	summary(&obo, strcmp(gaf_path, "-") == 0 ? "<stdin>" : gaf_path, &opt, subtree, stats);
+	summary(&obo, cp_path_name(gaf_path), &opt, subtree, stats);
 	cli_resources(2);
 	status = CLI_OK;
 	goto out;

@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 		goto fail;
 	if (gi_singles_count(singles) == 0) {
 		cp_error_set(&err, "%s: no single mutants: -s takes the single-mutant table, the FILEs "
-			     "the pairs", strcmp(singles_path, "-") == 0 ? "<stdin>" : singles_path);
+			     "the pairs", cp_path_name(singles_path));
 		goto fail;
 	}
 	if (!(out = cp_textout_open(output, &err)) ||
@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 	if (stats.fitness == 0 && stats.no_singles > 0) {
 		cp_error_set(&err, "%s: none of the %zu double-mutant fitness rows found both singles "
 			     "(in the row's environment, or '%s' for rows that state none)",
-			     strcmp(singles_path, "-") == 0 ? "<stdin>" : singles_path, stats.no_singles,
+			     cp_path_name(singles_path), stats.no_singles,
 			     default_environment);
 		goto fail;
 	}

@@ -261,7 +261,7 @@ static int build_relation(cell_graph *cg, const options *o, const char *name, un
 		if (strcmp(o->edges[i].name, name) != 0)
 			continue;
 		snprintf(files + used, sizeof files - used, "%s%s", used ? ", " : "",
-			 strcmp(o->edges[i].path, "-") == 0 ? "<stdin>" : o->edges[i].path);
+			 cp_path_name(o->edges[i].path));
 		edge_list_stats_init(&st);
 		if (edge_list_read(&el, o->edges[i].path, &cg->genome, &st, &err) < 0) {
 			cli_report(&err);
@@ -467,6 +467,7 @@ int main(int argc, char **argv)
 		status = CLI_USAGE_ERROR;
 		goto out;
 	}
+	cli_binary_output(o.out);
 	if (load_genome(&cg, &o) < 0 || open_unmapped(&u, o.unmapped) < 0)
 		goto out;
 	for (size_t i = 0; i < o.n_edges; i++) {

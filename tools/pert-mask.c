@@ -208,7 +208,7 @@ static int run(const options *o, const cell_graph *cg, const go_dag *dag)
 
 	memset(&t, 0, sizeof t);
 	cpz_record_init(&rec);
-	pm = pert_mask_new(cg, o->graph, dag, o->go, &err);
+	pm = pert_mask_new(cg, cp_path_name(o->graph), dag, o->go ? cp_path_name(o->go) : NULL, &err);
 	if (!pm)
 		goto fail;
 	pert_mask_context(pm, o->chunk, &ctx);
@@ -303,6 +303,7 @@ int main(int argc, char **argv)
 		status = CLI_USAGE_ERROR;
 		goto out;
 	}
+	cli_binary_output(o.out);
 	if (cell_graph_read(o.graph, &cg, &err) < 0) {
 		cli_report(&err);
 		goto out;

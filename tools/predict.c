@@ -155,6 +155,7 @@ int main(int argc, char **argv)
 		cli_error("needs --model and one SAMPLES file (try predict --help)");
 		return CLI_USAGE_ERROR;
 	}
+	cli_binary_output(out);
 	cpz_record_init(&rec);
 	for (; loaded < n_models; loaded++) {
 		cp_model *mk = &models[loaded];
@@ -177,13 +178,13 @@ int main(int argc, char **argv)
 	if (!in)
 		goto fail;
 	if (pert_reader_context(in)->genome_hash != model->genome_hash) {
-		cpz_genome_mismatch(&err, argv[optind], pert_reader_context(in)->genome_hash, model_path[0],
+		cpz_genome_mismatch(&err, cp_path_name(argv[optind]), pert_reader_context(in)->genome_hash, model_path[0],
 				    model->genome_hash);
 		goto fail;
 	}
 	if (only_split >= 0 && strcmp(pert_reader_kind(in), "batches") != 0) {
 		cp_error_set(&err, "%s: a %s stream has no splits: --split needs batches (batch-pack)",
-			     argv[optind], pert_reader_kind(in));
+			     cp_path_name(argv[optind]), pert_reader_kind(in));
 		goto fail;
 	}
 	/* the input's own standardization, to put labels back on their scale */
@@ -304,10 +305,10 @@ int main(int argc, char **argv)
 	}
 	if (done == 0) {
 		if (only_split >= 0)
-			cp_error_set(&err, "%s: no experiments in split %s", argv[optind],
+			cp_error_set(&err, "%s: no experiments in split %s", cp_path_name(argv[optind]),
 				     pert_split_names[only_split]);
 		else
-			cp_error_set(&err, "%s: no experiments", argv[optind]);
+			cp_error_set(&err, "%s: no experiments", cp_path_name(argv[optind]));
 		goto fail;
 	}
 	if (cpz_writer_close(w, &err) < 0) {
