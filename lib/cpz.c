@@ -329,6 +329,23 @@ int cpz_record_add_tensor_copy(cpz_record *rec, const char *name, cpz_dtype dtyp
 	return record_add_tensor(rec, name, dtype, ndim, shape, data, 1, err);
 }
 
+/* A writer's refusal of text that is not UTF-8, the text shown escaped
+ * (i: the string's place in a list, (size_t)-1 for one string). */
+static int text_refused(const cpz_record *rec, const char *name, size_t i, const char *text,
+			cp_error *err)
+{
+	char *shown = cpz_text_escape(text, strlen(text));
+
+	if (i == (size_t)-1)
+		cp_error_set(err, "record %s: field '%s': '%s' is not UTF-8", rec->type, name,
+			     shown ? shown : "?");
+	else
+		cp_error_set(err, "record %s: field '%s': string %zu ('%s') is not UTF-8", rec->type,
+			     name, i, shown ? shown : "?");
+	free(shown);
+	return -1;
+}
+
 int cpz_record_add_strings(cpz_record *rec, const char *name, size_t n,
 			   const char *const *items, cp_error *err)
 {
@@ -339,8 +356,7 @@ int cpz_record_add_strings(cpz_record *rec, const char *name, size_t n,
 			return cp_error_set(err, "record %s: field '%s': string %zu is NULL", rec->type,
 					    name, i);
 		if (cpz_text_defect(items[i], strlen(items[i])))
-			return cp_error_set(err, "record %s: field '%s': string %zu ('%s') is not UTF-8",
-					    rec->type, name, i, items[i]);
+			return text_refused(rec, name, i, items[i], err);
 	}
 	f = record_new_field(rec, name, CPZ_VALUE_STRINGS, err);
 	if (!f)
@@ -375,7 +391,7 @@ int cpz_record_add_str(cpz_record *rec, const char *name, const char *v, cp_erro
 	cpz_field *f;
 
 	if (cpz_text_defect(v, strlen(v)))
-		return cp_error_set(err, "record %s: field '%s': '%s' is not UTF-8", rec->type, name, v);
+		return text_refused(rec, name, (size_t)-1, v, err);
 	f = record_new_field(rec, name, CPZ_VALUE_STR, err);
 
 	if (!f)
@@ -1149,6 +1165,14 @@ int cpz_writer_write(cpz_writer *w, const cpz_record *rec, cp_error *err)
 	    strcmp(rec->type, "header") == 0)
 		return cp_error_set(err, "%s: invalid record type '%s'", w->name,
 				    rec->type ? rec->type : "");
+	if (cpz_text_defect(rec->type, strlen(rec->type))) {
+		char *shown = cpz_text_escape(rec->type, strlen(rec->type));
+
+		cp_error_set(err, "%s: record type '%s': %s", w->name, shown ? shown : "?",
+			     cpz_text_defect(rec->type, strlen(rec->type)));
+		free(shown);
+		return -1;
+	}
 	if (writer_frame(w, pack_record_fn, rec, 1, err) < 0)
 		return -1;
 	w->count++;
@@ -1431,7 +1455,9 @@ static int reader_fill(cpz_reader *r, size_t want, cp_error *err)
  * the end record (tail = 1 says so). */
 static void reader_where(const cpz_reader *r, int tail, char *buf, size_t n)
 {
-	if (r->frame_no == 0 || (r->ended && r->frame_no > 0))
+	if (r->frame_no == 0 && r->segments > 0)
+		snprintf(buf, n, "header %d", r->segments + 1);
+	else if (r->frame_no == 0 || (r->ended && r->frame_no > 0))
 		snprintf(buf, n, "header");
 	else
 		snprintf(buf, n, "record %" PRId64 "%s", r->total, tail ? " or the end record" : "");
@@ -1638,34 +1664,45 @@ static int decode_header(cpz_reader *r, cpz_header *h, cp_error *err)
 	mp_item it, v;
 	const char *why = "is malformed";
 	const char **slot;
+	char where[32];	/* "header", "header 2" for a second segment's */
 
+	if (r->segments > 0)
+		snprintf(where, sizeof where, "header %d", r->segments + 1);
+	else
+		snprintf(where, sizeof where, "header");
 	memset(h, 0, sizeof *h);
 	if (mp_next(&c, &it, &why) < 0 || it.type != MP_MAP || it.u == 0)
-		return cp_error_set(err, "%s: not a cpz stream (the first frame is not a cpz header)",
+		return r->segments > 0 ?
+		       cp_error_set(err, "%s: %s: the frame after an end record is not a cpz header",
+				    r->name, where) :
+		       cp_error_set(err, "%s: not a cpz stream (the first frame is not a cpz header)",
 				    r->name);
 	uint64_t n = it.u;
 
 	if (expect_str(&c, "cpz") < 0)
-		return cp_error_set(err, "%s: not a cpz stream (bad magic: the header does not start "
+		return r->segments > 0 ?
+		       cp_error_set(err, "%s: %s: the frame after an end record is not a cpz header "
+				    "(it does not start with \"cpz\")", r->name, where) :
+		       cp_error_set(err, "%s: not a cpz stream (bad magic: the header does not start "
 				    "with \"cpz\")", r->name);
 	if (mp_next(&c, &it, &why) < 0 || it.type != MP_ARRAY || it.u != 2)
-		return cp_error_set(err, "%s: header: field 'cpz': expected [major, minor]", r->name);
+		return cp_error_set(err, "%s: %s: field 'cpz': expected [major, minor]", r->name, where);
 	mp_item maj, min;
 
 	if (mp_next(&c, &maj, &why) < 0 || maj.type != MP_UINT || maj.u > 1000 ||
 	    mp_next(&c, &min, &why) < 0 || min.type != MP_UINT || min.u > 1000)
-		return cp_error_set(err, "%s: header: field 'cpz': expected [major, minor]", r->name);
+		return cp_error_set(err, "%s: %s: field 'cpz': expected [major, minor]", r->name, where);
 	h->major = (int)maj.u;
 	h->minor = (int)min.u;
 	if (h->major > CPZ_VERSION_MAJOR)
-		return cp_error_set(err, "%s: header: format version %d.%d is newer than this reader "
-				    "(%d.%d); upgrade cellpipe", r->name, h->major, h->minor,
+		return cp_error_set(err, "%s: %s: format version %d.%d is newer than this reader "
+				    "(%d.%d); upgrade cellpipe", r->name, where, h->major, h->minor,
 				    CPZ_VERSION_MAJOR, CPZ_VERSION_MINOR);
 	if (h->major < 1)
-		return cp_error_set(err, "%s: header: format version %d.%d is not valid", r->name,
+		return cp_error_set(err, "%s: %s: format version %d.%d is not valid", r->name, where,
 				    h->major, h->minor);
 	if (n > HEADER_MAX_KEYS)
-		return cp_error_set(err, "%s: header: %llu fields, more than %d", r->name,
+		return cp_error_set(err, "%s: %s: %llu fields, more than %d", r->name, where,
 				    (unsigned long long)n, HEADER_MAX_KEYS);
 	mp_item keys[HEADER_MAX_KEYS];
 
@@ -1674,17 +1711,17 @@ static int decode_header(cpz_reader *r, cpz_header *h, cp_error *err)
 		const char *bad;
 
 		if (mp_next(&c, &key, &why) < 0)
-			return cp_error_set(err, "%s: header: %s", r->name, why);
+			return cp_error_set(err, "%s: %s: %s", r->name, where, why);
 		if (key.type != MP_STR || key.u == 0 || cpz_text_defect((const char *)key.ptr, key.u))
-			return cp_error_set(err, "%s: header: field %llu has no valid name", r->name,
+			return cp_error_set(err, "%s: %s: field %llu has no valid name", r->name, where,
 					    (unsigned long long)i);
 		keys[i] = key;
 		for (uint64_t j = 1; j < i; j++)	/* "cpz", key 0, has been matched */
 			if (keys[j].u == key.u && memcmp(keys[j].ptr, key.ptr, key.u) == 0)
-				return cp_error_set(err, "%s: header: field '%.*s': appears twice",
-						    r->name, (int)key.u, (const char *)key.ptr);
+				return cp_error_set(err, "%s: %s: field '%.*s': appears twice",
+						    r->name, where, (int)key.u, (const char *)key.ptr);
 		if (key.u == 3 && memcmp(key.ptr, "cpz", 3) == 0)
-			return cp_error_set(err, "%s: header: field 'cpz': appears twice", r->name);
+			return cp_error_set(err, "%s: %s: field 'cpz': appears twice", r->name, where);
 		slot = NULL;
 		if (key.u == 4 && memcmp(key.ptr, "kind", 4) == 0)
 			slot = &h->kind;
@@ -1693,29 +1730,29 @@ static int decode_header(cpz_reader *r, cpz_header *h, cp_error *err)
 		else if (key.u == 7 && memcmp(key.ptr, "command", 7) == 0)
 			slot = &h->command;
 		if (mp_next(&c, &v, &why) < 0)
-			return cp_error_set(err, "%s: header: %s", r->name, why);
+			return cp_error_set(err, "%s: %s: %s", r->name, where, why);
 		if (!slot) {
 			/* Unknown header fields are allowed within a major version,
 			 * but only scalar cpz values, so skipping is trivial. */
 			if (v.type != MP_STR && v.type != MP_UINT && v.type != MP_INT &&
 			    v.type != MP_FLOAT && v.type != MP_BOOL)
-				return cp_error_set(err, "%s: header: field '%.*s': %s is not a scalar "
-						    "cpz value", r->name, (int)key.u,
+				return cp_error_set(err, "%s: %s: field '%.*s': %s is not a scalar "
+						    "cpz value", r->name, where, (int)key.u,
 						    (const char *)key.ptr, mp_type_name(v.type));
 			if (v.type == MP_UINT && v.u > (uint64_t)INT64_MAX)
-				return cp_error_set(err, "%s: header: field '%.*s': integer %llu is out of range",
-						    r->name, (int)key.u, (const char *)key.ptr,
+				return cp_error_set(err, "%s: %s: field '%.*s': integer %llu is out of range",
+						    r->name, where, (int)key.u, (const char *)key.ptr,
 						    (unsigned long long)v.u);
 			if (v.type == MP_STR && (bad = cpz_text_defect((const char *)v.ptr, v.u)))
-				return cp_error_set(err, "%s: header: field '%.*s': %s", r->name,
+				return cp_error_set(err, "%s: %s: field '%.*s': %s", r->name, where,
 						    (int)key.u, (const char *)key.ptr, bad);
 			continue;
 		}
 		if (v.type != MP_STR)
-			return cp_error_set(err, "%s: header: field '%.*s': expected a string",
-					    r->name, (int)key.u, (const char *)key.ptr);
+			return cp_error_set(err, "%s: %s: field '%.*s': expected a string",
+					    r->name, where, (int)key.u, (const char *)key.ptr);
 		if ((bad = cpz_text_defect((const char *)v.ptr, v.u)) && slot == &h->kind)
-			return cp_error_set(err, "%s: header: field '%.*s': %s", r->name, (int)key.u,
+			return cp_error_set(err, "%s: %s: field '%.*s': %s", r->name, where, (int)key.u,
 					    (const char *)key.ptr, bad);
 		if (bad) {	/* free text a writer before UTF-8 was required left as it was */
 			char *e = cpz_text_escape((const char *)v.ptr, v.u);
@@ -1731,10 +1768,10 @@ static int decode_header(cpz_reader *r, cpz_header *h, cp_error *err)
 			return -1;
 	}
 	if (c.p != c.end)
-		return cp_error_set(err, "%s: header: %zu bytes after the header map", r->name,
+		return cp_error_set(err, "%s: %s: %zu bytes after the header map", r->name, where,
 				    (size_t)(c.end - c.p));
 	if (!h->kind || !*h->kind)
-		return cp_error_set(err, "%s: header: field 'kind': missing", r->name);
+		return cp_error_set(err, "%s: %s: field 'kind': missing", r->name, where);
 	if (!h->producer)
 		h->producer = "";
 	if (!h->command)

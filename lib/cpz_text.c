@@ -127,12 +127,14 @@ static int append_quoted(cp_buf *out, const char *s, cp_error *err)
 	if (cp_buf_append(out, "\"", 1, err) < 0)
 		return -1;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		char esc[8];
+		char esc[12];
 
 		if (*p == '"' || *p == '\\')
 			snprintf(esc, sizeof esc, "\\%c", *p);
-		else if (*p < 0x20)
+		else if (*p < 0x20 || *p == 0x7f)
 			snprintf(esc, sizeof esc, "\\x%02x", *p);
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)	/* a C1 control */
+			snprintf(esc, sizeof esc, "\\xc2\\x%02x", *++p);
 		else
 			esc[0] = (char)*p, esc[1] = '\0';
 		if (cp_buf_append(out, esc, strlen(esc), err) < 0)

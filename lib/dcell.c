@@ -1090,7 +1090,7 @@ int dcell_from_record(dcell *m, const go_dag *dag, const cpz_record *rec, cp_err
 	    config_range(rec, "config.alpha", cfg.alpha, 0, 0, INFINITY, err) < 0 ||
 	    config_range(rec, "config.init_range", cfg.init_range, 0, 0, INFINITY, err) < 0 ||
 	    config_range(rec, "config.bn_eps", cfg.bn_eps, 0, 1, INFINITY, err) < 0 ||
-	    config_range(rec, "config.bn_momentum", cfg.bn_momentum, 0, 0, 1, err) < 0)
+	    config_range(rec, "config.bn_momentum", cfg.bn_momentum, 0, 1, 1, err) < 0)
 		return -1;
 	cfg.n_outputs = (int)K;
 	labels = cpz_record_tensor(rec, "config.labels", CPZ_I32, 1, err);

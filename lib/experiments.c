@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cpz.h"
 #include "textio.h"
 
 enum { COL_GENES, COL_ID, COL_SOURCE, COL_ENVIRONMENT, COL_ALLELE, COL_LABEL0,
@@ -324,6 +325,12 @@ int experiment_reader_next(experiment_reader *r, experiment *e, cp_error *err)
 					    cp_input_name(r->in), cp_input_lineno(r->in),
 					    allele_entries(e->allele), allele_entries(e->allele) == 1 ? "y" : "ies",
 					    e->n_genes, e->n_genes == 1 ? "" : "s");
+		/* the text the samples carry is UTF-8: said here, by line and column */
+		for (int c = COL_ID; c <= COL_ALLELE; c++)
+			if (cpz_text_defect(cell(r, c), strlen(cell(r, c))))
+				return cp_error_set(err, "%s:%zu: column '%s': not UTF-8 text",
+						    cp_input_name(r->in), cp_input_lineno(r->in),
+						    column_names[c]);
 		return 1;
 	}
 	return rc;

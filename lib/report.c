@@ -1083,7 +1083,7 @@ int report_write(const report_options *o, report_summary *summary, cp_error *err
 	/* the directory, built under a temporary name */
 	if (cp_tmp_dir_create(o->out_dir, &tmp, err) < 0)
 		goto out;
-	{
+	if (o->plots) {
 		char path[4096];
 
 		snprintf(path, sizeof path, "%s/plots", tmp);

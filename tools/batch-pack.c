@@ -197,7 +197,8 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			if (cp_parse_i64(optarg, &v) < 0 || v < 0) {
-				cli_error("--seed: '%s' is not a non-negative integer", optarg);
+				cli_error("--seed: '%s' is not an integer in [0, %" PRId64 "]", optarg,
+					  INT64_MAX);
 				return CLI_USAGE_ERROR;
 			}
 			o.split.seed = (uint64_t)v;
@@ -234,6 +235,13 @@ int main(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1) {
+		/* -z's argument is optional, so "-z robust" leaves "robust" an operand */
+		for (int i = optind; i < argc; i++)
+			if (!strcmp(argv[i], "zscore") || !strcmp(argv[i], "robust")) {
+				cli_error("expected one SAMPLES stream, and '%s' is not a file here: "
+					  "write --standardize=%s or -z%s", argv[i], argv[i], argv[i]);
+				return CLI_USAGE_ERROR;
+			}
 		cli_error("expected one SAMPLES stream (try batch-pack --help)");
 		return CLI_USAGE_ERROR;
 	}

@@ -63,6 +63,14 @@ static void print_header(const cpz_reader *r)
 		printf("# command: %s\n", h->command);
 }
 
+/* "# segment N" for each stream concatenated to the one before that the
+ * reader has begun since the last call (one without records too). */
+static void mark_segments(const cpz_reader *r, int *seen)
+{
+	while (*seen < cpz_reader_segments(r))
+		printf("# segment %d\n", ++*seen);
+}
+
 /* cat and head: one line per record.  limit < 0 means all. */
 static int show_records(const char *path, long limit, int preview)
 {
@@ -70,7 +78,7 @@ static int show_records(const char *path, long limit, int preview)
 	cpz_record rec;
 	cp_buf line = { 0 };
 	cp_error err;
-	int rc, status = CLI_OK, seen_segments = 0;
+	int rc, status = CLI_OK, seen_segments = 1;
 	long shown = 0;
 
 	if (open_reader(path, &r) < 0)
@@ -88,6 +96,7 @@ static int show_records(const char *path, long limit, int preview)
 		if (rc == 0) {
 			int segs = cpz_reader_segments(r);
 
+			mark_segments(r, &seen_segments);
 			if (segs > 1)	/* as verify gives it */
 				printf("# end: %" PRId64 " record%s in %d segments, checksum %016" PRIx64
 				       " (the segments' chained) ok\n", cpz_reader_count(r),
@@ -99,11 +108,7 @@ static int show_records(const char *path, long limit, int preview)
 				       cpz_reader_checksum(r));
 			break;
 		}
-		if (cpz_reader_segments(r) > seen_segments) {
-			if (seen_segments)	/* a stream concatenated to the one before */
-				printf("# segment %d\n", cpz_reader_segments(r));
-			seen_segments = cpz_reader_segments(r);
-		}
+		mark_segments(r, &seen_segments);
 		line.len = 0;
 		if (cpz_record_summary(&rec, preview, &line, &err) < 0) {
 			cli_report(&err);
@@ -183,13 +188,16 @@ static int cmd_cat(int argc, char **argv, int head)
 
 /* ---- dump ---------------------------------------------------------------- */
 
-/* A string as one TSV cell: a control character written \xNN and a
+/* A string as one TSV cell: a control character written \xNN (each byte
+ * of a C1 control, U+0080 to U+009F, which some terminals obey) and a
  * backslash \\, so that a tab or a line break in it cannot split the table. */
 static void put_text(FILE *out, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
 			fprintf(out, "\\x%02x", *p);
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			fprintf(out, "\\xc2\\x%02x", *++p);
 		else if (*p == '\\')
 			fputs("\\\\", out);
 		else
@@ -531,8 +539,12 @@ static int cmd_pack(int argc, char **argv)
 		cli_error("pack: expected at least one NAME:TYPE (try cpz pack --help)");
 		return CLI_USAGE_ERROR;
 	}
-	if (!*kind) {
-		cli_error("pack: --kind: a stream needs a kind");
+	if (!*kind || cpz_text_defect(kind, strlen(kind))) {
+		cli_error("pack: --kind: a stream needs a kind%s", *kind ? " in UTF-8 text" : "");
+		return CLI_USAGE_ERROR;
+	}
+	if (cpz_text_defect(type, strlen(type))) {
+		cli_error("pack: --type: a record type is UTF-8 text");
 		return CLI_USAGE_ERROR;
 	}
 	if (!*type || strcmp(type, "end") == 0 || strcmp(type, "header") == 0) {

@@ -272,7 +272,10 @@ int main(int argc, char **argv)
 					s2 += d * d;
 				}
 				var = (s2 - s1 * s1 / n_models) / n_models;
-				sd32[i] = isnan(var) ? NAN : (float)sqrt(var > 0 ? var : 0);
+				/* NaN where a member predicts none; members too far apart
+				 * to square in double (inf - inf) spread beyond range */
+				sd32[i] = isnan(pred[i]) ? NAN : !isfinite(var) ? INFINITY :
+					  (float)sqrt(var > 0 ? var : 0);
 			}
 			model_restore_labels(have_info ? &info : NULL, &b, labels);
 			for (size_t i = 0; i < b.n * K; i++) {
@@ -286,8 +289,16 @@ int main(int argc, char **argv)
 					goto fail;
 				}
 			}
-			for (size_t i = 0; i < b.n * PERT_N_LABELS; i++)
+			for (size_t i = 0; i < b.n * PERT_N_LABELS; i++) {
 				label32[i] = (float)labels[i];
+				if (isinf(label32[i])) {	/* the input's scale put it there */
+					cpz_record_error(pert_reader_record(in), "label", &err,
+							 "experiment %zu: %s on its original scale, %g, is "
+							 "beyond single precision's range", i / PERT_N_LABELS,
+							 pert_label_names[i % PERT_N_LABELS], labels[i]);
+					goto fail;
+				}
+			}
 			for (size_t i = 0; i < b.n; i++) {
 				split[i] = (int8_t)b.split;
 				index[i] = b.index ? b.index[i] : next_index + (int64_t)i;

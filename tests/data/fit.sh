@@ -64,6 +64,14 @@ if cpz verify -q "$W/a/model.cpz" && cpz verify -q - < "$W/a/model.cpz" &&
 else
 	echo "not ok - cpz verify on a checkpoint with progress.epoch 99: $(cat "$W/err")"
 fi
+# a config outside fit's option ranges (--bn-momentum is above 0) is refused
+"$O/tests/aids/cpz-mutate" --set dcell config.bn_momentum 0 "$W/a/model.cpz" "$W/m0.cpz" > /dev/null
+if ! cpz verify "$W/m0.cpz" 2> "$W/err" &&
+	grep -q "m0.cpz: record [0-9]* (dcell): field 'config.bn_momentum': " "$W/err"; then
+	echo "ok - a DCell model with config.bn_momentum 0 is refused: $(cat "$W/err")"
+else
+	echo "not ok - a DCell model with config.bn_momentum 0: $(cat "$W/err")"
+fi
 
 # the sparse path runs the terms of a stratum in parallel: any thread count
 # trains the same parameters
@@ -239,17 +247,36 @@ else
 	echo "not ok - the baselines did not fit or predict"
 fi
 
-# a prediction beyond single precision (a crafted mean of 1e300) is refused
-# when predict would write it, not left for its readers to refuse
-"$O/tests/aids/cpz-mutate" --set-element baseline mean 0 1e300 "$W/mean.model.cpz" "$W/huge.model.cpz" \
-	> /dev/null
-if ! predict -q --model "$W/huge.model.cpz" "$T/dcell_GO_0006281_test.cpz" -o "$W/huge.cpz" 2> "$W/err" &&
-	[ ! -e "$W/huge.cpz" ] &&
-	grep -q "dcell_GO_0006281_test.cpz: record 2 (samples): experiment 0: the prediction .* is beyond single precision's range" "$W/err"; then
-	echo "ok - predict refuses a prediction beyond single precision"
-else
-	echo "not ok - predict of a 1e300 mean: $(cat "$W/err")"
-fi
+# predict refuses, with nothing written, a value beyond single precision
+# when it would write it, not leaving it for its readers to refuse:
+# predict_refuses WHAT PATTERN ARGS... (predict's arguments but -o)
+predict_refuses() {
+	what=$1 pattern=$2
+	shift 2
+	if ! predict -q "$@" -o "$W/huge.cpz" 2> "$W/err" && [ ! -e "$W/huge.cpz" ] &&
+		grep -q "$pattern" "$W/err"; then
+		echo "ok - predict refuses $what"
+	else
+		echo "not ok - predict of $what: $(cat "$W/err")"
+	fi
+}
+M="$O/tests/aids/cpz-mutate"
+# a prediction: a crafted mean of 1e300
+"$M" --set-element baseline mean 0 1e300 "$W/mean.model.cpz" "$W/huge.model.cpz" > /dev/null
+predict_refuses "a prediction beyond single precision" \
+	"dcell_GO_0006281_test.cpz: record 2 (samples): experiment 0: the prediction .* is beyond single precision's range" \
+	--model "$W/huge.model.cpz" "$T/dcell_GO_0006281_test.cpz"
+# members of 1e300 and -1e300: a mean of 0, a spread beyond range (it came
+# out NaN, which the predictions' readers refuse beside a value)
+"$M" --set-element baseline mean 0 -1e300 "$W/mean.model.cpz" "$W/neg.model.cpz" > /dev/null
+predict_refuses "members' spread beyond single precision" \
+	"record 2 (samples): experiment 0: the members' spread inf is beyond single precision's range" \
+	--model "$W/huge.model.cpz" --model "$W/neg.model.cpz" "$T/dcell_GO_0006281_test.cpz"
+# a label that the input's scale puts beyond single precision
+"$M" --set-element context label.scale 2 1e300 "$T/gi6281.batches.cpz" "$W/bigscale.cpz" > /dev/null
+predict_refuses "a label its input's scale puts beyond single precision" \
+	"bigscale.cpz: record [0-9]* (batch): field 'label': experiment 0: gene_interaction on its original scale, .* is beyond single precision's range" \
+	--model "$W/mean.model.cpz" "$W/bigscale.cpz"
 
 # several models' predictions averaged (DCell trained with two settings);
 # models of another kind are refused, with nothing written
@@ -286,6 +313,12 @@ if report -q --no-plots -o "$W/report-sd" "$W/mean2.cpz" "$W/t1.pred.cpz" 2> "$W
 	echo "ok - report: the ensemble's spread $(awk -F'\t' '$1 == "mean2" { print $15 ", spread-error Spearman " $16 }' "$W/report-sd/metrics.tsv"); none for one model"
 else
 	echo "not ok - report's spread columns: $(cat "$W/err" "$W/report-sd/metrics.tsv")"
+fi
+# --no-plots: metrics.tsv and report.html only
+if [ "$(ls -A "$W/report-sd" | tr '\n' ' ')" = "metrics.tsv report.html " ]; then
+	echo "ok - report --no-plots writes metrics.tsv and report.html only"
+else
+	echo "not ok - report --no-plots wrote: $(ls -A "$W/report-sd" | tr '\n' ' ')"
 fi
 predict -q --model "$W/a/model.cpz" --model "$W/additive.model.cpz" "$T/dcell_GO_0006281_test.cpz" \
 	-o "$W/mixed.cpz" 2> "$W/mixed.err"

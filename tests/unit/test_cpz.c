@@ -449,9 +449,9 @@ static void test_builder_rejects(void **state)
 
 		assert_int_equal(cpz_record_add_int(&rec, "b\xff", 1, &err), -1);
 		assert_int_equal(cpz_record_add_str(&rec, "s", "\xc0\xaf", &err), -1);
-		assert_non_null(strstr(err.msg, "field 's': '\xc0\xaf' is not UTF-8"));
+		assert_non_null(strstr(err.msg, "field 's': '\\xc0\\xaf' is not UTF-8"));
 		assert_int_equal(cpz_record_add_strings(&rec, "l", 2, list, &err), -1);
-		assert_non_null(strstr(err.msg, "field 'l': string 1 ('caf\xe9') is not UTF-8"));
+		assert_non_null(strstr(err.msg, "field 'l': string 1 ('caf\\xe9') is not UTF-8"));
 		assert_int_equal(cpz_record_add_str(&rec, "s", "caf\xc3\xa9", &err), 0);
 	}
 	cpz_record_free(&rec);
@@ -863,6 +863,9 @@ static void test_no_partial_output(void **state)
 	assert_int_not_equal(system(cmd), 0);	/* no temporary left either */
 	w = open_w(tmp("partial.cpz"), "table", NULL);
 	assert_int_equal(cpz_writer_write(w, &(cpz_record){ .type = "end" }, &err), -1);
+	/* a type its readers would refuse (not UTF-8) is refused, shown escaped */
+	assert_int_equal(cpz_writer_write(w, &(cpz_record){ .type = "t\xe9" }, &err), -1);
+	assert_non_null(strstr(err.msg, "record type 't\\xe9': "));
 	close_w(w);
 	assert_int_equal(stat(tmp("partial.cpz"), &st), 0);
 	cpz_record_free(&rec);
