@@ -478,8 +478,7 @@ static void *dev_upload(dcell_run *r, const void *host, size_t bytes, cp_error *
 dcell_run *dcell_run_new(dcell *m, cp_backend *be, size_t max_batch, cp_error *err)
 {
 	dcell_run *r = calloc(1, sizeof *r);
-	size_t max_in = 0, max_w = 0, es = cp_precision_size(m->prec), K = (size_t)m->cfg.n_outputs;
-	size_t G = m->n_genes;
+	size_t max_in = 0, max_w = 0, es = cp_precision_size(m->prec);
 
 	if (!r) {
 		cp_error_set(err, "out of memory");
@@ -502,15 +501,12 @@ dcell_run *dcell_run_new(dcell *m, cp_backend *be, size_t max_batch, cp_error *e
 	    !(r->buffers = dev_upload(r, m->buffers, m->n_buffers * es, err)))
 		goto fail;
 	/* the gradient and the moments are allocated when training first needs
-	 * them (dcell_run_train_buffers), the dense path's activations when it
-	 * first runs */
+	 * them (dcell_run_train_buffers), the dense path's activations and its
+	 * host staging (a batch's rows over the whole genome) when it first runs */
 	r->max_in = max_in;
 	r->max_w = max_w;
-	r->host_genes = cp_malloc(max_batch * G, es, err);
-	r->host_target = cp_malloc(max_batch * K, es, err);
-	r->host_pred = cp_malloc(max_batch * K, es, err);
 	r->strata = cp_calloc(m->n_strata, sizeof *r->strata, err);
-	if (!r->host_genes || !r->host_target || !r->host_pred || !r->strata)
+	if (!r->strata)
 		goto fail;
 	for (size_t s = 0; s < m->n_strata; s++) {
 		dcell_stratum_run *sr = &r->strata[s];
@@ -582,7 +578,10 @@ static int dense_buffers(dcell_run *r, cp_error *err)
 
 	if (r->H)
 		return 0;
-	if (!(r->H = dev_alloc(r, B * (G + TW), es, err)) ||
+	if (!(r->host_genes = cp_malloc(B * G, es, err)) ||
+	    !(r->host_target = cp_malloc(B * K, es, err)) ||
+	    !(r->host_pred = cp_malloc(B * K, es, err)) ||
+	    !(r->H = dev_alloc(r, B * (G + TW), es, err)) ||
 	    !(r->dH = dev_alloc(r, B * (G + TW), es, err)) || !(r->Z = dev_alloc(r, B * TW, es, err)) ||
 	    !(r->A = dev_alloc(r, B * TW, es, err)) || !(r->xhat = dev_alloc(r, B * TW, es, err)) ||
 	    !(r->invstd = dev_alloc(r, TW, es, err)) || !(r->mean = dev_alloc(r, TW, es, err)) ||

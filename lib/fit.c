@@ -965,6 +965,11 @@ static int resume(const char *checkpoint, const char *out_path, int threads, con
 	    !(st.o.device = str_field(&training, "device", &st, err)) ||
 	    int_field(&training, "shuffle_buffer", 0, INT64_MAX, &v, err) < 0)
 		goto out;
+	if (st.o.schedule == FIT_SCHEDULE_COSINE && st.o.lr_min > st.o.lr) {
+		cpz_record_error(&training, "lr_min", err, "%g is above lr %g (the cosine schedule "
+				 "lowers the rate)", st.o.lr_min, st.o.lr);
+		goto out;
+	}
 	st.o.shuffle_buffer = (size_t)v;
 	st.o.threads = threads;
 	st.o.out_path = out_path ? out_path : checkpoint;

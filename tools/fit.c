@@ -412,6 +412,11 @@ int main(int argc, char **argv)
 			  opts.out_path, strcmp(opts.out_path, "-") == 0 ? "" : ", not a pipe");
 		return CLI_USAGE_ERROR;
 	}
+	if (opts.schedule == FIT_SCHEDULE_COSINE && opts.lr_min > opts.lr) {
+		cli_error("--lr-min: %g is above the learning rate %g: the cosine schedule lowers "
+			  "the rate from --lr to --lr-min", opts.lr_min, opts.lr);
+		return CLI_USAGE_ERROR;
+	}
 	if (opts.out_path)
 		cli_binary_output(opts.out_path);
 	if (resume) {

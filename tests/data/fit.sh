@@ -64,6 +64,14 @@ if cpz verify -q "$W/a/model.cpz" && cpz verify -q - < "$W/a/model.cpz" &&
 else
 	echo "not ok - cpz verify on a checkpoint with progress.epoch 99: $(cat "$W/err")"
 fi
+# a checkpoint whose cosine schedule would raise the rate is refused
+"$O/tests/aids/cpz-mutate" --set training lr_min 1 "$W/a/model.cpz" "$W/lrmin.cpz" > /dev/null
+if ! cpz verify "$W/lrmin.cpz" 2> "$W/err" &&
+	grep -q "lrmin.cpz: record [0-9]* (training): field 'lr_min': 1 is above lr " "$W/err"; then
+	echo "ok - a checkpoint with lr_min above lr is refused: $(cat "$W/err")"
+else
+	echo "not ok - a checkpoint with lr_min above lr: $(cat "$W/err")"
+fi
 # a config outside fit's option ranges (--bn-momentum is above 0) is refused
 "$O/tests/aids/cpz-mutate" --set dcell config.bn_momentum 0 "$W/a/model.cpz" "$W/m0.cpz" > /dev/null
 if ! cpz verify "$W/m0.cpz" 2> "$W/err" &&

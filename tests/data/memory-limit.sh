@@ -44,6 +44,19 @@ rc=$?
 	echo "ok - one thread trains and predicts under ulimit -v $LIMIT" ||
 	echo "not ok - one thread under ulimit -v $LIMIT: exit $rc: $(head -c 300 "$W/err")"
 
+# the largest batch fit and predict take, on the sparse path, needs no
+# staging of a batch's rows over the whole genome (27.7 GB at 2^20 rows):
+# it runs in 2 GB of address space
+(ulimit -v 2000000 && export OPENBLAS_NUM_THREADS=1 &&
+	timeout 120 fit -q --go "$T/go6281.cpz" --train "$T/gi6281.batches.cpz" --label gene_interaction \
+		--epochs 1 --threads 1 --batch-size 1048576 -o "$W/b.cpz" &&
+	timeout 120 predict -q --threads 1 --batch-size 1048576 --model "$W/b.cpz" \
+		"$T/dcell_GO_0006281_test.cpz" -o "$W/bp.cpz") 2> "$W/err"
+rc=$?
+[ $rc -eq 0 ] && cpz verify -q "$W/b.cpz" "$W/bp.cpz" &&
+	echo "ok - fit and predict at --batch-size 1048576 under ulimit -v 2000000" ||
+	echo "not ok - --batch-size 1048576 under ulimit -v 2000000: exit $rc: $(head -c 300 "$W/err")"
+
 # the whole DAG (17.4M parameters) under limits that hold OpenBLAS's buffer
 # but maybe not the model's arrays: its buffer is mapped when the backend
 # starts, so the arrays' allocation fails with a message instead of
