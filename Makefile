@@ -3,6 +3,7 @@
 # Knobs (make VAR=value):
 #   CC=cc           C compiler; gcc and clang are both supported (make check builds both)
 #   CFLAGS=-O2 -g   optimisation and debug flags; warnings are added separately
+#   CPPFLAGS=       preprocessor flags (a packager's -D_FORTIFY_SOURCE=2)
 #   WERROR=1        treat warnings as errors (make check sets it)
 #   ASAN=1          AddressSanitizer + UndefinedBehaviorSanitizer build
 #   CUDA=1          also build the CUDA backend of the kernel library (nvcc + cuBLAS)
@@ -17,7 +18,8 @@
 #   DATA=../shared/data  the public yeast data used by checks, benchmarks and pipelines
 #   FUZZ_N=200 FUZZ_SEED=2  make fuzz: random defects per input, and which ones
 #
-# Targets: all (default), check, fuzz, bench, install, uninstall, clean, deps, help.
+# Targets: all (default), check, check-quick (without the build variants),
+# fuzz, bench, install, uninstall, clean ($(O) and the programs), deps, help.
 # Objects are rebuilt when any of the flags above change ($(O)/.flags).
 
 CC ?= cc
@@ -64,7 +66,7 @@ CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcublas -lcudar
 endif
 endif
 
-ALL_CFLAGS = $(BASE_CFLAGS) $(CUDA_DEFS) $(SAN) $(CFLAGS)
+ALL_CFLAGS = $(BASE_CFLAGS) $(CUDA_DEFS) $(SAN) $(CPPFLAGS) $(CFLAGS)
 LIBS := -lzstd -lmsgpackc -lcsv -lopenblas -lyaml -lz -lm -lpthread
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
@@ -103,14 +105,26 @@ MAN5 := $(sort $(wildcard man/man5/*.5))
 all: $(TOOL_BIN)
 
 help:
-	@sed -n '2,20p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,/^# Objects/p' Makefile | sed 's/^# \{0,1\}//'
 
 # Rebuild everything when the configuration changes, so objects of different
-# flags (CPU/CUDA, sanitizers, compilers) never mix.
+# flags (CPU/CUDA, sanitizers, compilers) never mix.  The file is brought up
+# to date as the Makefile is read, so that make -n and make -q see only what
+# really changed (a dry run leaves it, and counts it changed when it is).
 FLAGS_LINE = $(CC) $(ALL_CFLAGS) | $(ALL_LDFLAGS) | CUDA=$(CUDA) $(CUDA_ARCH) $(CUDA_EMU)
+ifneq ($(filter-out clean help uninstall deps,$(or $(MAKECMDGOALS),all)),)
+FLAGS_STALE := $(shell echo '$(FLAGS_LINE)' | cmp -s - $(O)/.flags 2> /dev/null || echo 1)
+ifneq ($(FLAGS_STALE),)
+ifneq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
 $(O)/.flags: FORCE
+else
+$(shell mkdir -p $(O) && echo '$(FLAGS_LINE)' > $(O)/.flags)
+endif
+endif
+endif
+$(O)/.flags:
 	@mkdir -p $(O)
-	@echo '$(FLAGS_LINE)' | cmp -s - $@ || echo '$(FLAGS_LINE)' > $@
+	@echo '$(FLAGS_LINE)' > $@
 
 $(O)/%.o: %.c $(O)/.flags
 	@mkdir -p $(dir $@)
@@ -188,7 +202,9 @@ uninstall:
 		$(MAN5:man/man5/%=$(DESTDIR)$(PREFIX)/share/man/man5/%)
 
 clean:
-	rm -rf build $(BINDIR)
+	rm -rf $(O)
+	rm -f $(TOOL_BIN)
+	$(if $(filter bin,$(BINDIR)),rmdir bin 2> /dev/null || true)
 
 FORCE:
 

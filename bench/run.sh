@@ -5,8 +5,10 @@ set -u
 O=${O:-build}
 BINDIR=${BINDIR:-bin}
 DATA=${DATA:-../shared/data}
+case $BINDIR in /*) ;; *) BINDIR=$(pwd)/$BINDIR ;; esac
+case $O in /*) ;; *) O=$(pwd)/$O ;; esac
 export O BINDIR DATA
-export PATH="$(pwd)/$BINDIR:$PATH"
+export PATH="$BINDIR:$PATH"
 for b in bench/bench-*.sh; do
 	[ -f "$b" ] || continue
 	sh "$b" || echo "bench: $b failed"

@@ -357,8 +357,8 @@ static int read_bound(model_doc *d, yaml_node_t *v, yaml_node_t *entry, const ch
 static int read_reaction(model_doc *d, model *m, cell_graph *cg, yaml_node_t *entry, gpr_rule *rule,
 			 size_t max_clauses, gem_stats *st)
 {
-	yaml_node_t *v, *mets = NULL, *lb = NULL, *ub = NULL, *rule_node = NULL;
-	const char *key, *id = NULL, *name = NULL, *text = NULL;
+	yaml_node_t *v = NULL, *mets = NULL, *lb = NULL, *ub = NULL, *rule_node = NULL;
+	const char *key = NULL, *id = NULL, *name = NULL, *text = NULL;
 	cp_error *err = d->err;
 	size_t i = 0;
 	reaction *rxn;

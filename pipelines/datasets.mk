@@ -66,5 +66,11 @@ datasets-check: $(DATASETS)/gi-check.tsv
 $(DATASETS)/gi-check.tsv: $(DATASETS)/costanzo2016_smf.tsv $(DATASET_PAIRS) | $(GI_CHECK)
 	$(GI_CHECK) -s $< -e 30C -o $@ $(DATASET_PAIRS)
 
-$(SCREEN2EXP) $(GI_CHECK):
-	$(MAKE) $@
+# the programs, built by one make for all of them (a make per program ran
+# at once under -j and compiled the same objects together); dcell.mk,
+# which includes this file, names its own programs with these
+PIPELINE_BINS += $(SCREEN2EXP) $(GI_CHECK)
+ifndef PIPELINE_BINS_LATER
+$(PIPELINE_BINS) &:
+	$(MAKE) BINDIR=$(BIN) all
+endif

@@ -46,6 +46,7 @@ PIPELINES := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 
 EDGES := $(OUT)/edges
 DATASETS := $(OUT)/datasets
+PIPELINE_BINS_LATER := 1
 include $(PIPELINES)/data.mk
 include $(PIPELINES)/edges.mk
 include $(PIPELINES)/datasets.mk
@@ -97,13 +98,18 @@ TOOLS := $(addprefix $(BIN)/,gaf2go graph-build pert-mask batch-pack fit predict
 all: $(OUT)/data-checked datasets-check report
 	@echo "pipeline: done; the report is $(OUT)/report/report.html (metrics in $(OUT)/report/metrics.tsv)"
 
-$(TOOLS):
-	$(MAKE) $@
+# the programs, built by one make for all of them (see datasets.mk)
+PIPELINE_BINS += $(TOOLS)
+$(PIPELINE_BINS) &:
+	$(MAKE) BINDIR=$(BIN) all
 
-# the published bytes, checked once (again when the data or manifest change)
+# the published bytes, checked once (again when the data or manifest change);
+# the check's make is named apart from $(MAKE), which make runs even under
+# -n, where the stamp would have said the data were checked
+CHECK_DATA = $(MAKE) -s -f $(PIPELINES)/data.mk check-data DATA=$(DATA)
 DATA_FILES := $(shell awk -F'\t' '!/^\#/ { print "$(DATA)/" $$1 }' $(DATA_MANIFEST))
 $(OUT)/data-checked: $(DATA_MANIFEST) $(DATA_FILES)
-	mkdir -p $(@D) && $(MAKE) -s -f $(PIPELINES)/data.mk check-data DATA=$(DATA) > $@
+	mkdir -p $(@D) && $(CHECK_DATA) > $@.tmp && mv $@.tmp $@
 
 # ---- GO ---------------------------------------------------------------------
 GO_FILES := $(OUT)/go/all.cpz $(OUT)/go/GO_0006281.cpz $(OUT)/go/GO_0000790.cpz

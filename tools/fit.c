@@ -218,7 +218,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *model = "dcell", *resume = NULL;
-	int other_opts = 0;
+	int other_opts = 0, dcell_opt = 0, ridge_given = 0;
 	double ridge = BASELINE_RIDGE_DEFAULT, x;
 	long long n;
 	int c;
@@ -241,6 +241,12 @@ int main(int argc, char **argv)
 		/* what a resumed run may still be told */
 		if (c != 'o' && c != 'r' && c != OPT_THREADS && c != 'q' && c != 'v')
 			other_opts = 1;
+		/* what only DCell's training takes (a baseline refuses it) */
+		if (!dcell_opt && c != 'm' && c != 't' && c != 'e' && c != 'l' && c != 'o' &&
+		    c != OPT_THREADS && c != OPT_RIDGE && c != 'q' && c != 'v' && c != 'h' && c != 'V' &&
+		    c != '?' && c != ':')
+			dcell_opt = c;
+		ridge_given |= c == OPT_RIDGE;
 		switch (c) {
 		case 'm': model = optarg; break;
 		case 'g': opts.go_path = optarg; break;
@@ -412,6 +418,10 @@ int main(int argc, char **argv)
 			  opts.out_path, strcmp(opts.out_path, "-") == 0 ? "" : ", not a pipe");
 		return CLI_USAGE_ERROR;
 	}
+	if (ridge_given && strcmp(model, "additive") != 0) {
+		cli_error("--ridge: only the additive baseline has a ridge, not %s", model);
+		return CLI_USAGE_ERROR;
+	}
 	if (opts.schedule == FIT_SCHEDULE_COSINE && opts.lr_min > opts.lr) {
 		cli_error("--lr-min: %g is above the learning rate %g: the cosine schedule lowers "
 			  "the rate from --lr to --lr-min", opts.lr_min, opts.lr);
@@ -479,6 +489,16 @@ int main(int argc, char **argv)
 		if (opts.val_path && *opts.val_path) {
 			cli_error("--val: a baseline (%s) is fitted in closed form, without validation "
 				  "experiments: leave --val out", model);
+			return CLI_USAGE_ERROR;
+		}
+		if (dcell_opt) {
+			const char *name = "?";
+
+			for (const struct option *lo = longopts; lo->name; lo++)
+				if (lo->val == dcell_opt)
+					name = lo->name;
+			cli_error("--%s: a baseline (%s) takes only --train, --label, -o, --threads, "
+				  "-q and -v (and --ridge the additive one)", name, model);
 			return CLI_USAGE_ERROR;
 		}
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "cell_graph.h"
 #include "cli.h"
@@ -89,9 +90,11 @@ static int parse_options(int argc, char **argv, options *o)
 			}
 			break;
 		case 'l':
-			if (cp_parse_i64(optarg, &o->level) < 0 || o->level < -7 || o->level > 19 ||
-			    o->level == 0) {
-				cli_error("--level: '%s' is not a zstd level (-7 to 19, not 0)", optarg);
+			/* the levels CPZ_LEVEL takes; 0 would be "the default" */
+			if (cp_parse_i64(optarg, &o->level) < 0 || o->level < ZSTD_minCLevel() ||
+			    o->level > ZSTD_maxCLevel() || o->level == 0) {
+				cli_error("--level: '%s' is not a zstd level (%d to %d, not 0)", optarg,
+					  ZSTD_minCLevel(), ZSTD_maxCLevel());
 				return -1;
 			}
 			break;

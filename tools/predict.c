@@ -17,7 +17,7 @@
 static void usage(FILE *fp, int status)
 {
 	fprintf(fp,
-		"Usage: predict --model MODEL.cpz [options] SAMPLES.cpz -o PREDICTIONS.cpz\n"
+		"Usage: predict --model MODEL.cpz [options] SAMPLES.cpz [-o PREDICTIONS.cpz]\n"
 		"Predict every experiment of a samples (pert-mask) or batches (batch-pack) stream\n"
 		"with a trained model; labels and predictions are written on their original scale.\n"
 		"\n"
@@ -132,14 +132,14 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			if (cp_parse_i64(optarg, &v) < 0 || v < 1 || v > 1024) {
-				cli_error("--threads: '%s' is not a thread count", optarg);
+				cli_error("--threads: '%s' is not an integer in [1, 1024]", optarg);
 				return CLI_USAGE_ERROR;
 			}
 			threads = (int)v;
 			break;
 		case 'b':
 			if (cp_parse_i64(optarg, &v) < 0 || v < 1 || v > (1 << 20)) {
-				cli_error("--batch-size: '%s' is not a batch size", optarg);
+				cli_error("--batch-size: '%s' is not an integer in [1, 1048576]", optarg);
 				return CLI_USAGE_ERROR;
 			}
 			batch = (size_t)v;

@@ -68,6 +68,11 @@ int main(int argc, char **argv)
 		cli_error("expected at least one predictions stream (try report --help)");
 		return CLI_USAGE_ERROR;
 	}
+	if (strcmp(o.out_dir, "-") == 0) {
+		cli_error("-o -: a report is a directory, not standard output (write -o ./- for one "
+			  "named -)");
+		return CLI_USAGE_ERROR;
+	}
 	/* the directory by its own name: "r/" and "r/." are r */
 	{
 		size_t len = strlen(o.out_dir);

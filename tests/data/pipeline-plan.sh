@@ -38,3 +38,32 @@ if [ -n "$report" ] && [ -n "$last_pred" ] && [ "$report" -gt "$last_pred" ]; th
 else
 	echo "not ok - pipelines/dcell.mk: the report (line ${report:-none}) before the last prediction (line ${last_pred:-none})"
 fi
+# the plan writes nothing: the data check's stamp (a dry run had left one
+# holding the echoed commands, and the real run then skipped the check)
+if [ ! -e "$TMP/out" ]; then
+	echo "ok - make -n -f pipelines/dcell.mk writes nothing"
+else
+	echo "not ok - make -n -f pipelines/dcell.mk wrote: $(ls -R "$TMP/out" | head -5 | tr '\n' ' ')"
+fi
+# the programs are built by one make for all of them, not one per program
+n=$(make -n -f pipelines/dcell.mk DATA="$DATA" OUT="$TMP/o2" BIN="$TMP/nobin" 2>&1 |
+	grep -c "BINDIR=$TMP/nobin all")
+[ "$n" -eq 1 ] && echo "ok - pipelines/dcell.mk builds missing programs with one make" ||
+	echo "not ok - pipelines/dcell.mk builds missing programs with $n makes"
+
+# the Makefile: clean removes the object directory given and the programs,
+# not another directory nor what else BINDIR holds; a built tree is up to
+# date for make -q
+plan=$(make -n clean O="$TMP/objs" BINDIR="$TMP/b")
+if [ "$(printf '%s\n' "$plan" | grep -c '^rm -rf')" -eq 1 ] &&
+	printf '%s\n' "$plan" | grep -qx "rm -rf $TMP/objs" &&
+	printf '%s\n' "$plan" | grep -q "^rm -f $TMP/b/batch-pack " && ! printf '%s\n' "$plan" | grep -q "rm -rf build"; then
+	echo "ok - make clean removes O and the programs only"
+else
+	echo "not ok - make clean O=... BINDIR=...: $plan"
+fi
+if make -q O="$O" BINDIR="$BINDIR" all; then
+	echo "ok - make -q: the built tree is up to date"
+else
+	echo "not ok - make -q says the built tree is out of date: $(make -n O="$O" BINDIR="$BINDIR" all | head -3)"
+fi
