@@ -110,12 +110,14 @@ help:
 # Rebuild everything when the configuration changes, so objects of different
 # flags (CPU/CUDA, sanitizers, compilers) never mix.  The file is brought up
 # to date as the Makefile is read, so that make -n and make -q see only what
-# really changed (a dry run leaves it, and counts it changed when it is).
+# really changed (a run that builds nothing, -n, -q or -t, leaves it, and
+# counts it changed when it is).
 FLAGS_LINE = $(CC) $(ALL_CFLAGS) | $(ALL_LDFLAGS) | CUDA=$(CUDA) $(CUDA_ARCH) $(CUDA_EMU)
 ifneq ($(filter-out clean help uninstall deps,$(or $(MAKECMDGOALS),all)),)
 FLAGS_STALE := $(shell echo '$(FLAGS_LINE)' | cmp -s - $(O)/.flags 2> /dev/null || echo 1)
 ifneq ($(FLAGS_STALE),)
-ifneq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
+MAKE_LETTERS := $(firstword -$(MAKEFLAGS))
+ifneq ($(findstring n,$(MAKE_LETTERS))$(findstring q,$(MAKE_LETTERS))$(findstring t,$(MAKE_LETTERS)),)
 $(O)/.flags: FORCE
 else
 $(shell mkdir -p $(O) && echo '$(FLAGS_LINE)' > $(O)/.flags)

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpz.h"
 #include "extsort.h"
 #include "textio.h"
 
@@ -421,10 +420,6 @@ int exp_reader_next(exp_reader *r, exp_row *row, cp_error *err)
 	if (n != r->n_header)
 		return cp_error_set(err, "%s:%zu: %zu fields, the header has %zu", exp_reader_name(r),
 				    exp_reader_line(r), n, r->n_header);
-	/* the text a stream will carry is UTF-8: said here, by line and column */
-	for (int c = 0; c < EXP_N_COLUMNS; c++)
-		if (r->col[c] >= 0 && cpz_text_defect(r->fields[r->col[c]], strlen(r->fields[r->col[c]])))
-			return row_error(r, c, err, "not UTF-8 text");
 	if (split_list(r, COL_GENES, r->fields[r->col[COL_GENES]], row->genes, &row->n_genes, err) < 0)
 		return -1;
 	for (size_t i = 0; i < row->n_genes; i++)

@@ -403,7 +403,7 @@ static int open_data(fit_state *st, cp_error *err)
 		return -1;
 	if (loader_context(st->train)->genome_hash != st->dag.genome_hash)
 		return cpz_genome_mismatch(err, st->o.train_path, loader_context(st->train)->genome_hash,
-					   st->o.go_path, st->dag.genome_hash);
+					   cp_path_name(st->o.go_path), st->dag.genome_hash);
 	/* validation: --val, or the val split of a batches stream given as --train */
 	/* a batches stream counts its labels: one without a training value of
 	 * a label fitted is refused now, not after the first epoch */
@@ -425,7 +425,7 @@ static int open_data(fit_state *st, cp_error *err)
 			return -1;
 		if (loader_context(st->val)->genome_hash != st->dag.genome_hash)
 			return cpz_genome_mismatch(err, val_path, loader_context(st->val)->genome_hash,
-						   st->o.go_path, st->dag.genome_hash);
+						   cp_path_name(st->o.go_path), st->dag.genome_hash);
 		if ((st->std[0] = label_scale(st->train, &st->info[0], err)) < 0 ||
 		    (st->std[1] = label_scale(st->val, &st->info[1], err)) < 0)
 			return -1;

@@ -105,11 +105,13 @@ $(PIPELINE_BINS) &:
 
 # the published bytes, checked once (again when the data or manifest change);
 # the check's make is named apart from $(MAKE), which make runs even under
-# -n, where the stamp would have said the data were checked
-CHECK_DATA = $(MAKE) -s -f $(PIPELINES)/data.mk check-data DATA=$(DATA)
+# -n, where the stamp would have said the data were checked (and, so named,
+# it is given none of this make's flags: no jobserver it could not reach)
+CHECK_DATA = MAKEFLAGS= $(MAKE) -s -f $(PIPELINES)/data.mk check-data DATA=$(DATA)
 DATA_FILES := $(shell awk -F'\t' '!/^\#/ { print "$(DATA)/" $$1 }' $(DATA_MANIFEST))
 $(OUT)/data-checked: $(DATA_MANIFEST) $(DATA_FILES)
-	mkdir -p $(@D) && $(CHECK_DATA) > $@.tmp && mv $@.tmp $@
+	mkdir -p $(@D) && { $(CHECK_DATA) > $@.tmp || { cat $@.tmp >&2; rm -f $@.tmp; exit 1; }; } && \
+		mv $@.tmp $@
 
 # ---- GO ---------------------------------------------------------------------
 GO_FILES := $(OUT)/go/all.cpz $(OUT)/go/GO_0006281.cpz $(OUT)/go/GO_0000790.cpz

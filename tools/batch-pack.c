@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "batches.h"
@@ -234,14 +235,20 @@ int main(int argc, char **argv)
 		default: exit(CLI_USAGE_ERROR);	/* getopt said why, in one line */
 		}
 	}
-	if (argc - optind != 1) {
-		/* -z's argument is optional, so "-z robust" leaves "robust" an operand */
+	{
+		/* -z's argument is optional, so "-z robust" leaves "robust" an
+		 * operand, taken for the input where no such file is */
+		struct stat st;
+
 		for (int i = optind; i < argc; i++)
-			if (!strcmp(argv[i], "zscore") || !strcmp(argv[i], "robust")) {
-				cli_error("expected one SAMPLES stream, and '%s' is not a file here: "
-					  "write --standardize=%s or -z%s", argv[i], argv[i], argv[i]);
+			if ((!strcmp(argv[i], "zscore") || !strcmp(argv[i], "robust")) &&
+			    stat(argv[i], &st) != 0) {
+				cli_error("'%s' is no file here: -z takes its method attached, "
+					  "--standardize=%s or -z%s", argv[i], argv[i], argv[i]);
 				return CLI_USAGE_ERROR;
 			}
+	}
+	if (argc - optind != 1) {
 		cli_error("expected one SAMPLES stream (try batch-pack --help)");
 		return CLI_USAGE_ERROR;
 	}

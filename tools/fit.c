@@ -19,17 +19,18 @@ static void usage(FILE *fp, int status)
 
 	fit_options_default(&d);
 	fprintf(fp,
-		"Usage: fit --model dcell --go GO.cpz --train TRAIN.cpz [--val VAL.cpz] [options] -o MODEL.cpz\n"
+		"Usage: fit --model dcell --go GO.cpz --train TRAIN.cpz [--val VAL.cpz] [options]\n"
+		"           -o MODEL.cpz\n"
 		"       fit --model mean|additive|multiplicative --train TRAIN.cpz -o MODEL.cpz\n"
 		"       fit --resume MODEL.cpz [-o MODEL.cpz]\n"
-		"Train a model on batches (batch-pack) or samples (pert-mask).  A batches stream given\n"
-		"as --train supplies its own val split when --val is absent.\n"
+		"Train a model on batches (batch-pack) or samples (pert-mask).  A batches stream\n"
+		"given as --train supplies its own val split when --val is absent.\n"
 		"\n"
 		"Data and model:\n"
-		"  -m, --model NAME         dcell, mean, additive or multiplicative (--train: single\n"
-		"                           deletions) [dcell]\n"
+		"  -m, --model NAME         dcell, mean, additive or multiplicative (--train:\n"
+		"                           single deletions) [dcell]\n"
 		"  -g, --go FILE            the go-dag stream (dcell)\n"
-		"  -t, --train FILE         training experiments (the train split of a batches stream)\n"
+		"  -t, --train FILE         training experiments (a batches stream's train split)\n"
 		"  -e, --val FILE           validation experiments (the val split)\n"
 		"  -l, --label LIST         labels to predict, comma-separated [fitness]\n"
 		"  -o, --output FILE        the model stream, rewritten after every epoch\n"
@@ -42,9 +43,10 @@ static void usage(FILE *fp, int status)
 		"      --lr-min X           final rate of the cosine schedule [lr/100]\n"
 		"      --schedule NAME      cosine, plateau (halve after 2 epochs without\n"
 		"                           improvement) or constant [cosine]\n"
-		"      --weight-decay X     AdamW decoupled decay of weights and heads [%g]\n"
+		"      --weight-decay X     AdamW decoupled decay of the weights [%g]\n"
 		"      --clip X             clip the gradient's L2 norm, 0 = off [%g]\n"
-		"      --patience N         stop after N epochs without a better val loss, 0 = off [%d]\n"
+		"      --patience N         stop after N epochs without a better val loss,\n"
+		"                           0 = off [%d]\n"
 		"  -s, --seed N             initialisation and shuffling [%llu]\n"
 		"      --shuffle-buffer N   experiments shuffled together [%zu]\n"
 		"      --path NAME          sparse (CPU, exact) or dense [sparse]\n"
@@ -60,9 +62,11 @@ static void usage(FILE *fp, int status)
 		"      --order NAME         tanh-bn (BatchNorm(tanh(Wx+b))) or bn-tanh [tanh-bn]\n"
 		"      --alpha X            auxiliary loss weight [%g]\n"
 		"      --alpha-mean         average the auxiliary losses instead of summing\n"
-		"      --gene-state NAME    deleted (1 = deleted) or present (1 = present) [deleted]\n"
+		"      --gene-state NAME    deleted (1 = deleted) or present (1 = present)\n"
+		"                           [deleted]\n"
 		"      --init-range X       weights uniform in [-X, X] [%g]\n"
-		"      --bn-momentum X      BatchNorm running statistics: weight of each batch [%g]\n"
+		"      --bn-momentum X      BatchNorm's running statistics: each batch's weight\n"
+		"                           [%g]\n"
 		"\n"
 		"  -q, --quiet   no epoch lines    -v, --verbose   also time and memory\n"
 		"  -h, --help    this help         -V, --version\n"
@@ -418,15 +422,6 @@ int main(int argc, char **argv)
 			  opts.out_path, strcmp(opts.out_path, "-") == 0 ? "" : ", not a pipe");
 		return CLI_USAGE_ERROR;
 	}
-	if (ridge_given && strcmp(model, "additive") != 0) {
-		cli_error("--ridge: only the additive baseline has a ridge, not %s", model);
-		return CLI_USAGE_ERROR;
-	}
-	if (opts.schedule == FIT_SCHEDULE_COSINE && opts.lr_min > opts.lr) {
-		cli_error("--lr-min: %g is above the learning rate %g: the cosine schedule lowers "
-			  "the rate from --lr to --lr-min", opts.lr_min, opts.lr);
-		return CLI_USAGE_ERROR;
-	}
 	if (opts.out_path)
 		cli_binary_output(opts.out_path);
 	if (resume) {
@@ -453,6 +448,15 @@ int main(int argc, char **argv)
 	}
 	if (!opts.train_path || !opts.out_path) {
 		cli_error("needs --train and -o (try fit --help)");
+		return CLI_USAGE_ERROR;
+	}
+	if (ridge_given && strcmp(model, "additive") != 0) {
+		cli_error("--ridge: only the additive baseline has a ridge, not %s", model);
+		return CLI_USAGE_ERROR;
+	}
+	if (opts.schedule == FIT_SCHEDULE_COSINE && opts.lr_min > opts.lr) {
+		cli_error("--lr-min: %g is above the learning rate %g: the cosine schedule lowers "
+			  "the rate from --lr to --lr-min", opts.lr_min, opts.lr);
 		return CLI_USAGE_ERROR;
 	}
 	if (cli_read_once(opts.train_path) || (opts.val_path && *opts.val_path &&

@@ -39,7 +39,8 @@ static void usage(FILE *fp, int status)
 		"genes include a deleted gene.  Writes a samples stream, chunk by chunk.\n"
 		"\n"
 		"  -g, --graph FILE      the cell graph (graph-build) (required)\n"
-		"  -G, --go FILE         a go-dag of the same genome (gaf2go): list affected terms\n"
+		"  -G, --go FILE         a go-dag of the same genome (gaf2go): list the affected\n"
+		"                        terms\n"
 		"  -c, --chunk N         experiments per samples record [%d]\n"
 		"  -l, --level N         zstd level of the stream [%d, or $CPZ_LEVEL when set]\n"
 		"  -s, --skip-unknown    skip and count lines naming a gene the genome does not\n"
@@ -54,9 +55,9 @@ static void usage(FILE *fp, int status)
 		"\n"
 		"EXPERIMENTS.tsv [-]: a header, then one experiment a line: column genes (deleted\n"
 		"genes separated by ','), optional id source environment allele, labels fitness\n"
-		"fitness_std gene_interaction gene_interaction_p_value (empty, NA or nan: missing);\n"
-		"other columns are ignored.  Plain, .gz or .zst.  Exit status: 0 ok, 1 bad data,\n"
-		"2 usage.  See pert-mask(1).\n",
+		"fitness_std gene_interaction gene_interaction_p_value (empty, NA or nan:\n"
+		"missing); other columns are ignored.  Plain, .gz or .zst.  Exit status: 0 ok,\n"
+		"1 bad data, 2 usage.  See pert-mask(1).\n",
 		DEFAULT_CHUNK, DEFAULT_LEVEL);
 	exit(status);
 }

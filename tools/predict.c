@@ -19,14 +19,16 @@ static void usage(FILE *fp, int status)
 	fprintf(fp,
 		"Usage: predict --model MODEL.cpz [options] SAMPLES.cpz [-o PREDICTIONS.cpz]\n"
 		"Predict every experiment of a samples (pert-mask) or batches (batch-pack) stream\n"
-		"with a trained model; labels and predictions are written on their original scale.\n"
+		"with a trained model; labels and predictions are written on their original\n"
+		"scale.\n"
 		"\n"
 		"  -m, --model FILE      the model stream (fit); given up to 16 times, models of\n"
 		"                        one kind and labels (say, DCell trained with several\n"
 		"                        seeds) and their predictions averaged\n"
 		"  -o, --output FILE     the predictions stream [-]\n"
 		"      --split NAME      of a batches stream, only train, val or test [all]\n"
-		"      --path NAME       DCell: sparse (exact, only what a deletion changes) or dense [sparse]\n"
+		"      --path NAME       DCell: sparse (exact, only what a deletion changes) or\n"
+		"                        dense [sparse]\n"
 		"      --gene-cache MB   sparse path: keep each gene's single-deletion change and\n"
 		"                        compute only terms with two or more deleted genes, where\n"
 		"                        the cache for every gene fits in MB MiB and at least\n"
@@ -168,8 +170,8 @@ int main(int argc, char **argv)
 				   memcmp(mk->label, model->label, sizeof mk->label) != 0 ||
 				   mk->genome_hash != model->genome_hash)) {
 			cp_error_set(&err, "%s (%s) does not match %s (%s): only models of one kind, labels "
-				     "and genome are averaged", model_path[loaded], mk->name, model_path[0],
-				     model->name);
+				     "and genome are averaged", cp_path_name(model_path[loaded]), mk->name,
+				     cp_path_name(model_path[0]), model->name);
 			loaded++;
 			goto fail;
 		}
@@ -178,8 +180,8 @@ int main(int argc, char **argv)
 	if (!in)
 		goto fail;
 	if (pert_reader_context(in)->genome_hash != model->genome_hash) {
-		cpz_genome_mismatch(&err, cp_path_name(argv[optind]), pert_reader_context(in)->genome_hash, model_path[0],
-				    model->genome_hash);
+		cpz_genome_mismatch(&err, cp_path_name(argv[optind]), pert_reader_context(in)->genome_hash,
+				    cp_path_name(model_path[0]), model->genome_hash);
 		goto fail;
 	}
 	if (only_split >= 0 && strcmp(pert_reader_kind(in), "batches") != 0) {

@@ -14,10 +14,11 @@ static void usage(FILE *fp, int status)
 {
 	fprintf(fp,
 		"Usage: report [-o DIR] [options] PREDICTIONS.cpz... [MODEL.cpz...]\n"
-		"Write DIR/metrics.tsv (per run, label and split: n, MSE, RMSE, MAE, Pearson with its\n"
-		"95%% CI, Spearman, R2), plots as PNG and SVG (gnuplot) and DIR/report.html, one page\n"
-		"comparing every run.  Inputs are predictions streams (predict), one run each, and\n"
-		"model streams (fit), whose training histories are drawn (a baseline's has none).\n"
+		"Write DIR/metrics.tsv (per run, label and split: n, MSE, RMSE, MAE, Pearson with\n"
+		"its 95%% CI, Spearman, R2), plots as PNG and SVG (gnuplot) and DIR/report.html,\n"
+		"one page comparing every run.  Inputs are predictions streams (predict), one run\n"
+		"each, and model streams (fit), whose training histories are drawn (a baseline's\n"
+		"has none).\n"
 		"\n"
 		"  -o, --output DIR     the report directory [report]\n"
 		"  -t, --title TEXT     the page's title [cellpipe report]\n"
