@@ -18,7 +18,7 @@ DATA_CHECK_LOG := $(or $(TMPDIR),/tmp)/cellpipe-check-data.$(shell echo $$PPID)
 check-data:
 	@test -d "$(DATA)" || { echo "data: no directory $(DATA) (set DATA=...)" >&2; exit 1; }
 	@awk -F'\t' '!/^#/ { print $$3 "  " $$1 }' $(DATA_MANIFEST) \
-		| (cd "$(DATA)" && sha256sum --quiet --strict -c -) 2>&1 | tee "$(DATA_CHECK_LOG)"; \
+		| (cd "$(DATA)" && sha256sum --quiet --strict -c -) 2>&1 | tee "$(DATA_CHECK_LOG)" >&2; \
 	if [ -s "$(DATA_CHECK_LOG)" ]; then \
 		sed -n 's/: FAILED$$//p' "$(DATA_CHECK_LOG)" | while read -r f; do \
 			awk -F'\t' -v f="$$f" '$$1 == f && $$4 ~ /^derived from/ { print "data: " f \

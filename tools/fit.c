@@ -417,6 +417,16 @@ int main(int argc, char **argv)
 		cli_error("unexpected argument '%s' (try fit --help)", argv[optind]);
 		return CLI_USAGE_ERROR;
 	}
+	if (resume && other_opts) {
+		cli_error("--resume continues the run with its saved options: only -o, --threads, "
+			  "-q and -v go with it");
+		return CLI_USAGE_ERROR;
+	}
+	if (!resume && strcmp(model, "dcell") != 0 && strcmp(model, "mean") != 0 &&
+	    strcmp(model, "additive") != 0 && strcmp(model, "multiplicative") != 0) {
+		cli_error("--model: '%s' is not dcell, mean, additive or multiplicative", model);
+		return CLI_USAGE_ERROR;
+	}
 	if (opts.out_path && cli_read_once(opts.out_path) && (resume || strcmp(model, "dcell") == 0)) {
 		cli_error("-o %s: a DCell model is rewritten after every epoch, so it needs a file%s",
 			  opts.out_path, strcmp(opts.out_path, "-") == 0 ? "" : ", not a pipe");
@@ -425,14 +435,7 @@ int main(int argc, char **argv)
 	if (opts.out_path)
 		cli_binary_output(opts.out_path);
 	if (resume) {
-		int rc;
-
-		if (other_opts) {
-			cli_error("--resume continues the run with its saved options: only -o, --threads, "
-				  "-q and -v go with it");
-			return CLI_USAGE_ERROR;
-		}
-		rc = fit_resume(resume, opts.out_path, opts.threads, cli_producer(), &cb, &err);
+		int rc = fit_resume(resume, opts.out_path, opts.threads, cli_producer(), &cb, &err);
 		if (rc < 0) {
 			cli_progress_done();
 			cli_report(&err);
@@ -450,14 +453,16 @@ int main(int argc, char **argv)
 		cli_error("needs --train and -o (try fit --help)");
 		return CLI_USAGE_ERROR;
 	}
-	if (ridge_given && strcmp(model, "additive") != 0) {
-		cli_error("--ridge: only the additive baseline has a ridge, not %s", model);
-		return CLI_USAGE_ERROR;
-	}
-	if (opts.schedule == FIT_SCHEDULE_COSINE && opts.lr_min > opts.lr) {
-		cli_error("--lr-min: %g is above the learning rate %g: the cosine schedule lowers "
-			  "the rate from --lr to --lr-min", opts.lr_min, opts.lr);
-		return CLI_USAGE_ERROR;
+	if (strcmp(model, "dcell") == 0) {
+		if (ridge_given) {
+			cli_error("--ridge: only the additive baseline has a ridge, not dcell");
+			return CLI_USAGE_ERROR;
+		}
+		if (opts.schedule == FIT_SCHEDULE_COSINE && opts.lr_min > opts.lr) {
+			cli_error("--lr-min: %g is above the learning rate %g: the cosine schedule "
+				  "lowers the rate from --lr to --lr-min", opts.lr_min, opts.lr);
+			return CLI_USAGE_ERROR;
+		}
 	}
 	if (cli_read_once(opts.train_path) || (opts.val_path && *opts.val_path &&
 					       cli_read_once(opts.val_path))) {
@@ -485,8 +490,7 @@ int main(int argc, char **argv)
 			cli_report(&err);
 			return CLI_DATA_ERROR;
 		}
-	} else if (strcmp(model, "mean") == 0 || strcmp(model, "additive") == 0 ||
-		   strcmp(model, "multiplicative") == 0) {
+	} else {	/* a baseline: mean, additive or multiplicative */
 		baseline_options bo = { model, opts.train_path, opts.val_path, opts.out_path, ridge, opts.dcell };
 		baseline_stats bs = { 0 };
 
@@ -505,7 +509,10 @@ int main(int argc, char **argv)
 				  "-q and -v (and --ridge the additive one)", name, model);
 			return CLI_USAGE_ERROR;
 		}
-
+		if (ridge_given && strcmp(model, "additive") != 0) {
+			cli_error("--ridge: only the additive baseline has a ridge, not %s", model);
+			return CLI_USAGE_ERROR;
+		}
 		if (baseline_fit(&bo, cli_producer(), cli_command(), &bs, &err) < 0) {
 			cli_report(&err);
 			return CLI_DATA_ERROR;
@@ -514,9 +521,6 @@ int main(int argc, char **argv)
 			cli_info(1, "multiplicative: the fitness of %zu genes from %zu single-deletion "
 				 "experiments; left out %zu of several genes and %zu without a fitness",
 				 bs.genes, bs.used, bs.not_single, bs.no_value);
-	} else {
-		cli_error("--model: '%s' is not dcell, mean, additive or multiplicative", model);
-		return CLI_USAGE_ERROR;
 	}
 	cli_progress_done();
 	cli_resources(2);
