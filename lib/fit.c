@@ -916,6 +916,12 @@ static int resume(const char *checkpoint, const char *out_path, int threads, con
 				cp_error_set(err, "%s: no %s record: not a checkpoint of fit", checkpoint, types[i]);
 			if (got <= 0)
 				goto out;
+			if (i == 1 && strcmp(recs[i]->type, "baseline") == 0) {
+				cpz_record_error(recs[i], NULL, err, "a baseline's model, fitted in one "
+						 "step: nothing to resume (a DCell run's checkpoint "
+						 "is)");
+				goto out;
+			}
 			if (strcmp(recs[i]->type, types[i]) != 0) {
 				cpz_record_error(recs[i], NULL, err, "expected a %s record", types[i]);
 				goto out;
