@@ -918,13 +918,11 @@ static int write_html(const report_options *o, const char *dir, run *runs, size_
 							continue;
 						snprintf(name, sizeof name, "%s.%s.%s", runs[i].name,
 							 pert_label_names[label], *kd);
-						if (access(name, F_OK) < 0) {
-							char path[4096];
+						char path[4096];
 
-							snprintf(path, sizeof path, "%s/plots/%s.png", dir, name);
-							if (access(path, F_OK) < 0)
-								continue;	/* too few values */
-						}
+						snprintf(path, sizeof path, "%s/plots/%s.png", dir, name);
+						if (access(path, F_OK) < 0)
+							continue;	/* too few values */
 						if (html_image(fp, dir, name, name, err) < 0) {
 							fclose(fp);
 							return -1;
