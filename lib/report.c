@@ -531,8 +531,11 @@ static int plot_run_label(const report_options *o, const char *dir, const char *
 	cp_sort(all, 2 * n, sizeof *all, cmp_double);
 	lo = quantile(all, 2 * n, 0.002);
 	hi = quantile(all, 2 * n, 0.998);
-	if (!(hi > lo))
-		hi = lo + 1;
+	/* the scripts write the axes' range to six significant digits, and
+	 * gnuplot refuses one they show empty: values all alike, or alike to
+	 * six digits, get a wider one */
+	if (!(hi - lo > 1e-5 * fmax(fabs(lo), fabs(hi))))
+		hi = lo + fmax(1, 1e-4 * fabs(lo));
 	for (size_t i = 0; i < n; i++)
 		outside += t[i] < lo || t[i] > hi || p[i] < lo || p[i] > hi;
 
