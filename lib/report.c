@@ -423,7 +423,9 @@ static int gnuplot_run(const report_options *o, const char *dir, const char *scr
 	return 0;
 }
 
-/* s as a gnuplot double-quoted string, '"' and '\\' escaped; longer than
+/* s as a gnuplot double-quoted string: '"', '\\' and '`' (which would run
+ * the text between two as a command) escaped and a control character a
+ * space (a line break would end the command); longer than
  * wrap characters, broken in two lines at the space that best halves it,
  * one after a ':' or before a '(' preferred.  Returns the length of the
  * longer line. */
@@ -446,9 +448,9 @@ static size_t gp_string(FILE *fp, const char *s, size_t wrap)
 			fputs("\\n", fp);
 			continue;
 		}
-		if (s[i] == '"' || s[i] == '\\')
+		if (s[i] == '"' || s[i] == '\\' || s[i] == '`')
 			fputc('\\', fp);
-		fputc(s[i], fp);
+		fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i], fp);
 	}
 	fputc('"', fp);
 	return cut < len ? (cut > len - cut - 1 ? cut : len - cut - 1) : len;
@@ -765,9 +767,14 @@ static int plot_curve(const report_options *o, const char *dir, const curve *cv,
 		have_r |= cv->val_pearson && isfinite(cv->val_pearson[e]);
 	}
 	fprintf(fp, "set datafile missing 'NA'\nset key top right\n");
-	if (have_r)
-		fprintf(fp, "set y2label \"validation Pearson %s\" noenhanced\nset y2tics\nset ytics nomirror\n",
-			cv->label);
+	if (have_r) {	/* the label as the stream names it: text to escape */
+		char y2[96];
+
+		snprintf(y2, sizeof y2, "validation Pearson %s", cv->label);
+		fputs("set y2label ", fp);
+		gp_string(fp, y2, SIZE_MAX);
+		fputs(" noenhanced\nset y2tics\nset ytics nomirror\n", fp);
+	}
 	fprintf(fp, "plot '%s' using 1:2 with linespoints lw 2 lc rgb '#555555' title 'training loss'%s%s\n",
 		file, have_mse ? ", '' using 1:3 with linespoints lw 2 lc rgb '#2c7fb8' title 'validation MSE'"
 			       : "",
