@@ -16,6 +16,7 @@
  * definite system. */
 extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const int *lda,
 		   double *b, const int *ldb, int *info);
+extern void openblas_set_num_threads(int threads);
 
 static int write_model(const baseline_options *o, const cpz_record *genome,
 		       const cpz_record *baseline, const cpz_record *data_ctx, const char *producer,
@@ -173,6 +174,10 @@ static int fit_additive(const baseline_options *o, sample_loader *l, cpz_record 
 		}
 		for (size_t i = 0; i < M; i++)
 			A[i * D + i] += o->ridge;
+		/* on one thread: OpenBLAS orders the factorisation's sums by its
+		 * thread count, which would make the model's bytes depend on the
+		 * machine's cores or $OPENBLAS_NUM_THREADS */
+		openblas_set_num_threads(1);
 		dposv_("U", &n, &one, A, &n, rhs, &n, &info);
 		if (info != 0) {
 			cp_error_set(err, "additive: the normal equations are singular (LAPACK info %d); "

@@ -254,6 +254,18 @@ if fit -q --model additive --train "$T/gi6281.batches.cpz" --label gene_interact
 else
 	echo "not ok - the baselines did not fit or predict"
 fi
+# the additive model's bytes do not depend on OpenBLAS's threads (its
+# factorisation ordered its sums by their count)
+for n in 1 2; do
+	OPENBLAS_NUM_THREADS=$n fit -q --model additive --threads $n --train "$T/gi6281.batches.cpz" \
+		--label gene_interaction -o "$W/additive$n.cpz" 2> "$W/err"
+	cpz dump "$W/additive$n.cpz" weight > "$W/additive$n.txt" 2>> "$W/err"
+done
+if [ -s "$W/additive1.txt" ] && cmp -s "$W/additive1.txt" "$W/additive2.txt"; then
+	echo "ok - fit --model additive: the same weights on one OpenBLAS thread and on two"
+else
+	echo "not ok - fit --model additive: the weights differ with OpenBLAS's threads: $(cat "$W/err")"
+fi
 
 # predict refuses, with nothing written, a value beyond single precision
 # when it would write it, not leaving it for its readers to refuse:
