@@ -649,7 +649,8 @@ static int run_epochs(fit_state *st, const fit_callbacks *cb, cp_error *err)
 		loader_batch lb;
 		dcell_batch db;
 		double t0 = now_seconds(), loss_sum = 0;
-		size_t batches = 0, samples = 0, total = loader_count(st->train), present[PERT_N_LABELS] = { 0 };
+		size_t batches = 0, samples = 0, left_out = 0, total = loader_count(st->train);
+		size_t present[PERT_N_LABELS] = { 0 };
 		int rc;
 
 		memset(&e, 0, sizeof e);
@@ -662,8 +663,10 @@ static int run_epochs(fit_state *st, const fit_callbacks *cb, cp_error *err)
 		while ((rc = loader_next(st->train, o->batch_size, &lb, err)) == 1) {
 			double loss;
 
-			if (lb.n < 2)
-				continue;	/* batch statistics need two samples */
+			if (lb.n < 2) {
+				left_out += lb.n;	/* batch statistics need two samples */
+				continue;
+			}
 			to_dcell_batch(st, &lb, &db, target);
 			for (size_t i = 0; i < lb.n * (size_t)K; i++)
 				present[i % (size_t)K] += !isnan(target[i]);
@@ -681,7 +684,10 @@ static int run_epochs(fit_state *st, const fit_callbacks *cb, cp_error *err)
 		if (rc < 0)
 			goto fail;
 		if (batches == 0) {
-			cp_error_set(err, "%s: no training experiments (split train)", o->train_path);
+			/* a last batch of one is left out: one experiment alone trains nothing */
+			cp_error_set(err, left_out ? "%s: one training experiment (split train): a batch "
+				     "needs two, for BatchNorm's statistics" : "%s: no training experiments "
+				     "(split train)", o->train_path);
 			goto fail;
 		}
 		for (int k = 0; k < K; k++)
