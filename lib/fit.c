@@ -393,6 +393,42 @@ static int probe_output(const char *path, cp_error *err)
 	return rc;
 }
 
+/*
+ * A batches stream counts its labels: a split without a value of a label
+ * fitted is refused now, not after the first epoch.  The val split of the
+ * training stream may hold no experiment (a run without validation); that
+ * of a --val stream (required) may not.  A stream of one split (batch-pack
+ * -O) counts the others' too: its val split is looked for first.
+ */
+static int check_counts(const fit_state *st, sample_loader *l, const char *path, int split,
+			int required, cp_error *err)
+{
+	batches_info bi;
+	loader_batch lb;
+	int rc;
+
+	if (strcmp(loader_kind(l), "batches") != 0)
+		return 0;
+	if (batches_info_from_record(loader_context_record(l), &bi, err) < 0)
+		return -1;
+	for (int k = 0; k < st->net.cfg.n_outputs; k++) {
+		const char *label = pert_label_names[st->net.cfg.label[k]];
+
+		if (bi.present[split][st->net.cfg.label[k]] > 0)
+			continue;
+		if (split == PERT_TRAIN)
+			return cp_error_set(err, "%s: no training value of %s (split train)", path, label);
+		if (bi.count[split] > 0) {
+			if (loader_rewind(l, 0, err) < 0 || (rc = loader_next(l, 1, &lb, err)) < 0)
+				return -1;
+			if (rc == 1)
+				return cp_error_set(err, "%s: no validation value of %s (split val)", path, label);
+		}
+		return required ? cp_error_set(err, "%s: no validation experiments (split val)", path) : 0;
+	}
+	return 0;
+}
+
 static int open_data(fit_state *st, cp_error *err)
 {
 	loader_options lo = { PERT_TRAIN, st->o.shuffle_buffer };
@@ -404,19 +440,9 @@ static int open_data(fit_state *st, cp_error *err)
 	if (loader_context(st->train)->genome_hash != st->dag.genome_hash)
 		return cpz_genome_mismatch(err, st->o.train_path, loader_context(st->train)->genome_hash,
 					   cp_path_name(st->o.go_path), st->dag.genome_hash);
+	if (check_counts(st, st->train, st->o.train_path, PERT_TRAIN, 1, err) < 0)
+		return -1;
 	/* validation: --val, or the val split of a batches stream given as --train */
-	/* a batches stream counts its labels: one without a training value of
-	 * a label fitted is refused now, not after the first epoch */
-	if (strcmp(loader_kind(st->train), "batches") == 0) {
-		batches_info bi;
-
-		if (batches_info_from_record(loader_context_record(st->train), &bi, err) < 0)
-			return -1;
-		for (int k = 0; k < st->net.cfg.n_outputs; k++)
-			if (bi.present[PERT_TRAIN][st->net.cfg.label[k]] == 0)
-				return cp_error_set(err, "%s: no training value of %s (split train)",
-						    st->o.train_path, pert_label_names[st->net.cfg.label[k]]);
-	}
 	lo.split = PERT_VAL;
 	lo.buffer = 0;
 	if (val_path) {
@@ -426,13 +452,15 @@ static int open_data(fit_state *st, cp_error *err)
 		if (loader_context(st->val)->genome_hash != st->dag.genome_hash)
 			return cpz_genome_mismatch(err, val_path, loader_context(st->val)->genome_hash,
 						   cp_path_name(st->o.go_path), st->dag.genome_hash);
+		if (check_counts(st, st->val, val_path, PERT_VAL, 1, err) < 0)
+			return -1;
 		if ((st->std[0] = label_scale(st->train, &st->info[0], err)) < 0 ||
 		    (st->std[1] = label_scale(st->val, &st->info[1], err)) < 0)
 			return -1;
 		st->val_map = st->std[0] || st->std[1];
 	} else if (strcmp(loader_kind(st->train), "batches") == 0) {
 		st->val = loader_open(st->o.train_path, &lo, err);
-		if (!st->val)
+		if (!st->val || check_counts(st, st->val, st->o.train_path, PERT_VAL, 0, err) < 0)
 			return -1;
 	}
 	return 0;
