@@ -432,6 +432,13 @@ int main(int argc, char **argv)
 			  opts.out_path, strcmp(opts.out_path, "-") == 0 ? "" : ", not a pipe");
 		return CLI_USAGE_ERROR;
 	}
+	/* without -o a resumed run goes on writing the checkpoint it read */
+	if (resume && !opts.out_path && cli_read_once(resume)) {
+		cli_error("--resume %s: the run goes on rewriting the checkpoint it reads, so it needs "
+			  "a file, not %s: give -o FILE", resume,
+			  strcmp(resume, "-") == 0 ? "standard input" : "a pipe");
+		return CLI_USAGE_ERROR;
+	}
 	if (opts.out_path)
 		cli_binary_output(opts.out_path);
 	if (resume) {
