@@ -1689,18 +1689,18 @@ static int decode_header(cpz_reader *r, cpz_header *h, cp_error *err)
 		return cp_error_set(err, "%s: %s: field 'cpz': expected [major, minor]", r->name, where);
 	mp_item maj, min;
 
-	if (mp_next(&c, &maj, &why) < 0 || maj.type != MP_UINT || maj.u > 1000 ||
-	    mp_next(&c, &min, &why) < 0 || min.type != MP_UINT || min.u > 1000)
+	if (mp_next(&c, &maj, &why) < 0 || maj.type != MP_UINT ||
+	    mp_next(&c, &min, &why) < 0 || min.type != MP_UINT)
 		return cp_error_set(err, "%s: %s: field 'cpz': expected [major, minor]", r->name, where);
-	h->major = (int)maj.u;
-	h->minor = (int)min.u;
+	h->major = maj.u;
+	h->minor = min.u;
 	if (h->major > CPZ_VERSION_MAJOR)
-		return cp_error_set(err, "%s: %s: format version %d.%d is newer than this reader "
-				    "(%d.%d); upgrade cellpipe", r->name, where, h->major, h->minor,
-				    CPZ_VERSION_MAJOR, CPZ_VERSION_MINOR);
+		return cp_error_set(err, "%s: %s: format version %" PRIu64 ".%" PRIu64 " is newer than "
+				    "this reader (%d.%d); upgrade cellpipe", r->name, where, h->major,
+				    h->minor, CPZ_VERSION_MAJOR, CPZ_VERSION_MINOR);
 	if (h->major < 1)
-		return cp_error_set(err, "%s: %s: format version %d.%d is not valid", r->name, where,
-				    h->major, h->minor);
+		return cp_error_set(err, "%s: %s: format version %" PRIu64 ".%" PRIu64 " is not valid",
+				    r->name, where, h->major, h->minor);
 	if (n > HEADER_MAX_KEYS)
 		return cp_error_set(err, "%s: %s: %llu fields, more than %d", r->name, where,
 				    (unsigned long long)n, HEADER_MAX_KEYS);

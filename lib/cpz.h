@@ -190,7 +190,7 @@ int64_t cpz_writer_count(const cpz_writer *w);
 typedef struct cpz_reader cpz_reader;
 
 typedef struct cpz_header {
-	int major, minor;
+	uint64_t major, minor;	/* any minor version reads */
 	const char *kind;
 	const char *producer;
 	const char *command;

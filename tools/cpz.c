@@ -57,8 +57,8 @@ static void print_header(const cpz_reader *r)
 {
 	const cpz_header *h = cpz_reader_header(r);
 
-	printf("# %s: cpz %d.%d, kind %s, producer \"%s\"\n", cpz_reader_name(r), h->major,
-	       h->minor, h->kind, h->producer);
+	printf("# %s: cpz %" PRIu64 ".%" PRIu64 ", kind %s, producer \"%s\"\n", cpz_reader_name(r),
+	       h->major, h->minor, h->kind, h->producer);
 	if (*h->command)
 		printf("# command: %s\n", h->command);
 }

@@ -840,6 +840,72 @@ static void test_standard_zstd_and_msgpack(void **state)
 	cpz_record_free(&rec);
 }
 
+/* A header of version [1, MINOR] and its end record, framed by hand, in path. */
+static void write_version(const char *path, uint64_t major, uint64_t minor)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint64_t sum, size;
+	char frame[512];
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 2);
+	msgpack_pack_str(&pk, 3);
+	msgpack_pack_str_body(&pk, "cpz", 3);
+	msgpack_pack_array(&pk, 2);
+	msgpack_pack_uint64(&pk, major);
+	msgpack_pack_uint64(&pk, minor);
+	msgpack_pack_str(&pk, 4);
+	msgpack_pack_str_body(&pk, "kind", 4);
+	msgpack_pack_str(&pk, 5);
+	msgpack_pack_str_body(&pk, "table", 5);
+	sum = cp_hash64_bytes(sb.data, sb.size, 0);
+	size = sb.size;
+	fwrite(frame, 1, ZSTD_compress(frame, sizeof frame, sb.data, sb.size, 3), fp);
+	msgpack_sbuffer_clear(&sb);
+	msgpack_pack_map(&pk, 4);
+	msgpack_pack_str(&pk, 6);
+	msgpack_pack_str_body(&pk, "record", 6);
+	msgpack_pack_str(&pk, 3);
+	msgpack_pack_str_body(&pk, "end", 3);
+	msgpack_pack_str(&pk, 5);
+	msgpack_pack_str_body(&pk, "count", 5);
+	msgpack_pack_uint64(&pk, 0);
+	msgpack_pack_str(&pk, 5);
+	msgpack_pack_str_body(&pk, "bytes", 5);
+	msgpack_pack_uint64(&pk, size);
+	msgpack_pack_str(&pk, 8);
+	msgpack_pack_str_body(&pk, "checksum", 8);
+	msgpack_pack_uint64(&pk, sum);
+	fwrite(frame, 1, ZSTD_compress(frame, sizeof frame, sb.data, sb.size, 3), fp);
+	msgpack_sbuffer_destroy(&sb);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Any newer minor version reads (it may only add fields); any newer major
+ * version is refused as newer. */
+static void test_versions(void **state)
+{
+	cpz_reader *r;
+	cpz_record rec;
+	cp_error err;
+
+	(void)state;
+	cpz_record_init(&rec);
+	write_version(tmp("minor.cpz"), 1, 5000);
+	r = open_r(tmp("minor.cpz"));
+	assert_true(cpz_reader_header(r)->minor == 5000);
+	end_ok(r, &rec);
+	cpz_reader_close(r);
+	write_version(tmp("major.cpz"), 1001, 0);
+	assert_null(cpz_reader_open(tmp("major.cpz"), &err));
+	assert_non_null(strstr(err.msg, "version 1001.0 is newer than this reader"));
+	cpz_record_free(&rec);
+}
+
 /* A failed or abandoned writer leaves no file behind; close renames. */
 static void test_no_partial_output(void **state)
 {
@@ -1085,6 +1151,7 @@ int main(void)
 		cmocka_unit_test(test_text_values),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_reader_only),
+		cmocka_unit_test(test_versions),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
