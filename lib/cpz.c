@@ -1982,16 +1982,21 @@ static int decode_record(cpz_reader *r, cpz_record *rec, cp_error *err, int *is_
 		memset(end, 0, sizeof *end);
 		for (uint64_t i = 1; i < n; i++) {
 			mp_item key, val;
+			int bit = 0;
 
 			if (mp_next(&c, &key, &why) < 0 || key.type != MP_STR ||
 			    mp_next(&c, &val, &why) < 0 || val.type != MP_UINT)
 				return cp_error_set(err, "%s: end record: malformed", r->name);
 			if (key.u == 5 && memcmp(key.ptr, "count", 5) == 0)
-				end->count = (int64_t)val.u, got |= 1;
+				end->count = (int64_t)val.u, bit = 1;
 			else if (key.u == 5 && memcmp(key.ptr, "bytes", 5) == 0)
-				end->bytes = val.u, got |= 2;
+				end->bytes = val.u, bit = 2;
 			else if (key.u == 8 && memcmp(key.ptr, "checksum", 8) == 0)
-				end->checksum = val.u, got |= 4;
+				end->checksum = val.u, bit = 4;
+			if (got & bit)	/* two values, one of them wrong */
+				return cp_error_set(err, "%s: end record: field '%.*s': appears twice",
+						    r->name, (int)key.u, (const char *)key.ptr);
+			got |= bit;
 		}
 		if (got != 7)
 			return cp_error_set(err, "%s: end record: needs count, bytes and checksum",

@@ -419,6 +419,32 @@ static void corrupt_corpus(void)
 		save("end-checksum.cpz", f.bytes.data, f.bytes.len, "the stream is corrupt");
 		cp_buf_free(&f.bytes);
 
+		/* the count twice, a wrong one and then the right one */
+		msgpack_sbuffer sb;
+		msgpack_packer pk;
+
+		forged_init(&f);
+		add_header(&f, 1, 0, "table");
+		add_raw_record(&f, rec, sizeof rec - 1);
+		msgpack_sbuffer_init(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		msgpack_pack_map(&pk, 5);
+		pk_str(&pk, "record");
+		pk_str(&pk, "end");
+		pk_str(&pk, "count");
+		msgpack_pack_uint64(&pk, 7);
+		pk_str(&pk, "count");
+		msgpack_pack_uint64(&pk, (uint64_t)f.records);
+		pk_str(&pk, "bytes");
+		msgpack_pack_uint64(&pk, f.content);
+		pk_str(&pk, "checksum");
+		msgpack_pack_uint64(&pk, cp_hash64_final(&f.hash));
+		add_frame(&f, sb.data, sb.size, 0);
+		save("end-count-twice.cpz", f.bytes.data, f.bytes.len,
+		     "end record: field 'count': appears twice");
+		cp_buf_free(&f.bytes);
+		msgpack_sbuffer_destroy(&sb);
+
 		/* two good streams of different kinds, concatenated */
 		cp_buf x = { 0 };
 
