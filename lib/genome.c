@@ -367,9 +367,12 @@ int genome_load(genome *g, const char *path, cp_error *err)
 		got = read(fd, magic, sizeof magic);
 		close(fd);
 	}
-	/* A zstd frame whose content is a cpz header means a stream; a
-	 * compressed features table is also zstd, so ask the reader. */
-	if (got == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) {
+	/* A zstd frame whose content is a cpz header means a stream, which
+	 * may also start with a skippable frame (cpz(5)); a compressed
+	 * features table is also zstd, so ask the reader. */
+	if (got == 4 && ((magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) ||
+			 ((magic[0] & 0xf0) == 0x50 && magic[1] == 0x2a && magic[2] == 0x4d &&
+			  magic[3] == 0x18))) {
 		cp_error probe;
 		cpz_reader *r = cpz_reader_open(path, &probe);
 
