@@ -12,8 +12,8 @@
  *   records "predictions" id, source, environment str[n]; gene.ptr i64[n+1],
  *                         gene.idx i32[]; label f32[n, 4] (all four labels,
  *                         NaN = missing); pred f32[n, K]; index i64[n]
- *                         (experiment number in the input); split i8[n]
- *                         (0 train, 1 val, 2 test, -1 not split); from an
+ *                         (experiment number in the input); split u8[n]
+ *                         (0 train, 1 val, 2 test, 255 not split); from an
  *                         ensemble, pred_sd f32[n, K] (the spread of its
  *                         members' predictions)
  */
