@@ -165,6 +165,8 @@ static int next_experiment(sample_loader *l, size_t *i, cp_error *err)
 				return rc;
 			l->have_chunk = 1;
 			l->chunk_pos = 0;
+			if (l->chunk.n == 0)	/* a chunk without experiments */
+				continue;
 			if (l->opts.split >= 0 && l->chunk.split >= 0 && l->chunk.split != l->opts.split) {
 				l->next_index += (int64_t)l->chunk.n;
 				l->chunk_pos = l->chunk.n;	/* a whole batch of another split */

@@ -5,7 +5,9 @@
  * relations, no metabolism and no GO DAG.  Experiments naming a gene the
  * genome lacks are skipped and counted on stderr, but for the genes cell
  * NONE, which makes an experiment that deletes no gene (a defect every
- * samples reader must refuse).
+ * samples reader must refuse), and the genes cell CHUNK, which ends the
+ * chunk there, written even when it holds no experiment (a chunk every
+ * reader must pass over).
  *
  *   exp2samples GENOME EXPERIMENTS.tsv OUT.cpz [CHUNK]
  */
@@ -77,6 +79,11 @@ int main(int argc, char **argv)
 				      .n_genes = row.n_genes };
 		size_t i;
 
+		if (row.n_genes == 1 && strcmp(row.genes[0], "CHUNK") == 0) {
+			if (write_chunk(w, &ctx, b, &rec, &err) < 0)
+				goto out;
+			continue;
+		}
 		if (row.n_genes == 1 && strcmp(row.genes[0], "NONE") == 0)
 			e.n_genes = row.n_genes = 0;
 		for (i = 0; i < row.n_genes && (genes[i] = genome_lookup(&g, row.genes[i])) >= 0; i++)
