@@ -1068,7 +1068,9 @@ int dcell_from_record(dcell *m, const go_dag *dag, const cpz_record *rec, cp_err
 		return cpz_record_error(rec, "model", err, "'%s' is not a dcell model", s);
 	if (cpz_record_int(rec, "config.width_min", &v, err) < 0)
 		return -1;
-	cfg.width_min = v < 0 ? 0 : v > 1000000 ? 1000000 : (int)v;	/* checked below */
+	if (v < 1 || v > 100000)	/* fit's --width-min */
+		return cpz_record_error(rec, "config.width_min", err, "%" PRId64 " is out of range", v);
+	cfg.width_min = (int)v;
 	if (cpz_record_float(rec, "config.width_frac", &cfg.width_frac, err) < 0 ||
 	    record_bool(rec, "config.width_from_direct", &cfg.width_from_direct, err) < 0 ||
 	    record_bool(rec, "config.bn_before_tanh", &cfg.bn_before_tanh, err) < 0 ||
@@ -1084,8 +1086,7 @@ int dcell_from_record(dcell *m, const go_dag *dag, const cpz_record *rec, cp_err
 		return cpz_record_error(rec, "config.outputs", err, "%" PRId64 " is not 1 to %d", K,
 					PERT_N_LABELS);
 	/* the ranges fit's options take */
-	if (config_range(rec, "config.width_min", (double)cfg.width_min, 1, 0, 100000, err) < 0 ||
-	    config_range(rec, "config.width_frac", cfg.width_frac, 0, 0, 100, err) < 0 ||
+	if (config_range(rec, "config.width_frac", cfg.width_frac, 0, 0, 100, err) < 0 ||
 	    config_range(rec, "config.alpha", cfg.alpha, 0, 0, INFINITY, err) < 0 ||
 	    config_range(rec, "config.init_range", cfg.init_range, 0, 0, INFINITY, err) < 0 ||
 	    config_range(rec, "config.bn_eps", cfg.bn_eps, 0, 1, INFINITY, err) < 0 ||

@@ -80,6 +80,14 @@ if ! cpz verify "$W/m0.cpz" 2> "$W/err" &&
 else
 	echo "not ok - a DCell model with config.bn_momentum 0: $(cat "$W/err")"
 fi
+# a width out of range is named as the model holds it, not as clamped
+"$O/tests/aids/cpz-mutate" --set dcell config.width_min -5 "$W/a/model.cpz" "$W/w.cpz" > /dev/null
+if ! predict -q --model "$W/w.cpz" "$T/gi6281.batches.cpz" -o "$W/w.pred.cpz" 2> "$W/err" &&
+	grep -q "w.cpz: record [0-9]* (dcell): field 'config.width_min': -5 is out of range" "$W/err"; then
+	echo "ok - a DCell model with config.width_min -5 is refused naming -5"
+else
+	echo "not ok - a DCell model with config.width_min -5: $(cat "$W/err")"
+fi
 
 # the sparse path runs the terms of a stratum in parallel: any thread count
 # trains the same parameters
