@@ -45,8 +45,8 @@ int pred_chunk_to_record(const pred_meta *m, const pred_chunk *c, cpz_record *re
 	return 0;
 }
 
-/* A set of experiment indices (open addressing; slot 0 holds "empty", so
- * index i is stored as i + 1, and INT64_MAX apart). */
+/* A set of experiment indices, none negative (open addressing; slot 0
+ * holds "empty", so index i is stored as i + 1, and INT64_MAX apart). */
 typedef struct {
 	int64_t *slot;
 	size_t cap, n;
@@ -310,6 +310,8 @@ int pred_reader_next(pred_reader *pr, pred_chunk *c, cp_error *err)
 			return cpz_record_error(rec, "gene.ptr", err, "decreases at %zu", i + 1);
 		if (c->split[i] < -1 || c->split[i] >= PERT_N_SPLITS)
 			return cpz_record_error(rec, "split", err, "invalid split %d", c->split[i]);
+		if (c->index[i] < 0)
+			return cpz_record_error(rec, "index", err, "negative at %zu", i);
 	}
 	for (int64_t i = 0; i < gi->shape[0]; i++)
 		if (c->gene[i] < 0 || (size_t)c->gene[i] >= pr->n_genes)
