@@ -104,8 +104,11 @@ cp_input *cp_input_open(const char *path, cp_error *err)
 			goto fail;
 		}
 		in->z_ready = 1;
-	} else if (in->raw_len >= 4 && in->raw[0] == 0x28 && in->raw[1] == 0xb5 &&
-		   in->raw[2] == 0x2f && in->raw[3] == 0xfd) {
+	} else if (in->raw_len >= 4 && ((in->raw[0] == 0x28 && in->raw[1] == 0xb5 &&
+					  in->raw[2] == 0x2f && in->raw[3] == 0xfd) ||
+					 /* a skippable frame first, as pzstd writes */
+					 ((in->raw[0] & 0xf0) == 0x50 && in->raw[1] == 0x2a &&
+					  in->raw[2] == 0x4d && in->raw[3] == 0x18))) {
 		in->comp = CP_ZSTD;
 		in->zd = ZSTD_createDCtx();
 		if (!in->zd) {
