@@ -114,6 +114,23 @@ static void base_name(const char *path, char *out, size_t n)
 			*p = '_';
 }
 
+/* src into dst of n bytes as one line of a table: a control character a
+ * space (a tab or a line break would split metrics.tsv's row), and cut, if
+ * it must be, before a UTF-8 sequence that would not fit whole. */
+static void text_copy(char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (len >= n) {
+		len = n - 1;
+		while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
+			len--;	/* src[len], where the cut falls, starts no sequence */
+	}
+	for (size_t i = 0; i < len; i++)
+		dst[i] = (unsigned char)src[i] < 0x20 || src[i] == 0x7f ? ' ' : src[i];
+	dst[len] = '\0';
+}
+
 static int load_run(const char *path, run *r, cp_error *err)
 {
 	pred_reader *pr = pred_reader_open(path, err);
@@ -124,8 +141,8 @@ static int load_run(const char *path, run *r, cp_error *err)
 	if (!pr)
 		return -1;
 	m = pred_reader_meta(pr);
-	snprintf(r->model, sizeof r->model, "%s", m->model);
-	snprintf(r->input, sizeof r->input, "%s", m->input);
+	text_copy(r->model, sizeof r->model, m->model);
+	text_copy(r->input, sizeof r->input, m->input);
 	r->n_outputs = m->n_outputs;
 	memcpy(r->label, m->label, sizeof r->label);
 	while ((rc = pred_reader_next(pr, &c, err)) == 1)

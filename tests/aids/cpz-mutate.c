@@ -11,6 +11,11 @@
  *   cpz-mutate --drop TYPE FIELD IN OUT
  *                                   a cpz stream: FIELD removed from the
  *                                   first record of type TYPE
+ *   cpz-mutate --set-text TYPE FIELD TEXT IN OUT
+ *                                   a cpz stream: the value of FIELD in the
+ *                                   first record of type TYPE made the
+ *                                   string TEXT (C escapes \t and \n
+ *                                   decoded)
  *   cpz-mutate --set-element TYPE FIELD I N IN OUT
  *                                   a cpz stream: element I of the i32,
  *                                   i64 or f64 tensor FIELD (its data one
@@ -259,6 +264,7 @@ static int64_t set_value;
 static int set_drop;	/* --drop: the field removed, not set */
 static long long set_element = -1;	/* --set-element: this element of the tensor */
 static const char *set_text;	/* --set-element: the value as given (an f64 tensor's) */
+static char *set_string;	/* --set-text: the string */
 
 /* Element set_element of the tensor map o made set_value. */
 static int set_tensor_element(msgpack_object *o)
@@ -380,6 +386,11 @@ static void mutate_stream(const char *in, const char *out)
 					break;
 				} else if (str_is(&m->ptr[k].key, set_field) && set_element >= 0) {
 					done = set_tensor_element(&m->ptr[k].val);
+				} else if (str_is(&m->ptr[k].key, set_field) && set_string) {
+					m->ptr[k].val.type = MSGPACK_OBJECT_STR;
+					m->ptr[k].val.via.str.ptr = set_string;
+					m->ptr[k].val.via.str.size = (uint32_t)strlen(set_string);
+					done = 1;
 				} else if (str_is(&m->ptr[k].key, set_field)) {
 					msgpack_object *o = &m->ptr[k].val;
 
@@ -406,6 +417,8 @@ static void mutate_stream(const char *in, const char *out)
 		else if (set_element >= 0)
 			snprintf(what, sizeof what, "frame %zu: %s[%lld]: %s", victim, set_field,
 				 set_element, set_text);
+		else if (set_string)
+			snprintf(what, sizeof what, "frame %zu: %s: a string", victim, set_field);
 		else
 			snprintf(what, sizeof what, "frame %zu: %s: the integer %" PRId64, victim, set_field,
 				 set_value);
@@ -702,6 +715,20 @@ int main(int argc, char **argv)
 		mutate_stream(argv[6], argv[7]);
 		return 0;
 	}
+	if (argc == 7 && strcmp(argv[1], "--set-text") == 0) {
+		char *w;
+
+		set_type = argv[2], set_field = argv[3];
+		set_string = w = argv[4];
+		for (const char *r = argv[4]; *r; r++)	/* \t and \n decoded */
+			if (r[0] == '\\' && (r[1] == 't' || r[1] == 'n'))
+				*w++ = *++r == 't' ? '\t' : '\n';
+			else
+				*w++ = *r;
+		*w = '\0';
+		mutate_stream(argv[5], argv[6]);
+		return 0;
+	}
 	if (argc == 6 && strcmp(argv[1], "--drop") == 0) {
 		set_type = argv[2], set_field = argv[3], set_drop = 1;
 		mutate_stream(argv[4], argv[5]);
@@ -709,7 +736,8 @@ int main(int argc, char **argv)
 	}
 	if (argc != 4 + text) {
 		fprintf(stderr, "usage: cpz-mutate [--text] IN OUT SEED | --set TYPE FIELD N IN OUT | "
-				"--drop TYPE FIELD IN OUT | --set-element TYPE FIELD I N IN OUT\n");
+				"--drop TYPE FIELD IN OUT | --set-text TYPE FIELD TEXT IN OUT | "
+				"--set-element TYPE FIELD I N IN OUT\n");
 		return 2;
 	}
 	rng = strtoull(argv[3 + text], &end, 10);
