@@ -397,15 +397,11 @@ fail:
 	return -1;
 }
 
-static void run_free_buffers(dcell_run *r)
+/* The dense path's buffers and gathers, for another layout or the end. */
+static void dense_free(dcell_run *r)
 {
 	cp_backend *be = r->be;
 
-	cp_buffer_free(be, r->params);
-	cp_buffer_free(be, r->grad);
-	cp_buffer_free(be, r->adam_m);
-	cp_buffer_free(be, r->adam_v);
-	cp_buffer_free(be, r->buffers);
 	cp_buffer_free(be, r->H);
 	cp_buffer_free(be, r->dH);
 	cp_buffer_free(be, r->Z);
@@ -430,13 +426,34 @@ static void run_free_buffers(dcell_run *r)
 			cp_buffer_free(be, sr->tstride);
 			cp_buffer_free(be, sr->uptr);
 			cp_buffer_free(be, sr->use);
-			cp_buffer_free(be, sr->seg_ptr);
-			free(sr->gemm);
+			sr->base = sr->stride = sr->tbase = sr->tstride = sr->uptr = sr->use = NULL;
+			sr->n_targets = 0;
 		}
-	free(r->strata);
 	free(r->host_genes);
 	free(r->host_target);
 	free(r->host_pred);
+	r->H = r->dH = r->Z = r->A = r->xhat = r->invstd = r->mean = r->var = NULL;
+	r->I = r->dI = r->scratch = r->pred = r->dpred = r->target = NULL;
+	r->host_genes = r->host_target = r->host_pred = NULL;
+	r->cap = 0;
+}
+
+static void run_free_buffers(dcell_run *r)
+{
+	cp_backend *be = r->be;
+
+	dense_free(r);
+	cp_buffer_free(be, r->params);
+	cp_buffer_free(be, r->grad);
+	cp_buffer_free(be, r->adam_m);
+	cp_buffer_free(be, r->adam_v);
+	cp_buffer_free(be, r->buffers);
+	if (r->strata)
+		for (size_t s = 0; s < r->m->n_strata; s++) {
+			cp_buffer_free(be, r->strata[s].seg_ptr);
+			free(r->strata[s].gemm);
+		}
+	free(r->strata);
 }
 
 void dcell_run_free(dcell_run *r)
@@ -501,8 +518,9 @@ dcell_run *dcell_run_new(dcell *m, cp_backend *be, size_t max_batch, cp_error *e
 	    !(r->buffers = dev_upload(r, m->buffers, m->n_buffers * es, err)))
 		goto fail;
 	/* the gradient and the moments are allocated when training first needs
-	 * them (dcell_run_train_buffers), the dense path's activations and its
-	 * host staging (a batch's rows over the whole genome) when it first runs */
+	 * them (dcell_run_train_buffers); the dense path's activations, gathers
+	 * and host staging (a batch's rows over the whole genome) when it first
+	 * runs, for the rows it then has */
 	r->max_in = max_in;
 	r->max_w = max_w;
 	r->strata = cp_calloc(m->n_strata, sizeof *r->strata, err);
@@ -510,8 +528,6 @@ dcell_run *dcell_run_new(dcell *m, cp_backend *be, size_t max_batch, cp_error *e
 		goto fail;
 	for (size_t s = 0; s < m->n_strata; s++) {
 		dcell_stratum_run *sr = &r->strata[s];
-		int64_t *base, *stride, *tbase, *tstride, *uptr, *use;
-		size_t nt, n = (size_t)m->stratum_in[s];
 		size_t terms = (size_t)(m->stratum_ptr[s + 1] - m->stratum_ptr[s]);
 		int64_t *seg = cp_malloc(terms + 1, sizeof *seg, err);
 
@@ -519,23 +535,10 @@ dcell_run *dcell_run_new(dcell *m, cp_backend *be, size_t max_batch, cp_error *e
 			goto fail;
 		for (size_t i = 0; i <= terms; i++)
 			seg[i] = i < terms ? m->col_off[m->stratum_ptr[s] + (int64_t)i] : m->stratum_width[s];
-		if (build_gather(m, max_batch, s, &base, &stride, &tbase, &tstride, &uptr, &use, &nt,
-				 err) < 0) {
-			free(seg);
-			goto fail;
-		}
-		sr->n_targets = nt;
-		sr->base = dev_upload(r, base, n * 8, err);
-		sr->stride = dev_upload(r, stride, n * 8, err);
-		sr->tbase = dev_upload(r, tbase, nt * 8, err);
-		sr->tstride = dev_upload(r, tstride, nt * 8, err);
-		sr->uptr = dev_upload(r, uptr, (nt + 1) * 8, err);
-		sr->use = dev_upload(r, use, (size_t)uptr[nt] * 8, err);
 		sr->seg_ptr = dev_upload(r, seg, (terms + 1) * 8, err);
-		free(base), free(stride), free(tbase), free(tstride), free(uptr), free(use), free(seg);
+		free(seg);
 		sr->gemm = cp_calloc(terms ? terms : 1, sizeof *sr->gemm, err);
-		if (!sr->base || !sr->stride || !sr->tbase || !sr->tstride || !sr->uptr || !sr->use ||
-		    !sr->seg_ptr || !sr->gemm)
+		if (!sr->seg_ptr || !sr->gemm)
 			goto fail;
 	}
 	return r;
@@ -568,16 +571,42 @@ static void *at(const dcell_run *r, void *base, size_t i)
 	return (char *)base + i * cp_precision_size(r->m->prec);
 }
 
-/* The dense path's activation buffers, on first use (the sparse path
- * needs none of them). */
-static int dense_buffers(dcell_run *r, cp_error *err)
+/* The dense path's activation buffers and gathers, on first use (the
+ * sparse path needs none of them), for at least n rows: as many as the
+ * first batch has, or twice as many as before, at most max_batch (a
+ * --batch-size far above the data's count asks for no memory it never
+ * uses).  The GEMMs' shapes follow the batch, not this layout, so the
+ * results do not depend on it. */
+static int dense_buffers(dcell_run *r, size_t n, cp_error *err)
 {
 	const dcell *m = r->m;
 	size_t es = cp_precision_size(m->prec), K = (size_t)m->cfg.n_outputs;
-	size_t G = m->n_genes, TW = (size_t)m->total_width, B = r->max_batch;
+	size_t G = m->n_genes, TW = (size_t)m->total_width, B;
 
-	if (r->H)
+	if (r->H && n <= r->cap)
 		return 0;
+	B = r->cap && 2 * r->cap > n ? 2 * r->cap : n;
+	if (B > r->max_batch)
+		B = r->max_batch;
+	dense_free(r);
+	for (size_t s = 0; s < m->n_strata; s++) {
+		dcell_stratum_run *sr = &r->strata[s];
+		int64_t *base, *stride, *tbase, *tstride, *uptr, *use;
+		size_t nt, in = (size_t)m->stratum_in[s];
+
+		if (build_gather(m, B, s, &base, &stride, &tbase, &tstride, &uptr, &use, &nt, err) < 0)
+			return -1;
+		sr->n_targets = nt;
+		sr->base = dev_upload(r, base, in * 8, err);
+		sr->stride = dev_upload(r, stride, in * 8, err);
+		sr->tbase = dev_upload(r, tbase, nt * 8, err);
+		sr->tstride = dev_upload(r, tstride, nt * 8, err);
+		sr->uptr = dev_upload(r, uptr, (nt + 1) * 8, err);
+		sr->use = dev_upload(r, use, (size_t)uptr[nt] * 8, err);
+		free(base), free(stride), free(tbase), free(tstride), free(uptr), free(use);
+		if (!sr->base || !sr->stride || !sr->tbase || !sr->tstride || !sr->uptr || !sr->use)
+			return -1;
+	}
 	if (!(r->host_genes = cp_malloc(B * G, es, err)) ||
 	    !(r->host_target = cp_malloc(B * K, es, err)) ||
 	    !(r->host_pred = cp_malloc(B * K, es, err)) ||
@@ -592,6 +621,7 @@ static int dense_buffers(dcell_run *r, cp_error *err)
 	    !(r->dpred = dev_alloc(r, B * m->n_terms * K, es, err)) ||
 	    !(r->target = dev_alloc(r, B * K, es, err)))
 		return -1;
+	r->cap = B;
 	return 0;
 }
 
@@ -673,7 +703,10 @@ int dcell_dense_forward(dcell_run *r, const dcell_batch *b, int train, double *l
 	size_t pred_off = 0;
 	double total = 0;
 
-	if (dcell_run_settle(r, err) < 0 || dense_buffers(r, err) < 0 || upload_inputs(r, b, err) < 0)
+	if (b->n == 0 || b->n > r->max_batch)
+		return cp_error_set(err, "dcell: batch of %zu samples (1 to %zu)", b->n, r->max_batch);
+	if (dcell_run_settle(r, err) < 0 || dense_buffers(r, b->n, err) < 0 ||
+	    upload_inputs(r, b, err) < 0)
 		return -1;
 	if (train)
 		r->params_version++;	/* the running statistics change */
@@ -683,7 +716,7 @@ int dcell_dense_forward(dcell_run *r, const dcell_batch *b, int train, double *l
 		size_t terms = (size_t)(m->stratum_ptr[s + 1] - m->stratum_ptr[s]);
 		size_t a0 = n * (size_t)m->act_off[s];
 		void *Z = at(r, r->Z, a0), *A = at(r, r->A, a0), *X = at(r, r->xhat, a0);
-		void *O = at(r, r->H, r->max_batch * (G + (size_t)m->act_off[s]));
+		void *O = at(r, r->H, r->cap * (G + (size_t)m->act_off[s]));
 		void *gam = at(r, r->params, (size_t)m->gamma_off[s]);
 		void *bet = at(r, r->params, (size_t)m->beta_off[s]);
 		void *rm = at(r, r->buffers, (size_t)m->rmean_off[s]);
@@ -760,7 +793,7 @@ int dcell_dense_backward(dcell_run *r, const dcell_batch *b, cp_error *err)
 		return -1;
 	r->w_sumsq_valid = 0;
 	r->grad_version++;
-	if (cp_buffer_zero(be, r->dH, r->max_batch * (G + (size_t)m->total_width) * es, err) < 0)
+	if (cp_buffer_zero(be, r->dH, r->cap * (G + (size_t)m->total_width) * es, err) < 0)
 		return -1;
 	for (size_t s = m->n_strata; s-- > 0;) {
 		dcell_stratum_run *sr = &r->strata[s];
@@ -768,7 +801,7 @@ int dcell_dense_backward(dcell_run *r, const dcell_batch *b, cp_error *err)
 		size_t terms = (size_t)(m->stratum_ptr[s + 1] - m->stratum_ptr[s]);
 		size_t a0 = n * (size_t)m->act_off[s];
 		void *A = at(r, r->A, a0), *X = at(r, r->xhat, a0);
-		size_t o0 = r->max_batch * (G + (size_t)m->act_off[s]);
+		size_t o0 = r->cap * (G + (size_t)m->act_off[s]);
 		void *O = at(r, r->H, o0), *dO = at(r, r->dH, o0);
 		void *gam = at(r, r->params, (size_t)m->gamma_off[s]);
 		void *is = at(r, r->invstd, (size_t)m->act_off[s]);

@@ -8,7 +8,8 @@
 #include "dcell.h"
 
 typedef struct dcell_stratum_run {
-	/* backend arrays: the gather of the stratum's inputs and its backward */
+	/* backend arrays: the gather of the stratum's inputs and its backward
+	 * (the dense path's, laid out for cap rows) */
 	int64_t *base, *stride;
 	size_t n_targets;
 	int64_t *tbase, *tstride, *uptr, *use;
@@ -20,11 +21,12 @@ struct dcell_run {
 	dcell *m;
 	cp_backend *be;
 	size_t max_batch;
+	size_t cap;		/* rows the dense path's buffers hold (0: none yet) */
 	size_t max_in, max_w;	/* widest stratum input and output */
 	/* backend buffers; grad and the moments NULL until training first
 	 * needs them (dcell_run_train_buffers) */
 	void *params, *grad, *adam_m, *adam_v, *buffers;
-	void *H, *dH;		/* [genes | strata] activations, max_batch rows per block */
+	void *H, *dH;		/* [genes | strata] activations, cap rows per block */
 	void *Z, *A, *xhat;	/* per stratum, n rows, stacked */
 	void *invstd, *mean, *var;
 	void *I, *dI, *scratch;

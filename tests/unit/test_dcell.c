@@ -608,6 +608,62 @@ static void test_gradient_check(void **state)
 	cp_backend_free(be);
 }
 
+/* The dense path's buffers follow the batches it is given, not the largest
+ * it may take: a run for 4096 rows that first sees 3, then 20, gives what a
+ * run for 20 gives (predictions, loss, gradient, running statistics), bit
+ * for bit, and holds buffers for 20 rows. */
+static void test_dense_grows(void **state)
+{
+	test_dag td;
+	dcell m[2];
+	dcell_config cfg;
+	cp_error err;
+	cp_backend *be = cp_backend_cpu(1, &err);
+	dcell_run *r[2];
+	test_batch small, big;
+	double loss[2], pred[2][20], *grad[2];
+
+	(void)state;
+	dcell_config_default(&cfg);
+	cfg.width_min = 4;
+	random_dag(&td, 30, 20, 5);
+	random_batch(&small, 3, 30, 1, 0);
+	random_batch(&big, 20, 30, 1, 1);
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(dcell_init(&m[k], &td.dag, &cfg, CP_F64, 3, &err), 0);
+		r[k] = dcell_run_new(&m[k], be, k ? 4096 : 20, &err);
+		assert_non_null(r[k]);
+	}
+	randomise(&m[0], 0.5, 0);
+	memcpy(m[1].params, m[0].params, m[0].n_params * 8);
+	memcpy(m[1].buffers, m[0].buffers, m[0].n_buffers * 8);
+	assert_int_equal(dcell_run_upload(r[1], NULL, NULL, &err), 0);
+	assert_int_equal(dcell_run_upload(r[0], NULL, NULL, &err), 0);
+	if (dcell_dense_forward(r[1], &small.b, 0, NULL, pred[1], &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(r[1]->cap, 3);
+	for (int k = 0; k < 2; k++) {
+		if (dcell_zero_grad(r[k], &err) < 0 ||
+		    dcell_dense_forward(r[k], &big.b, 1, &loss[k], pred[k], &err) < 0 ||
+		    dcell_dense_backward(r[k], &big.b, &err) < 0 || dcell_run_download(r[k], NULL, NULL, &err) < 0)
+			fail_msg("%s", err.msg);
+		grad[k] = malloc(m[k].n_params * 8);
+		memcpy(grad[k], dcell_run_grad(r[k], &err), m[k].n_params * 8);
+	}
+	assert_int_equal(r[1]->cap, 20);
+	assert_memory_equal(&loss[0], &loss[1], sizeof loss[0]);
+	assert_memory_equal(pred[0], pred[1], sizeof pred[0]);
+	assert_memory_equal(grad[0], grad[1], m[0].n_params * 8);
+	assert_memory_equal(m[0].buffers, m[1].buffers, m[0].n_buffers * 8);
+	for (int k = 0; k < 2; k++) {
+		free(grad[k]);
+		dcell_run_free(r[k]);
+		dcell_free(&m[k]);
+	}
+	go_dag_free(&td.dag);
+	cp_backend_free(be);
+}
+
 /* Training steps reduce the loss on a fixed batch, and two runs from the
  * same seed are bit-identical. */
 static void test_training_steps(void **state)
@@ -1073,6 +1129,7 @@ int main(void)
 		cmocka_unit_test(test_sparse_equals_dense_options),
 		cmocka_unit_test(test_sparse_grad_columns),
 		cmocka_unit_test(test_gradient_check),
+		cmocka_unit_test(test_dense_grows),
 		cmocka_unit_test(test_training_steps),
 		cmocka_unit_test(test_sparse_threads),
 		cmocka_unit_test(test_deferred_update),
