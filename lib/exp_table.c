@@ -316,8 +316,6 @@ exp_reader *exp_reader_open_input(cp_input *in, char *header, cp_error *err)
 		return NULL;
 	}
 	r->in = in;
-	if (!strncmp(header, "\xef\xbb\xbf", 3))
-		header += 3;
 	r->n_header = cp_split(header, '\t', NULL, 0);
 	r->fields = cp_malloc(r->n_header + 1, sizeof *r->fields, err);
 	if (!r->fields)

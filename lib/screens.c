@@ -332,8 +332,6 @@ screen_reader *screen_open(const char *path, const screen_options *opts, cp_erro
 		cp_error_set(err, "%s: empty", cp_input_name(r->in));
 		goto fail;
 	}
-	if (!strncmp(line, "\xef\xbb\xbf", 3))
-		line += 3;
 	r->header = cp_strdup(line, err);
 	if (!r->header)
 		goto fail;

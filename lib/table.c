@@ -128,10 +128,6 @@ int cp_table_next(cp_table *t, size_t *n, char ***fields, cp_error *err)
 			break;
 		}
 		t->cur_line = cp_input_lineno(t->in);
-		if (t->cur_line == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
-			line += 3;	/* a UTF-8 byte order mark */
-			len -= 3;
-		}
 		/* (a line's CR LF end is gone: libcsv would end a row at any other CR) */
 		if (memchr(line, '\r', len))
 			return cp_error_set(err, "%s:%zu: a carriage return (CR) inside the line",

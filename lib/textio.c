@@ -242,7 +242,10 @@ int cp_input_getline(cp_input *in, char **line, size_t *len, cp_error *err)
 			if (n && start[n - 1] == '\r')
 				n--;
 			start[n] = '\0';
-			in->lineno++;
+			if (in->lineno++ == 0 && n >= 3 && memcmp(start, "\xef\xbb\xbf", 3) == 0) {
+				start += 3;	/* a UTF-8 byte order mark */
+				n -= 3;
+			}
 			if (memchr(start, '\0', n))
 				return cp_error_set(err, "%s:%zu: a NUL byte: binary input?", in->name,
 						    in->lineno);

@@ -32,7 +32,8 @@ ssize_t cp_input_read(cp_input *in, void *buf, size_t n, cp_error *err);
  * Next line without its "\n" (and without a "\r" before it).  Returns 1
  * and sets *line and *len (valid until the next call; the line is
  * NUL-terminated and may be modified by the caller), 0 at the end, -1 on
- * error.  A line with a NUL byte is an error (binary input).
+ * error.  A line with a NUL byte is an error (binary input).  A UTF-8 byte
+ * order mark before the first line is skipped.
  */
 int cp_input_getline(cp_input *in, char **line, size_t *len, cp_error *err);
 /* 1-based number of the line last returned. */
