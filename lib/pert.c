@@ -514,7 +514,45 @@ struct pert_reader {
 	char kind[16];
 	/* a batches stream: experiments per split, as its context says and as read */
 	int64_t count[PERT_N_SPLITS], seen[PERT_N_SPLITS];
+	int64_t input;		/* the experiments of its input: the numbers below */
+	uint8_t *read;		/* a bit per experiment number read (grown as met) */
+	size_t read_bytes;
 };
+
+/* A batch's experiment numbers, each below the input's count and read
+ * once: a stream that repeats one would train on it twice and give
+ * predictions that their readers refuse. */
+static int check_numbers(pert_reader *r, const pert_batch *b, cp_error *err)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		int64_t x = b->index[i];
+		size_t byte = (size_t)(x >> 3);
+
+		if (x >= r->input)
+			return cpz_record_error(&r->chunk, "index", err, "experiment %" PRId64 " at %zu, "
+						"but the input held %" PRId64 " (split.input)", x, i,
+						r->input);
+		if (byte >= r->read_bytes) {
+			size_t n = r->read_bytes ? r->read_bytes : 4096;
+			uint8_t *grown;
+
+			while (n <= byte)
+				n *= 2;
+			if (n > (size_t)(r->input >> 3) + 1)
+				n = (size_t)(r->input >> 3) + 1;
+			grown = cp_realloc(r->read, n, 1, err);
+			if (!grown)
+				return -1;
+			memset(grown + r->read_bytes, 0, n - r->read_bytes);
+			r->read = grown, r->read_bytes = n;
+		}
+		if (r->read[byte] & (1u << (x & 7)))
+			return cpz_record_error(&r->chunk, "index", err, "experiment %" PRId64 " (%s) "
+						"appears twice", x, b->id[i]);
+		r->read[byte] |= (uint8_t)(1u << (x & 7));
+	}
+	return 0;
+}
 
 /* Read the header, genome and context of a stream opened as cr. */
 static pert_reader *reader_start(cpz_reader *cr, const char *kind, cp_error *err)
@@ -562,6 +600,7 @@ static pert_reader *reader_start(cpz_reader *cr, const char *kind, cp_error *err
 		if (batches_info_from_record(&pr->context, &info, err) < 0)
 			goto fail;
 		memcpy(pr->count, info.count, sizeof pr->count);
+		pr->input = info.input;
 	}
 	return pr;
 fail:
@@ -670,7 +709,8 @@ int pert_reader_next(pert_reader *r, pert_batch *b, cp_error *err)
 		return rc;
 	if (strcmp(r->chunk.type, want) != 0)
 		return cpz_record_error(&r->chunk, NULL, err, "expected a %s record", want);
-	if (pert_batch_from_record(&r->ctx, &r->chunk, b, err) < 0)
+	if (pert_batch_from_record(&r->ctx, &r->chunk, b, err) < 0 ||
+	    (b->index && strcmp(r->kind, "batches") == 0 && check_numbers(r, b, err) < 0))
 		return -1;
 	if (b->split >= 0 && b->split < PERT_N_SPLITS)
 		r->seen[b->split] += (int64_t)b->n;
@@ -695,5 +735,6 @@ void pert_reader_close(pert_reader *r)
 	cpz_record_free(&r->genome);
 	cpz_record_free(&r->context);
 	cpz_record_free(&r->chunk);
+	free(r->read);
 	free(r);
 }
