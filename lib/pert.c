@@ -507,6 +507,62 @@ void pert_builder_clear(pert_builder *b)
 
 /* ---- reader -------------------------------------------------------------- */
 
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+int pert_index_set_add(pert_index_set *s, int64_t v, cp_error *err)
+{
+	if (v == INT64_MAX) {
+		int had = s->has_max;
+
+		s->has_max = 1;
+		return !had;
+	}
+	if (2 * (s->n + 1) > s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+		int64_t *slot = cp_calloc(cap, sizeof *slot, err);
+
+		if (!slot)
+			return -1;
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->slot[i]) {
+				size_t j = (size_t)mix64((uint64_t)s->slot[i]) & (cap - 1);
+
+				while (slot[j])
+					j = (j + 1) & (cap - 1);
+				slot[j] = s->slot[i];
+			}
+		free(s->slot);
+		s->slot = slot;
+		s->cap = cap;
+	}
+	{
+		int64_t key = v + 1;
+		size_t j = (size_t)mix64((uint64_t)key) & (s->cap - 1);
+
+		while (s->slot[j]) {
+			if (s->slot[j] == key)
+				return 0;
+			j = (j + 1) & (s->cap - 1);
+		}
+		s->slot[j] = key;
+		s->n++;
+	}
+	return 1;
+}
+
+void pert_index_set_free(pert_index_set *s)
+{
+	free(s->slot);
+	s->slot = NULL;
+	s->cap = s->n = 0;
+	s->has_max = 0;
+}
+
 struct pert_reader {
 	cpz_reader *r;
 	cpz_record genome, context, chunk;
@@ -515,8 +571,10 @@ struct pert_reader {
 	/* a batches stream: experiments per split, as its context says and as read */
 	int64_t count[PERT_N_SPLITS], seen[PERT_N_SPLITS];
 	int64_t input;		/* the experiments of its input: the numbers below */
-	uint8_t *read;		/* a bit per experiment number read (grown as met) */
-	size_t read_bytes;
+	pert_index_set read;	/* the experiment numbers read, as many as read
+				 * (whatever split.input says), until a bit per
+				 * number below split.input takes less: then */
+	uint8_t *bits;
 };
 
 /* A batch's experiment numbers, each below the input's count and read
@@ -526,30 +584,31 @@ static int check_numbers(pert_reader *r, const pert_batch *b, cp_error *err)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		int64_t x = b->index[i];
-		size_t byte = (size_t)(x >> 3);
+		int added;
 
 		if (x >= r->input)
 			return cpz_record_error(&r->chunk, "index", err, "experiment %" PRId64 " at %zu, "
 						"but the input held %" PRId64 " (split.input)", x, i,
 						r->input);
-		if (byte >= r->read_bytes) {
-			size_t n = r->read_bytes ? r->read_bytes : 4096;
-			uint8_t *grown;
-
-			while (n <= byte)
-				n *= 2;
-			if (n > (size_t)(r->input >> 3) + 1)
-				n = (size_t)(r->input >> 3) + 1;
-			grown = cp_realloc(r->read, n, 1, err);
-			if (!grown)
+		if (r->bits) {
+			added = !(r->bits[x >> 3] & (1u << (x & 7)));
+			r->bits[x >> 3] |= (uint8_t)(1u << (x & 7));
+		} else if ((added = pert_index_set_add(&r->read, x, err)) < 0) {
+			return -1;
+		} else if (r->read.cap * sizeof *r->read.slot > (size_t)(r->input >> 3)) {
+			if (!(r->bits = cp_calloc((size_t)(r->input >> 3) + 1, 1, err)))
 				return -1;
-			memset(grown + r->read_bytes, 0, n - r->read_bytes);
-			r->read = grown, r->read_bytes = n;
+			for (size_t k = 0; k < r->read.cap; k++) {
+				int64_t y = r->read.slot[k] - 1;	/* (slot 0: empty) */
+
+				if (y >= 0)
+					r->bits[y >> 3] |= (uint8_t)(1u << (y & 7));
+			}
+			pert_index_set_free(&r->read);
 		}
-		if (r->read[byte] & (1u << (x & 7)))
+		if (!added)
 			return cpz_record_error(&r->chunk, "index", err, "experiment %" PRId64 " (%s) "
 						"appears twice", x, b->id[i]);
-		r->read[byte] |= (uint8_t)(1u << (x & 7));
 	}
 	return 0;
 }
@@ -735,6 +794,7 @@ void pert_reader_close(pert_reader *r)
 	cpz_record_free(&r->genome);
 	cpz_record_free(&r->context);
 	cpz_record_free(&r->chunk);
-	free(r->read);
+	pert_index_set_free(&r->read);
+	free(r->bits);
 	free(r);
 }

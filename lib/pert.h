@@ -132,6 +132,18 @@ void pert_builder_clear(pert_builder *b);
 
 /* ---- reading streams ----------------------------------------------------- */
 
+/* A set of experiment indices, none negative (open addressing; slot 0
+ * holds "empty", so index i is stored as i + 1, and INT64_MAX apart). */
+typedef struct {
+	int64_t *slot;
+	size_t cap, n;
+	int has_max;
+} pert_index_set;
+
+/* 1 when v was new, 0 when the set held it, -1 without memory. */
+int pert_index_set_add(pert_index_set *s, int64_t v, cp_error *err);
+void pert_index_set_free(pert_index_set *s);
+
 typedef struct pert_reader pert_reader;
 
 /* Open a samples or batches stream (kind NULL accepts either) and read its

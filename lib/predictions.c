@@ -45,63 +45,6 @@ int pred_chunk_to_record(const pred_meta *m, const pred_chunk *c, cpz_record *re
 	return 0;
 }
 
-/* A set of experiment indices, none negative (open addressing; slot 0
- * holds "empty", so index i is stored as i + 1, and INT64_MAX apart). */
-typedef struct {
-	int64_t *slot;
-	size_t cap, n;
-	int has_max;
-} index_set;
-
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* 1 when v was new, 0 when the set held it, -1 without memory. */
-static int index_set_add(index_set *s, int64_t v, cp_error *err)
-{
-	if (v == INT64_MAX) {
-		int had = s->has_max;
-
-		s->has_max = 1;
-		return !had;
-	}
-	if (2 * (s->n + 1) > s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 1024;
-		int64_t *slot = cp_calloc(cap, sizeof *slot, err);
-
-		if (!slot)
-			return -1;
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->slot[i]) {
-				size_t j = (size_t)mix64((uint64_t)s->slot[i]) & (cap - 1);
-
-				while (slot[j])
-					j = (j + 1) & (cap - 1);
-				slot[j] = s->slot[i];
-			}
-		free(s->slot);
-		s->slot = slot;
-		s->cap = cap;
-	}
-	{
-		int64_t key = v + 1;
-		size_t j = (size_t)mix64((uint64_t)key) & (s->cap - 1);
-
-		while (s->slot[j]) {
-			if (s->slot[j] == key)
-				return 0;
-			j = (j + 1) & (s->cap - 1);
-		}
-		s->slot[j] = key;
-		s->n++;
-	}
-	return 1;
-}
-
 struct pred_reader {
 	cpz_reader *r;
 	cpz_record genome, meta, chunk;
@@ -109,7 +52,7 @@ struct pred_reader {
 	const char *const *genes;
 	uint64_t genome_hash;
 	pred_meta m;
-	index_set seen;		/* the experiments read, to find one twice */
+	pert_index_set seen;		/* the experiments read, to find one twice */
 };
 
 /* A meta record's fields into m (borrowing its strings), checked. */
@@ -319,7 +262,7 @@ int pred_reader_next(pred_reader *pr, pred_chunk *c, cp_error *err)
 	/* each experiment once: segments of one run that repeat one would
 	 * count it twice in every metric */
 	for (size_t i = 0; i < n; i++) {
-		int added = index_set_add(&pr->seen, c->index[i], err);
+		int added = pert_index_set_add(&pr->seen, c->index[i], err);
 
 		if (added < 0)
 			return -1;
@@ -338,6 +281,6 @@ void pred_reader_close(pred_reader *r)
 	cpz_record_free(&r->genome);
 	cpz_record_free(&r->meta);
 	cpz_record_free(&r->chunk);
-	free(r->seen.slot);
+	pert_index_set_free(&r->seen);
 	free(r);
 }
