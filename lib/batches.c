@@ -588,8 +588,20 @@ int batch_pack_write(pert_reader *in, const batch_pack_options *o, const batches
 				goto out;
 			if (s == SPLIT_DROPPED)
 				continue;
-			for (int k = 0; k < PERT_N_LABELS; k++)
-				e.label[k] = (float)batches_standardize_label(info, k, e.label[k]);
+			for (int k = 0; k < PERT_N_LABELS; k++) {
+				double z = batches_standardize_label(info, k, e.label[k]);
+
+				e.label[k] = (float)z;
+				/* a stream holds finite numbers or NaN: a training
+				 * spread near 0 can put a label beyond them */
+				if (isinf(e.label[k])) {
+					cpz_record_error(pert_reader_record(in), "label", err, "experiment %zu: %s "
+							 "standardized (center %g, scale %g) is %g, beyond single "
+							 "precision's range", i, pert_label_names[k], info->center[k],
+							 info->scale[k], z);
+					goto out;
+				}
+			}
 			e.index = index;
 			if ((o->shuffle ? window_push(&p, s, &e, err) : emit(&p, s, &e, err)) < 0)
 				goto out;
