@@ -45,6 +45,13 @@ if [ ! -e "$TMP/out" ]; then
 else
 	echo "not ok - make -n -f pipelines/dcell.mk wrote: $(ls -R "$TMP/out" | head -5 | tr '\n' ' ')"
 fi
+# SEED moves every model's seed: the ensemble's other members take SEED+1
+# and SEED+2 (they were 2 and 3 whatever SEED, so SEED=2 averaged one
+# model twice)
+seeds=$(make -n -f pipelines/dcell.mk DATA="$DATA" OUT="$TMP/o3" BIN="$BINDIR" SEED=2 2>&1 |
+	grep -- "-o $TMP/o3/models/gi6281.dcell" | sed 's/.*--seed \([0-9]*\) .*/\1/' | sort | tr '\n' ' ')
+[ "$seeds" = "2 3 4 " ] && echo "ok - pipelines/dcell.mk SEED=2 trains seeds 2, 3 and 4" ||
+	echo "not ok - pipelines/dcell.mk SEED=2 trains seeds: $seeds"
 # the programs are built by one make for all of them, not one per program
 n=$(make -n -f pipelines/dcell.mk DATA="$DATA" OUT="$TMP/o2" BIN="$TMP/nobin" 2>&1 |
 	grep -c "BINDIR=$TMP/nobin all")
