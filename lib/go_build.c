@@ -22,7 +22,6 @@ const char *const go_stat_names[GO_STAT_COUNT] = {
 	"terms", "edges", "leaves", "strata", "annotations", "genes_annotated",
 };
 
-#define MAX_REPLACEMENTS 16
 #define MAX_CODES 255
 
 /* ---- options ------------------------------------------------------------- */
@@ -615,10 +614,10 @@ static int add_annotation(build *b, annot a, cp_error *err)
 	return 0;
 }
 
-/* Map the row's GO id to live terms (out), counting failures; *via is the
- * statistic of a row mapped through an alt_id or a replacement (-1 for
- * neither), counted only when the row is kept.  Returns how many terms; 0
- * when the row is dropped. */
+/* Map the row's GO id to live terms (out, room for every replaced_by target
+ * of the ontology), counting failures; *via is the statistic of a row mapped
+ * through an alt_id or a replacement (-1 for neither), counted only when the
+ * row is kept.  Returns how many terms; 0 when the row is dropped. */
 static size_t row_terms(build *b, const gaf_row *row, int32_t *out, int *via)
 {
 	const obo_ontology *o = b->obo;
@@ -636,7 +635,7 @@ static size_t row_terms(build *b, const gaf_row *row, int32_t *out, int *via)
 		out[0] = t;
 		return 1;
 	}
-	k = obo_replacements(o, t, out, MAX_REPLACEMENTS);
+	k = obo_replacements(o, t, out, o->n_replaced);
 	if (k)
 		*via = GO_STAT_ROWS_REPLACED;
 	else
@@ -648,11 +647,12 @@ static int read_annotations(build *b, const char *path, cp_error *err)
 {
 	gaf_reader *r = gaf_open(path, err);
 	cp_strmap *unmapped = NULL;
-	int32_t terms[MAX_REPLACEMENTS];
+	int32_t *terms = cp_malloc(b->obo->n_replaced + 1, sizeof *terms, err);
 	gaf_row row;
 	int rc = -1, got, sgd_ids;
 
-	if (!r || !(unmapped = cp_strmap_new(0, err)) || (sgd_ids = genome_maps_sgd_ids(b->g, err)) < 0)
+	if (!r || !terms || !(unmapped = cp_strmap_new(0, err)) ||
+	    (sgd_ids = genome_maps_sgd_ids(b->g, err)) < 0)
 		goto out;
 	while ((got = gaf_next(r, &row, err)) == 1) {
 		int32_t gene = row_gene(b->g, &row, sgd_ids);
@@ -706,6 +706,7 @@ static int read_annotations(build *b, const char *path, cp_error *err)
 	}
 	rc = 0;
 out:
+	free(terms);
 	cp_strmap_free(unmapped);
 	gaf_close(r);
 	return rc;
