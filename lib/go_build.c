@@ -614,11 +614,11 @@ static int add_annotation(build *b, annot a, cp_error *err)
 	return 0;
 }
 
-/* Map the row's GO id to live terms (out, room for every replaced_by target
- * of the ontology), counting failures; *via is the statistic of a row mapped
+/* Map the row's GO id to live terms (out and queue, room for every
+ * replaced_by target of the ontology and one more), counting failures; *via is the statistic of a row mapped
  * through an alt_id or a replacement (-1 for neither), counted only when the
  * row is kept.  Returns how many terms; 0 when the row is dropped. */
-static size_t row_terms(build *b, const gaf_row *row, int32_t *out, int *via)
+static size_t row_terms(build *b, const gaf_row *row, int32_t *out, int32_t *queue, int *via)
 {
 	const obo_ontology *o = b->obo;
 	int32_t t = obo_lookup(o, row->col[GAF_GO_ID]);
@@ -635,7 +635,7 @@ static size_t row_terms(build *b, const gaf_row *row, int32_t *out, int *via)
 		out[0] = t;
 		return 1;
 	}
-	k = obo_replacements(o, t, out, o->n_replaced);
+	k = obo_replacements(o, t, out, o->n_replaced + 1, queue);
 	if (k)
 		*via = GO_STAT_ROWS_REPLACED;
 	else
@@ -647,7 +647,7 @@ static int read_annotations(build *b, const char *path, cp_error *err)
 {
 	gaf_reader *r = gaf_open(path, err);
 	cp_strmap *unmapped = NULL;
-	int32_t *terms = cp_malloc(b->obo->n_replaced + 1, sizeof *terms, err);
+	int32_t *terms = cp_malloc(2 * (b->obo->n_replaced + 1), sizeof *terms, err);
 	gaf_row row;
 	int rc = -1, got, sgd_ids;
 
@@ -667,7 +667,7 @@ static int read_annotations(build *b, const char *path, cp_error *err)
 				goto out;
 			continue;
 		}
-		if (!(k = row_terms(b, &row, terms, &via)))
+		if (!(k = row_terms(b, &row, terms, terms + b->obo->n_replaced + 1, &via)))
 			continue;
 		if (row.negated) {
 			b->st[GO_STAT_ROWS_NOT]++;

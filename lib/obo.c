@@ -518,13 +518,12 @@ static int cmp_i32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-size_t obo_replacements(const obo_ontology *o, int32_t term, int32_t *out, size_t max)
+size_t obo_replacements(const obo_ontology *o, int32_t term, int32_t *out, size_t max,
+			int32_t *queue)
 {
-	/* breadth first over replaced_by, every term once: chains are short,
-	 * so the queue starts small on the stack and moves to the heap only
-	 * for a long one */
-	int32_t small[64], *queue = small;
-	size_t cap = sizeof small / sizeof *small, head = 0, tail = 0, n = 0;
+	/* breadth first over replaced_by, every term once: the queue holds the
+	 * term and distinct replaced_by targets, so n_replaced + 1 at most */
+	size_t head = 0, tail = 0, n = 0;
 
 	queue[tail++] = term;
 	while (head < tail) {
@@ -536,24 +535,10 @@ size_t obo_replacements(const obo_ontology *o, int32_t term, int32_t *out, size_
 				out[n++] = cur;
 			continue;
 		}
-		for (size_t r = t->replaced_begin; r < t->replaced_end; r++) {
-			if (contains(queue, tail, o->replaced_by[r]))
-				continue;
-			if (tail == cap) {
-				int32_t *q = malloc(2 * cap * sizeof *q);
-
-				if (!q)
-					break;	/* out of memory: the chain is cut here */
-				memcpy(q, queue, tail * sizeof *q);
-				if (queue != small)
-					free(queue);
-				queue = q, cap *= 2;
-			}
-			queue[tail++] = o->replaced_by[r];
-		}
+		for (size_t r = t->replaced_begin; r < t->replaced_end; r++)
+			if (!contains(queue, tail, o->replaced_by[r]))
+				queue[tail++] = o->replaced_by[r];
 	}
-	if (queue != small)
-		free(queue);
 	cp_sort(out, n, sizeof *out, cmp_i32);
 	return n;
 }

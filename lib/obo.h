@@ -90,10 +90,12 @@ int32_t obo_lookupn(const obo_ontology *o, const char *id, size_t len);
  * The live terms an obsolete term's annotations move to: follow its
  * replaced_by targets, and theirs when a target is itself obsolete, until
  * live terms are reached (at most max are stored in out, in ascending
- * index order, without repeats).  Returns how many; 0 when there is no live
+ * index order, without repeats); queue is scratch with room for
+ * o->n_replaced + 1 terms.  Returns how many; 0 when there is no live
  * replacement.  A live term returns itself.
  */
-size_t obo_replacements(const obo_ontology *o, int32_t term, int32_t *out, size_t max);
+size_t obo_replacements(const obo_ontology *o, int32_t term, int32_t *out, size_t max,
+			int32_t *queue);
 
 #ifdef __cplusplus
 }
