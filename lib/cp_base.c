@@ -445,6 +445,9 @@ static char *tmp_paths[TMP_MAX_FILES];
 static char *tmp_dirs[TMP_MAX_DIRS];
 static volatile sig_atomic_t tmp_handlers_installed;
 static const int tmp_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+/* which of them have the handler: not those the program was started with
+ * ignored (nohup, a background job of a shell), which stay ignored */
+static int tmp_caught[sizeof tmp_signals / sizeof tmp_signals[0]];
 
 /* Empty the directory open as dfd, down to depth levels of directories
  * below it, never following a symbolic link.  Async-signal-safe: raw
@@ -554,7 +557,8 @@ pid_t cp_tmp_fork(void)
 	pid = fork();
 	if (pid == 0) {
 		for (size_t i = 0; i < sizeof tmp_signals / sizeof tmp_signals[0]; i++)
-			signal(tmp_signals[i], SIG_DFL);
+			if (tmp_caught[i])
+				signal(tmp_signals[i], SIG_DFL);
 	} else if (pid > 0)
 		tmp_child = (sig_atomic_t)pid;
 	tmp_signals_release(&held);
@@ -572,8 +576,14 @@ void cp_tmp_install_signal_handlers(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof tmp_signals / sizeof tmp_signals[0]; i++)
 		sigaddset(&sa.sa_mask, tmp_signals[i]);
-	for (size_t i = 0; i < sizeof tmp_signals / sizeof tmp_signals[0]; i++)
+	for (size_t i = 0; i < sizeof tmp_signals / sizeof tmp_signals[0]; i++) {
+		struct sigaction old;
+
+		if (sigaction(tmp_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
 		sigaction(tmp_signals[i], &sa, NULL);
+		tmp_caught[i] = 1;
+	}
 	/* A write past the file-size limit (ulimit -f) then fails with EFBIG
 	 * and takes the error path, which removes the temporary, instead of
 	 * killing the program with the temporary left behind. */

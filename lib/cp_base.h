@@ -106,7 +106,8 @@ void cp_arena_free(cp_arena *a);
 
 /* Temporary output files.  A tool writes FILE.tmp.XXXXXX next to FILE and
  * renames it over FILE only when everything succeeded; on an error, or on
- * SIGINT/SIGTERM/SIGHUP/SIGPIPE, every registered temporary is removed.
+ * SIGINT/SIGTERM/SIGHUP/SIGPIPE, every registered temporary is removed (a
+ * signal the program was started with ignored stays ignored).
  * cp_tmp_create returns an open descriptor and fills tmp_path (owned by
  * the caller, free()).  */
 int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err);
@@ -149,7 +150,8 @@ void cp_tmp_child(pid_t pid);
 /* Remove a file, or a directory with everything in it (not following
  * symbolic links); async-signal-safe.  0, or -1 with errno. */
 int cp_remove_tree(const char *path);
-/* Install the signal handlers that remove registered temporaries, and
+/* Install the signal handlers that remove registered temporaries (for the
+ * handled signals not ignored at start, as under nohup), and
  * ignore SIGXFSZ so that a write past the file-size limit fails (EFBIG)
  * and is reported like any other write error.  Idempotent. */
 void cp_tmp_install_signal_handlers(void);

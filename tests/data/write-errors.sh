@@ -163,7 +163,9 @@ fi
 
 # interrupted (SIGTERM, SIGINT): no temporary left behind, an older output
 # as it was.  Each program is held mid-write: pert-mask waiting for more
-# experiments on a pipe, report waiting for its plotting program.
+# experiments on a pipe, report waiting for its plotting program.  A
+# background job of this shell starts with SIGINT ignored, which the
+# programs keep: env gives them its default back.
 # wait_for GLOB: until a file matches (at most 10 s)
 wait_for() {
 	n=0
@@ -178,7 +180,8 @@ mkdir "$W/sig"
 for sig in TERM INT; do
 	rm -rf "$W/sig"/*
 	mkfifo "$W/sig/fifo"
-	pert-mask -q --graph "$T/cell.cpz" --go "$T/go6281.cpz" -c 16 -o "$W/sig/s.cpz" < "$W/sig/fifo" 2> /dev/null &
+	env --default-signal=INT pert-mask -q --graph "$T/cell.cpz" --go "$T/go6281.cpz" -c 16 \
+		-o "$W/sig/s.cpz" < "$W/sig/fifo" 2> /dev/null &
 	pid=$!
 	exec 3> "$W/sig/fifo"
 	head -n 200 "$PAIRS" >&3
@@ -201,7 +204,8 @@ report -q -o "$W/sig/report" "$W/in/pred.cpz" 2> "$W/err" && cp "$W/sig/report/m
 	echo "not ok - report: $(cat "$W/err")"
 for sig in TERM INT; do
 	rm -f "$W/gp.pid"
-	report -q --gnuplot "$W/slow-gnuplot" -o "$W/sig/report" "$W/in/pred.cpz" "$W/in/model.cpz" 2> /dev/null &
+	env --default-signal=INT report -q --gnuplot "$W/slow-gnuplot" -o "$W/sig/report" "$W/in/pred.cpz" \
+		"$W/in/model.cpz" 2> /dev/null &
 	pid=$!
 	caught=0
 	wait_for "$W/gp.pid" && wait_for "$W/sig/report.tmp.*" && caught=1
