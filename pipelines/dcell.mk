@@ -180,7 +180,10 @@ TEST_gi0790 := $(OUT)/batches/gi0790.cpz --split test
 TEST_kuzmin_random := $(OUT)/batches/kuzmin_random.cpz --split test
 TEST_kuzmin_gene := $(OUT)/batches/kuzmin_gene.cpz --split test
 
-# one experiment's batches, models and predictions
+# one experiment's batches, models and predictions.  fit writes a DCell
+# model's checkpoint after every epoch: under another name (.part) until
+# the run ends, so that a make killed mid-run (SIGKILL, a crash, which
+# make cannot clean up after) leaves no model the next make takes for done
 define experiment
 $(OUT)/batches/$(1).cpz: $$(SAMPLES_$(1)) | $(BIN)/batch-pack
 	@mkdir -p $$(@D)
@@ -189,11 +192,11 @@ $(OUT)/batches/$(1).cpz: $$(SAMPLES_$(1)) | $(BIN)/batch-pack
 $(OUT)/models/$(1).dcell.cpz: $(OUT)/batches/$(1).cpz $(OUT)/go/$$(GO_$(1)).cpz | $(BIN)/fit
 	@mkdir -p $$(@D)
 	$(BIN)/fit --model dcell --go $(OUT)/go/$$(GO_$(1)).cpz --train $$< --label $$(LABEL_$(1)) \
-		$(DCELL_FLAGS) $$(DCELL_$(1)) -o $$@
+		$(DCELL_FLAGS) $$(DCELL_$(1)) -o $$@.part && mv $$@.part $$@
 $(OUT)/models/$(1).dcell.seed%.cpz: $(OUT)/batches/$(1).cpz $(OUT)/go/$$(GO_$(1)).cpz | $(BIN)/fit
 	@mkdir -p $$(@D)
 	$(BIN)/fit -q --model dcell --go $(OUT)/go/$$(GO_$(1)).cpz --train $$< --label $$(LABEL_$(1)) \
-		$(DCELL_FLAGS) $$(DCELL_$(1)) --seed $$* -o $$@
+		$(DCELL_FLAGS) $$(DCELL_$(1)) --seed $$* -o $$@.part && mv $$@.part $$@
 $(OUT)/models/$(1).additive.cpz: $(OUT)/batches/$(1).cpz | $(BIN)/fit
 	@mkdir -p $$(@D)
 	$(BIN)/fit -q --model additive --ridge $(RIDGE) --train $$< --label $$(LABEL_$(1)) -o $$@
