@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -806,6 +807,9 @@ int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err)
 		free(tmpl);
 		return -1;
 	}
+	/* locked while open: cp_tmp_sweep leaves the temporary of a run
+	 * still writing alone */
+	flock(fd, LOCK_EX | LOCK_NB);
 	memcpy(reg, tmpl, len + 16);
 	if (tmp_register(reg) < 0) {
 		close(fd);
@@ -960,7 +964,7 @@ int cp_tmp_sweep(const char *final_path)
 	char *dir, *path = NULL;
 	DIR *d;
 	struct dirent *e;
-	int n = 0;
+	int n = 0, fd;
 
 	if (!slash)
 		dir = strdup(".");
@@ -984,8 +988,18 @@ int cp_tmp_sweep(const char *final_path)
 		if (!(path = malloc(strlen(dir) + len + 2)))
 			break;
 		sprintf(path, "%s/%s", dir, e->d_name);
+		/* one a live writer holds locked (cp_tmp_create) is another
+		 * run's, writing the same output now (opened for writing: NFS
+		 * takes an exclusive lock only so) */
+		if ((fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) >= 0 &&
+		    flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
+			close(fd);
+			continue;
+		}
 		if (unlink(path) == 0)
 			n++;
+		if (fd >= 0)
+			close(fd);
 	}
 	closedir(d);
 	free(path);

@@ -313,7 +313,8 @@ static void test_table(void **state)
 }
 
 /* cp_tmp_sweep removes exactly the temporaries of one output: the files
- * named OUTPUT.tmp. and six characters, in OUTPUT's folder. */
+ * named OUTPUT.tmp. and six characters, in OUTPUT's folder, that no
+ * writer holds open. */
 static void test_tmp_sweep(void **state)
 {
 	char dir[] = "/tmp/cellpipe-sweep.XXXXXX", path[256], out[256];
@@ -342,6 +343,22 @@ static void test_tmp_sweep(void **state)
 		unlink(path);
 	}
 	assert_int_equal(cp_tmp_sweep(out), 0);
+	/* one a writer holds open is another run's, writing now: kept
+	 * until that writer is gone */
+	{
+		cp_error err;
+		char *tmp = NULL;
+		int fd = cp_tmp_create(out, &tmp, &err);
+
+		assert_true(fd >= 0);
+		assert_int_equal(cp_tmp_sweep(out), 0);
+		assert_int_equal(access(tmp, F_OK), 0);
+		close(fd);
+		assert_int_equal(cp_tmp_sweep(out), 1);
+		assert_int_equal(access(tmp, F_OK), -1);
+		cp_tmp_discard(tmp);
+		free(tmp);
+	}
 	rmdir(dir);
 }
 
