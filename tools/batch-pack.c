@@ -72,6 +72,8 @@ static int spool(input *in, cp_error *err)
 
 	if (src < 0)
 		return cp_error_errno(err, name);
+	/* standard input from a file is an input the output may not replace */
+	cp_inputs_note(src, src == STDIN_FILENO ? NULL : in->path);
 	snprintf(path, sizeof path, "%s/batch-pack.XXXXXX", dir && *dir ? dir : "/tmp");
 	in->fd = mkstemp(path);
 	if (in->fd < 0) {
