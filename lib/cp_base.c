@@ -956,7 +956,7 @@ void cp_tmp_discard(const char *tmp_path)
 	tmp_forget(tmp_path);
 }
 
-int cp_tmp_sweep(const char *final_path)
+static int sweep_beside(const char *final_path)
 {
 	const char *slash = strrchr(final_path, '/');
 	const char *base = slash ? slash + 1 : final_path;
@@ -1004,6 +1004,17 @@ int cp_tmp_sweep(const char *final_path)
 	closedir(d);
 	free(path);
 	free(dir);
+	return n;
+}
+
+int cp_tmp_sweep(const char *final_path)
+{
+	/* beside the file a symbolic link leads to, where cp_tmp_create
+	 * makes them */
+	char *target = output_target(final_path);
+	int n = target ? sweep_beside(target) : 0;
+
+	free(target);
 	return n;
 }
 

@@ -312,6 +312,18 @@ static void test_table(void **state)
 	}
 }
 
+static void touch(const char *dir, const char *name)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("x\n", fp);
+	fclose(fp);
+}
+
 /* cp_tmp_sweep removes exactly the temporaries of one output: the files
  * named OUTPUT.tmp. and six characters, in OUTPUT's folder, that no
  * writer holds open. */
@@ -359,19 +371,23 @@ static void test_tmp_sweep(void **state)
 		cp_tmp_discard(tmp);
 		free(tmp);
 	}
+	/* an output that is a symbolic link: those beside its file, where
+	 * they are written */
+	snprintf(path, sizeof path, "%s/sub", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	touch(path, "m.cpz");
+	touch(path, "m.cpz.tmp.Ab3dEf");
+	snprintf(path, sizeof path, "%s/link.cpz", dir);
+	assert_int_equal(symlink("sub/m.cpz", path), 0);
+	assert_int_equal(cp_tmp_sweep(path), 1);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/sub/m.cpz.tmp.Ab3dEf", dir);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof path, "%s/sub/m.cpz", dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/sub", dir);
+	rmdir(path);
 	rmdir(dir);
-}
-
-static void touch(const char *dir, const char *name)
-{
-	char path[512];
-	FILE *fp;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs("x\n", fp);
-	fclose(fp);
 }
 
 /* cp_remove_tree empties and removes a tree (files, nested and empty
