@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "baselines.h"
@@ -101,6 +102,21 @@ static void on_epoch(const fit_epoch *e, void *ctx)
 	cli_info(1, "epoch %d/%d  lr %.2e  loss %.4f%s  %.0f samples/s  %.1f s%s%s", e->epoch,
 		 e->epochs, e->lr, e->train_loss, val, e->samples_per_s, e->elapsed,
 		 e->improved ? "  *" : "", e->stopping ? "  (early stop)" : "");
+}
+
+/* A file that is standard output or error too (-o /dev/stdout > FILE):
+ * written in place through that descriptor, where each checkpoint would
+ * follow the one before. */
+static int std_stream_file(const char *path)
+{
+	struct stat sb, std;
+
+	if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return 0;
+	for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++)
+		if (fstat(fd, &std) == 0 && std.st_dev == sb.st_dev && std.st_ino == sb.st_ino)
+			return 1;
+	return 0;
 }
 
 static int parse_double(const char *s, const char *name, double *out)
@@ -430,6 +446,11 @@ int main(int argc, char **argv)
 	if (opts.out_path && cli_read_once(opts.out_path) && (resume || strcmp(model, "dcell") == 0)) {
 		cli_error("-o %s: a DCell model is rewritten after every epoch, so it needs a file%s",
 			  opts.out_path, strcmp(opts.out_path, "-") == 0 ? "" : ", not a pipe");
+		return CLI_USAGE_ERROR;
+	}
+	if (opts.out_path && std_stream_file(opts.out_path) && (resume || strcmp(model, "dcell") == 0)) {
+		cli_error("-o %s: a DCell model is rewritten after every epoch, so it needs a file of "
+			  "its own, not standard output or error", opts.out_path);
 		return CLI_USAGE_ERROR;
 	}
 	/* without -o a resumed run goes on writing the checkpoint it read */
