@@ -157,6 +157,16 @@ int main(int argc, char **argv)
 		cli_error("needs --model and one SAMPLES file (try predict --help)");
 		return CLI_USAGE_ERROR;
 	}
+	{
+		int stdin_inputs = strcmp(argv[optind], "-") == 0;
+
+		for (int i = 0; i < n_models; i++)
+			stdin_inputs += strcmp(model_path[i], "-") == 0;
+		if (stdin_inputs > 1) {
+			cli_error("only one input can be standard input (-)");
+			return CLI_USAGE_ERROR;
+		}
+	}
 	cli_binary_output(out);
 	cpz_record_init(&rec);
 	for (; loaded < n_models; loaded++) {
