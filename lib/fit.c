@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "fit.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <fcntl.h>
 #include <math.h>
@@ -1110,6 +1111,21 @@ static int resume(const char *checkpoint, const char *out_path, int threads, con
 		/* nothing to continue: the model still goes where -o says */
 		rc = strcmp(st.o.out_path, checkpoint) == 0 || write_checkpoint(&st, err) == 0 ? 1 : -1;
 		goto out;
+	}
+	/* the paths are the run's, as given where it began: say so where one
+	 * is not found (resumed from another directory) */
+	{
+		const char *fields[2] = { "train", "val" };
+		const char *paths[2] = { st.o.train_path, st.o.val_path };
+
+		for (int i = 0; i < 2; i++)
+			if (*paths[i] && strcmp(paths[i], "-") != 0 && access(paths[i], F_OK) < 0 &&
+			    errno == ENOENT) {
+				cpz_record_error(&training, fields[i], err, "%s: %s (the path the run was "
+						 "given, from the directory it began in)", paths[i],
+						 strerror(ENOENT));
+				goto out;
+			}
 	}
 	if (open_data(&st, err) < 0 || probe_output(st.o.out_path, err) < 0)
 		goto out;
