@@ -293,6 +293,10 @@ void cli_binary_output(const char *path)
 	struct stat st;
 	int tty = 0;
 
+	if (path && !*path) {
+		cli_error("an output file name is empty");
+		cli_quit(CLI_USAGE_ERROR);
+	}
 	if (!path || strcmp(path, "-") == 0) {
 		tty = isatty(STDOUT_FILENO);
 		path = "<stdout>";

@@ -61,8 +61,8 @@ void cli_print_version(void);
  * shell's process substitution): an input that can be read only once. */
 int cli_read_once(const char *path);
 /* A tool that writes a binary stream to path ("-" or NULL: standard
- * output) calls this before any work: a terminal there is a usage error
- * (one line, exit 2). */
+ * output) calls this before any work: a terminal there, or an empty
+ * name, is a usage error (one line, exit 2). */
 void cli_binary_output(const char *path);
 
 #ifdef __cplusplus

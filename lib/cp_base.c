@@ -757,6 +757,8 @@ int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err)
 	int fd;
 
 	*tmp_path = NULL;
+	if (!*final_path)	/* a temporary ".tmp.XXXXXX" that no rename could commit */
+		return cp_error_set(err, "an output file name is empty");
 	if (stat(final_path, &sb) == 0) {
 		struct stat std;
 		int alias = -1;
