@@ -1560,13 +1560,8 @@ CP_CLONES static void FN(term_weight_grad_cols)(dcell_sparse *sp, const dcell_ba
 
 		if (nc > 0) {
 			FN(child_weight_grad)(sp, ws, t, c, dW + cin);
-			for (int i = 0; i < L; i++) {	/* its squares, while in cache */
-				const REAL *restrict w = dW + (size_t)i * (size_t)in + cin;
-
-#pragma omp simd reduction(+ : ss)
-				for (int j = 0; j < Lc; j++)
-					ss += (double)w[j] * w[j];
-			}
+			for (int i = 0; i < L; i++)	/* its squares, while in cache */
+				ss += FN(cp_sum_squares)((size_t)Lc, dW + (size_t)i * (size_t)in + cin);
 		}
 		cin += Lc;
 	}
@@ -1620,16 +1615,7 @@ CP_CLONES static void FN(term_weight_grad)(dcell_sparse *sp, const dcell_batch *
 		cin += Lc;
 	}
 	/* its squared norm, while the block is fresh in cache */
-	{
-		const REAL *w = dW;
-		size_t n = (size_t)L * (size_t)in;
-		double ss = 0;
-
-#pragma omp simd reduction(+ : ss)
-		for (size_t q = 0; q < n; q++)
-			ss += (double)w[q] * w[q];
-		sp->wsq[t] = ss;
-	}
+	sp->wsq[t] = FN(cp_sum_squares)((size_t)L * (size_t)in, dW);
 }
 
 

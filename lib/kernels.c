@@ -736,8 +736,8 @@ static void sumsq_chunk(size_t lo, size_t hi, size_t c, void *ctx)
 {
 	sumsq_job *j = ctx;
 
-	j->partial[c] = j->prec == CP_F64 ? sum_squares_f64(hi - lo, (const double *)j->x + lo)
-					  : sum_squares_f32(hi - lo, (const float *)j->x + lo);
+	j->partial[c] = j->prec == CP_F64 ? cp_sum_squares_f64(hi - lo, (const double *)j->x + lo)
+					  : cp_sum_squares_f32(hi - lo, (const float *)j->x + lo);
 }
 
 static int cpu_sum_squares(cp_backend *be, cp_precision prec, size_t n, const void *x,

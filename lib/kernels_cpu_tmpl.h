@@ -224,16 +224,6 @@ static int FN(masked_mse)(size_t rows, size_t nseg, size_t K, const REAL *pred, 
 	return 0;
 }
 
-static double FN(sum_squares)(size_t n, const REAL *x)
-{
-	double s = 0;
-
-	/* a vector of partial sums: the order is fixed by the build, so repeatable */
-#pragma omp simd reduction(+ : s)
-	for (size_t i = 0; i < n; i++)
-		s += (double)x[i] * x[i];
-	return s;
-}
 
 static void FN(scale)(size_t n, REAL *x, double alpha)
 {

@@ -6,6 +6,7 @@
 #ifndef CP_VMATH_H
 #define CP_VMATH_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -15,9 +16,10 @@
  * contraction either way), each element is computed by the same
  * operations in the same order as in the SSE2 copy, so results do not
  * depend on the machine.  Functions it calls must be always_inline to be
- * part of the copy.
+ * part of the copy.  CPPFLAGS=-DCP_NO_CLONES builds the SSE2 copy alone
+ * (tests/variants.sh checks that it trains and predicts the same bits).
  */
-#if defined(__x86_64__) && defined(__ELF__) && \
+#if defined(__x86_64__) && defined(__ELF__) && !defined(CP_NO_CLONES) && \
 	((defined(__clang__) && __clang_major__ >= 14) || (!defined(__clang__) && __GNUC__ >= 8))
 #define CP_CLONES __attribute__((target_clones("avx2", "default")))
 #else
@@ -89,5 +91,34 @@ CP_INLINE float cp_tanhf(float x)
 	t = __builtin_copysignf(t, x);
 	return cp_selectf(x == x, t, x);
 }
+
+/*
+ * The sum of the squares of x[0..n) in double, element i added to partial
+ * sum i % 8 and the partial sums added in a fixed order: the same bits in
+ * the SSE2 and the AVX2 copy and at any optimisation (a reduction the
+ * compiler vectorises adds in an order that follows the vector width).
+ * Eight named sums, which the compiler keeps in registers.
+ */
+#define CP_SQ(k) ((double)x[i + (k)] * x[i + (k)])
+#define CP_SUM_SQUARES(name, T) \
+	CP_INLINE double name(size_t n, const T *x) \
+	{ \
+		double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0; \
+		size_t i = 0; \
+\
+		for (; i + 8 <= n; i += 8) { \
+			s0 += CP_SQ(0), s1 += CP_SQ(1), s2 += CP_SQ(2), s3 += CP_SQ(3); \
+			s4 += CP_SQ(4), s5 += CP_SQ(5), s6 += CP_SQ(6), s7 += CP_SQ(7); \
+		} \
+		double s[8] = { s0, s1, s2, s3, s4, s5, s6, s7 }; \
+\
+		for (int k = 0; i < n; i++, k++) \
+			s[k] += CP_SQ(0); \
+		return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])); \
+	}
+CP_SUM_SQUARES(cp_sum_squares_f32, float)
+CP_SUM_SQUARES(cp_sum_squares_f64, double)
+#undef CP_SQ
+#undef CP_SUM_SQUARES
 
 #endif

@@ -101,8 +101,8 @@ static void random_dag(test_dag *td, size_t G, size_t T, uint64_t seed)
 	d->n_genes = G;
 	td->names = cp_arena_alloc(a, G * sizeof *td->names, &err);
 	for (size_t g = 0; g < G; g++) {
-		td->names[g] = cp_arena_alloc(a, 16, &err);
-		snprintf(td->names[g], 16, "Y%04zu", g);
+		td->names[g] = cp_arena_alloc(a, 24, &err);
+		snprintf(td->names[g], 24, "Y%04zu", g);
 	}
 	d->genes = (const char *const *)td->names;
 	d->n_terms = T;
