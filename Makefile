@@ -45,8 +45,11 @@ endif
 
 # -fopenmp-simd: the kernels' `omp simd` loops vectorise (no OpenMP runtime);
 # -fno-math-errno: sqrt vectorises (nothing reads errno after maths calls);
-# -fno-trapping-math: selections in such loops if-convert (no FP traps are used)
-BASE_CFLAGS := -std=c11 -MMD -MP -Ilib -fopenmp-simd -fno-math-errno -fno-trapping-math $(WARN)
+# -fno-trapping-math: selections in such loops if-convert (no FP traps are used);
+# -ffp-contract=off: no a*b+c fused where the target has FMA (clang fuses by
+# default; gcc does not under -std=c11), so results do not follow -march
+BASE_CFLAGS := -std=c11 -MMD -MP -Ilib -fopenmp-simd -fno-math-errno -fno-trapping-math \
+	-ffp-contract=off $(WARN)
 SAN :=
 ifeq ($(ASAN),1)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

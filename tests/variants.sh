@@ -64,8 +64,8 @@ asan_pipeline() {
 }
 
 # Training and predictions bit for bit as the default build's (on a CPU
-# with AVX2, the kernels' AVX2 copy) from a build of their SSE2 copy alone
-# and from an unoptimised build: float32 and float64 on GO:0006281 with the
+# with AVX2, the kernels' AVX2 copy) from a build of their SSE2 copy alone,
+# from an unoptimised build and from clang's for a CPU with FMA: float32 and float64 on GO:0006281 with the
 # gradient clipped at every step (its norm summed in a fixed order, not in
 # the vector width's), predicted on the sparse and the dense path.
 same_bits() {
@@ -106,6 +106,14 @@ if build sse2 CPPFLAGS=-DCP_NO_CLONES O=build/sse2 BINDIR=build/sse2/bin; then
 fi
 if build O0 CFLAGS='-O0 -g' O=build/O0 BINDIR=build/O0/bin; then
 	same_bits O0
+fi
+# clang fuses a*b+c where the target has FMA, unless told not to
+if command -v clang > /dev/null 2>&1 && grep -qw fma /proc/cpuinfo 2> /dev/null; then
+	if build clang-fma CC=clang CFLAGS='-O2 -g -mavx2 -mfma' O=build/clang-fma BINDIR=build/clang-fma/bin; then
+		same_bits clang-fma
+	fi
+else
+	echo "ok - clang-fma build trains and predicts the default build's bits # SKIP no clang or no FMA"
 fi
 
 if build asan CC=gcc ASAN=1 O=build/asan BINDIR=build/asan/bin; then
