@@ -34,6 +34,13 @@ if cmp -s "$W/a/model.cpz" "$W/b/model.cpz"; then
 else
 	echo "not ok - fit: two runs of the same command differ"
 fi
+# an empty $CPZ_LEVEL is no setting: the checkpoint's level stays 1
+(cd "$W/c" && CPZ_LEVEL= $FIT) 2> /dev/null
+if cmp -s "$W/a/model.cpz" "$W/c/model.cpz"; then
+	echo "ok - fit: an empty \$CPZ_LEVEL writes the model as an unset one"
+else
+	echo "not ok - fit: an empty \$CPZ_LEVEL changes the model's bytes"
+fi
 if [ -e "$W/b/model.cpz.tmp.Ab12Cd" ]; then
 	echo "not ok - fit: a new run left the temporary file of a killed run of its output"
 else
