@@ -47,7 +47,7 @@ static void FN(wild_type_term)(size_t item, int worker, void *ctx)
 	double eps = m->cfg.bn_eps;
 	int32_t t = sp->first + (int32_t)item;
 	int32_t s = m->stratum[t];
-	int L = m->width[t], in = m->in_dim[t], ldw = in > 0 ? in : 1;
+	int L = m->width[t], in = m->in_dim[t];
 	size_t col = TCOL(m, t), lc = (size_t)m->col_off[t];
 	const REAL *W = P + m->w_off[t], *bias = P + m->bias_off[s] + lc;
 	const REAL *gam = P + m->gamma_off[s] + lc, *bet = P + m->beta_off[s] + lc;
@@ -58,15 +58,26 @@ static void FN(wild_type_term)(size_t item, int worker, void *ctx)
 	REAL *Wp = (REAL *)sp->wtr + sp->wp_off[t], *sc = (REAL *)sp->bsc + col;
 
 	FN(shared_input)(m, t, wo, ish);
-	memcpy(wz + col, bias, (size_t)L * sizeof *wz);
-	GEMV(CblasRowMajor, CblasNoTrans, L, in, 1, W, ldw, ish, 1, 1, wz + col, 1);
-	/* W_t in panels of PW units (the padding stays zero) */
+	/* W_t in panels of PW units (the padding stays zero), then the
+	 * pre-activation from them, each unit's sum in input order (not
+	 * OpenBLAS's, which follows the kernels it picks for the CPU) */
 	for (int j0 = 0; j0 < L; j0 += PW) {
 		REAL *panel = Wp + (size_t)(j0 / PW) * (size_t)in * PW;
+		double acc[PW] = { 0 };
 
 		for (int j = j0; j < L && j < j0 + PW; j++)
 			for (int k = 0; k < in; k++)
 				panel[(size_t)k * PW + (size_t)(j - j0)] = W[(size_t)j * (size_t)in + (size_t)k];
+		for (int k = 0; k < in; k++) {
+			const REAL *w = panel + (size_t)k * PW;
+			double x = ish[k];
+
+#pragma omp simd
+			for (int j = 0; j < PW; j++)
+				acc[j] += x * w[j];
+		}
+		for (int j = j0; j < L && j < j0 + PW; j++)
+			wz[col + j] = (REAL)(bias[j] + acc[j - j0]);
 	}
 	for (int j = 0; j < L; j++) {
 		double z = wz[col + j], rinv = 1.0 / sqrt((double)rv[j] + eps);

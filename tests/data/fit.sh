@@ -261,6 +261,20 @@ if predict -v --model "$W/a/model.cpz" --gene-cache 0 "$T/dcell_GO_0006281_test.
 else
 	echo "not ok - predict: the per-gene cache changes the predictions, or was not used"
 fi
+# the sparse path's predictions, with and without the cache, do not follow
+# the kernels OpenBLAS picks for the CPU (on x86-64, its SSE3 ones)
+if [ "$(uname -m)" = x86_64 ]; then
+	if OPENBLAS_CORETYPE=Prescott predict -q --model "$W/a/model.cpz" "$T/dcell_GO_0006281_test.cpz" \
+			-o "$W/sse3.cpz" &&
+		OPENBLAS_CORETYPE=Prescott predict -q --model "$W/a/model.cpz" --gene-cache 0 \
+			"$T/dcell_GO_0006281_test.cpz" -o "$W/sse3-plain.cpz" &&
+		cpz dump "$W/sse3.cpz" pred | cmp -s - "$W/sparse.txt" &&
+		cpz dump "$W/sse3-plain.cpz" pred | cmp -s - "$W/plain.txt"; then
+		echo "ok - predict: the sparse path's predictions do not depend on OpenBLAS's kernels"
+	else
+		echo "not ok - predict: the sparse path's predictions change with OPENBLAS_CORETYPE=Prescott"
+	fi
+fi
 if fit -q --model additive --train "$T/gi6281.batches.cpz" --label gene_interaction -o "$W/additive.model.cpz" &&
 	fit -q --model mean --train "$T/gi6281.batches.cpz" --label gene_interaction -o "$W/mean.model.cpz" &&
 	predict -q --model "$W/additive.model.cpz" "$T/dcell_GO_0006281_test.cpz" -o "$W/additive.cpz" &&
