@@ -32,8 +32,9 @@ DESTDIR ?=
 DATA ?= ../shared/data
 CUDA_HOME ?= /usr/local/cuda
 NVCC ?= $(CUDA_HOME)/bin/nvcc
-CUDA_ARCH ?= 90
-# machine code for each architecture in CUDA_ARCH (e.g. "80 89 90"), and
+CUDA_ARCH ?= 80 90
+# machine code for each architecture in CUDA_ARCH (by default 8.x, which runs
+# sm_80 code, and 9.0; e.g. "80 89 90"), and
 # the last one's PTX, which newer GPUs compile when they load it
 CUDA_GENCODE = $(foreach a,$(CUDA_ARCH),-gencode arch=compute_$(a),code=sm_$(a)) \
 	-gencode arch=compute_$(lastword $(CUDA_ARCH)),code=compute_$(lastword $(CUDA_ARCH))
