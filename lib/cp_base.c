@@ -443,6 +443,9 @@ void cp_arena_free(cp_arena *a)
 #define TMP_MAX_FILES 64
 #define TMP_MAX_DIRS 8
 static char *tmp_paths[TMP_MAX_FILES];
+/* a descriptor of each, which holds its lock (cp_tmp_create) from its
+ * creation to its rename or removal, past the writer's own close */
+static int tmp_locks[TMP_MAX_FILES];
 static char *tmp_dirs[TMP_MAX_DIRS];
 static volatile sig_atomic_t tmp_handlers_installed;
 static const int tmp_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
@@ -616,13 +619,24 @@ static void slot_forget(char **table, int n, const char *path)
 		}
 }
 
-static int tmp_register(char *path)
+static int tmp_register(char *path, int lock)
 {
-	return slot_add(tmp_paths, TMP_MAX_FILES, path);
+	for (int i = 0; i < TMP_MAX_FILES; i++)
+		if (!tmp_paths[i]) {
+			tmp_paths[i] = path;
+			tmp_locks[i] = lock;
+			return 0;
+		}
+	return -1;
 }
 
 static void tmp_forget(const char *path)
 {
+	for (int i = 0; i < TMP_MAX_FILES; i++)
+		if (tmp_paths[i] && strcmp(tmp_paths[i], path) == 0) {
+			close(tmp_locks[i]);
+			break;
+		}
 	slot_forget(tmp_paths, TMP_MAX_FILES, path);
 }
 
@@ -754,7 +768,7 @@ int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err)
 	sigset_t held;
 	char *tmpl, *reg, *target;
 	size_t len;
-	int fd;
+	int fd, lock;
 
 	*tmp_path = NULL;
 	if (!*final_path)	/* a temporary ".tmp.XXXXXX" that no rename could commit */
@@ -809,17 +823,25 @@ int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err)
 		free(tmpl);
 		return -1;
 	}
-	/* locked while open: cp_tmp_sweep leaves the temporary of a run
-	 * still writing alone */
+	/* locked until renamed or removed, through a descriptor of its own
+	 * (the writer closes its one first): cp_tmp_sweep leaves the
+	 * temporary of a run still writing alone */
 	flock(fd, LOCK_EX | LOCK_NB);
+	lock = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	memcpy(reg, tmpl, len + 16);
-	if (tmp_register(reg) < 0) {
+	if (lock < 0 || tmp_register(reg, lock) < 0) {
+		if (lock < 0) {
+			cp_error_errno(err, final_path);
+		} else {
+			close(lock);
+			cp_error_set(err, "%s: too many temporary files open", final_path);
+		}
 		close(fd);
 		unlink(tmpl);
 		tmp_signals_release(&held);
 		free(reg);
 		free(tmpl);
-		return cp_error_set(err, "%s: too many temporary files open", final_path);
+		return -1;
 	}
 	tmp_signals_release(&held);
 	/* mkstemp creates 0600; give the output the mode a plain open would. */

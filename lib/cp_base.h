@@ -126,8 +126,9 @@ int cp_same_output(const char *a, const char *b);
 /* Remove what a writer of final_path killed mid-write left behind: the
  * files named final_path.tmp.XXXXXX (XXXXXX six characters; beside the
  * file, for a symbolic link to one), but not one that a run writing the
- * same output now holds open (cp_tmp_create locks it).  For a program
- * resuming that output; returns how many it removed. */
+ * same output now holds (cp_tmp_create locks it until cp_tmp_commit or
+ * cp_tmp_discard).  For a program resuming that output; returns how many
+ * it removed. */
 int cp_tmp_sweep(const char *final_path);
 /* Temporary output directories, the same way: cp_tmp_dir_create makes
  * FINAL.tmp.XXXXXX (tmp_dir owned by the caller; removed with everything

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -355,21 +356,32 @@ static void test_tmp_sweep(void **state)
 		unlink(path);
 	}
 	assert_int_equal(cp_tmp_sweep(out), 0);
-	/* one a writer holds open is another run's, writing now: kept
-	 * until that writer is gone */
+	/* one a writer holds is another run's, writing now: kept until that
+	 * writer is gone, closed but not yet renamed too (a writer closes
+	 * its temporary, then renames it) */
 	{
 		cp_error err;
 		char *tmp = NULL;
-		int fd = cp_tmp_create(out, &tmp, &err);
+		int fd = cp_tmp_create(out, &tmp, &err), status;
+		pid_t pid;
 
 		assert_true(fd >= 0);
 		assert_int_equal(cp_tmp_sweep(out), 0);
 		assert_int_equal(access(tmp, F_OK), 0);
 		close(fd);
-		assert_int_equal(cp_tmp_sweep(out), 1);
-		assert_int_equal(access(tmp, F_OK), -1);
-		cp_tmp_discard(tmp);
+		assert_int_equal(cp_tmp_sweep(out), 0);
+		assert_int_equal(cp_tmp_commit(tmp, out, &err), 0);
+		assert_int_equal(access(out, F_OK), 0);
+		unlink(out);
 		free(tmp);
+		/* a writer killed mid-write */
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0)
+			_exit(cp_tmp_create(out, &tmp, &err) < 0);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		assert_int_equal(cp_tmp_sweep(out), 1);
 	}
 	/* an output that is a symbolic link: those beside its file, where
 	 * they are written */
