@@ -814,8 +814,19 @@ int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err)
 		free(tmpl);
 		return cp_error_set(err, "out of memory");
 	}
+	memcpy(reg, tmpl, len + 16);	/* the template, for another try */
 	tmp_signals_hold(&held);
-	fd = mkstemp(tmpl);
+	/* locked until renamed or removed, through a descriptor of its own
+	 * (the writer closes its one first): cp_tmp_sweep leaves the
+	 * temporary of a run still writing alone.  One that a sweep found
+	 * before the lock, and holds or has removed, is left to it: another
+	 * is made */
+	while ((fd = mkstemp(tmpl)) >= 0 &&
+	       ((flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) ||
+		(fstat(fd, &sb) == 0 && sb.st_nlink == 0))) {
+		close(fd);
+		memcpy(tmpl, reg, len + 16);
+	}
 	if (fd < 0) {
 		tmp_signals_release(&held);
 		cp_error_errno(err, final_path);
@@ -823,10 +834,6 @@ int cp_tmp_create(const char *final_path, char **tmp_path, cp_error *err)
 		free(tmpl);
 		return -1;
 	}
-	/* locked until renamed or removed, through a descriptor of its own
-	 * (the writer closes its one first): cp_tmp_sweep leaves the
-	 * temporary of a run still writing alone */
-	flock(fd, LOCK_EX | LOCK_NB);
 	lock = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	memcpy(reg, tmpl, len + 16);
 	if (lock < 0 || tmp_register(reg, lock) < 0) {

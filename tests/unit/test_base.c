@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -402,6 +403,39 @@ static void test_tmp_sweep(void **state)
 	rmdir(dir);
 }
 
+/* A sweep running beside a writer never takes its temporary, however the
+ * two interleave: not between its creation and its lock either (a
+ * temporary of each try, closed and renamed while another process sweeps
+ * without pause; a few thousand tries meet that moment several times). */
+static void test_tmp_sweep_beside_writer(void **state)
+{
+	char dir[] = "/tmp/cellpipe-sweep.XXXXXX", out[256];
+	int failed = 0, status;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(out, sizeof out, "%s/m.cpz", dir);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		for (;;)
+			cp_tmp_sweep(out);
+	for (int i = 0; i < 5000 && !failed; i++) {
+		cp_error err;
+		char *tmp = NULL;
+		int fd = cp_tmp_create(out, &tmp, &err);
+
+		failed = fd < 0 || close(fd) < 0 || cp_tmp_commit(tmp, out, &err) < 0;
+		free(tmp);
+	}
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_false(failed);
+	unlink(out);
+	rmdir(dir);
+}
+
 /* cp_remove_tree empties and removes a tree (files, nested and empty
  * directories, more entries than one read of the directory returns) and
  * never follows a symbolic link: what links point to is left as it was,
@@ -514,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_tmp_sweep),
+		cmocka_unit_test(test_tmp_sweep_beside_writer),
 		cmocka_unit_test(test_remove_tree),
 		cmocka_unit_test(test_inputs_registry),
 	};
