@@ -3,7 +3,8 @@
 # on the options: every long option a program's --help lists is in its
 # page, and every long option the page's OPTIONS section describes is one
 # --help lists (for cpz, the help of any of its commands).  Runs the
-# programs in $BINDIR.
+# programs in $BINDIR.  Every long option the README quotes is one a --help
+# lists too.
 set -u
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-manopts.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
@@ -52,3 +53,26 @@ for page in man/man1/*.1; do
 	[ -z "$extra" ] && echo "ok - $t --help lists every option of $t(1)'s OPTIONS" ||
 		echo "not ok - $t --help lacks options $t(1) describes: $extra"
 done
+
+# every long option the README quotes (in backquotes) is one a program's
+# --help lists: after a program's name, that program's
+for t in tools/*.c; do
+	name=$(basename "$t" .c)
+	"$name" --help 2>&1 | long_opts > "$TMP/help.$name"
+	[ "$name" = cpz ] && for c in cat head dump pack verify; do
+		cpz "$c" --help 2>&1 | long_opts >> "$TMP/help.$name"
+	done
+done
+sort -u "$TMP"/help.* > "$TMP/help.all"
+grep -oE '`[^`]*--[a-z][^`]*`' README.md | tr -d '`' > "$TMP/quoted"
+bad=
+while IFS= read -r q; do
+	set -- $q
+	prog=$1
+	[ -f "tools/$prog.c" ] && list=$TMP/help.$prog || list=$TMP/help.all
+	for o in $(printf '%s\n' "$q" | long_opts); do
+		grep -qxF -- "$o" "$list" || bad="$bad '$q'"
+	done
+done < "$TMP/quoted"
+[ -z "$bad" ] && echo "ok - every long option the README quotes is one --help lists" ||
+	echo "not ok - the README quotes options no --help lists:$bad"
