@@ -4,7 +4,7 @@
 # page, and every long option the page's OPTIONS section describes is one
 # --help lists (for cpz, the help of any of its commands).  Runs the
 # programs in $BINDIR.  Every long option the README quotes is one a --help
-# lists too.
+# lists too, and every path of the project it quotes exists.
 set -u
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cellpipe-manopts.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
@@ -76,3 +76,11 @@ while IFS= read -r q; do
 done < "$TMP/quoted"
 [ -z "$bad" ] && echo "ok - every long option the README quotes is one --help lists" ||
 	echo "not ok - the README quotes options no --help lists:$bad"
+
+# every file or folder of the project the README quotes exists
+bad=
+for p in $(grep -oE '`(bench|formats|lib|man|pipelines|tests|tools)/[A-Za-z0-9_./-]*`' README.md | tr -d '`' | sort -u); do
+	[ -e "$p" ] || bad="$bad $p"
+done
+[ -z "$bad" ] && echo "ok - every path of the project the README quotes exists" ||
+	echo "not ok - the README quotes paths that do not exist:$bad"
