@@ -852,6 +852,11 @@ static const cp_backend_ops cpu_ops = {
 	.adamw = cpu_adamw,
 };
 
+int cp_blas_check_load_limit(cp_error *err)
+{
+	return openblas_get_num_threads() > 1 ? cp_blas_check_limit(0, err) : 0;
+}
+
 int cp_blas_check_limit(int threads, cp_error *err)
 {
 	struct rlimit rl;

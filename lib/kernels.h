@@ -43,6 +43,10 @@ cp_backend *cp_backend_cpu(int threads, cp_error *err);
  * exit (which would wait for a thread that never ends).  cp_backend_cpu
  * checks its own count: its pool's threads run BLAS calls of their own. */
 int cp_blas_check_limit(int threads, cp_error *err);
+/* The same for a program that links OpenBLAS but makes no BLAS call of its
+ * own (cpz): only the threads OpenBLAS started besides the first can wait
+ * forever, so with one there is nothing to check. */
+int cp_blas_check_load_limit(cp_error *err);
 /* The CUDA backend on a device.  NULL with a message when cellpipe was
  * built without CUDA or no GPU is present.  It makes the device current
  * for the calling thread once, when opened: use it from that thread, and

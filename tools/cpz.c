@@ -14,6 +14,7 @@
 #include "fit.h"
 #include "genome.h"
 #include "go_dag.h"
+#include "kernels.h"
 #include "model.h"
 #include "pert.h"
 #include "predictions.h"
@@ -835,6 +836,17 @@ int main(int argc, char **argv)
 	const char *cmd;
 
 	cli_init("cpz", argc, argv);
+	{
+		cp_error berr;
+
+		/* OpenBLAS, linked for the models cpz verify checks, starts its
+		 * threads as the program loads: under too low an address-space
+		 * limit they never end, nor would exit (--help included) */
+		if (cp_blas_check_load_limit(&berr) < 0) {
+			cli_report(&berr);
+			cli_quit(CLI_DATA_ERROR);
+		}
+	}
 	if (argc < 2) {
 		cli_error("no command: cat, head, dump, pack or verify (try cpz --help)");
 		return CLI_USAGE_ERROR;

@@ -31,6 +31,12 @@ refused() {
 refused "fit --help, ulimit -v $LIMIT, OpenBLAS on 2 threads" 'address-space limit (ulimit -v 300000).*OPENBLAS_NUM_THREADS=1' 2 \
 	fit --help
 refused "predict --help, the same" 'too low for OpenBLAS with 2 threads' 2 predict --help
+# cpz makes no BLAS call of its own, but OpenBLAS's threads start as it
+# loads: refused the same (it hung), and with one thread it runs
+refused "cpz --version, the same" 'too low for OpenBLAS with 2 threads' 2 cpz --version
+v=$( (ulimit -v 150000 && OPENBLAS_NUM_THREADS=1 exec timeout 60 cpz --version) 2>&1)
+[ $? -eq 0 ] && echo "ok - cpz with OpenBLAS on 1 thread under ulimit -v 150000: $v" ||
+	echo "not ok - cpz with OpenBLAS on 1 thread under ulimit -v 150000: $v"
 refused "fit --threads 2 with OpenBLAS on 1 thread" 'with 2 threads.*(--threads)' 1 \
 	$FIT --threads 2 -o "$W/refused.cpz"
 [ -e "$W/refused.cpz" ] && echo "not ok - a refused fit left its output"
