@@ -1,5 +1,5 @@
 #!/bin/sh
-# Seeded fuzzing of every reader: each input below meets FUZZ_N random
+# Seeded fuzzing of the readers: each input below meets FUZZ_N random
 # defects (tests/aids/cpz-mutate: one record of a stream changed, its end
 # record made consistent again, or one to three lines of a table), and each
 # program that reads it runs on every one, from FUZZ_BIN (the sanitizer
@@ -145,6 +145,9 @@ if ! (cd "$W" && pert-mask -q --graph cell.cpz --go go.cpz experiments.tsv -o sa
 	echo "not ok - fuzz streams: the inputs were not built: $(cat "$W/err")"
 	exit 0
 fi
+fuzz experiments text "$W/experiments.tsv" <<'EOF'
+pert-mask -q --graph cell.cpz --go go.cpz $M -o $OUT/s.cpz
+EOF
 fuzz go-dag stream "$W/go.cpz" <<'EOF'
 fit -q --go $M --train batches.cpz --label gene_interaction --epochs 1 --batch-size 16 -o $OUT/m.cpz
 pert-mask -q --graph cell.cpz --go $M experiments.tsv -o $OUT/s.cpz
