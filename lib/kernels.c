@@ -854,7 +854,27 @@ static const cp_backend_ops cpu_ops = {
 
 int cp_blas_check_load_limit(cp_error *err)
 {
-	return openblas_get_num_threads() > 1 ? cp_blas_check_limit(0, err) : 0;
+	/* as it loads, OpenBLAS starts threads - 1 threads, each mapping one
+	 * 128 MiB buffer beside its stack; the program itself, about 50 MiB:
+	 * a program that makes no BLAS call needs no more (with 2 threads,
+	 * about 180 MiB, not the 480 MiB of cp_blas_check_limit) */
+	struct rlimit rl, stack;
+	unsigned long long need_mib, limit_kib, stack_mib = 8;
+	int threads = openblas_get_num_threads();
+
+	if (threads <= 1 || getrlimit(RLIMIT_AS, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	if (getrlimit(RLIMIT_STACK, &stack) == 0 && stack.rlim_cur != RLIM_INFINITY &&
+	    stack.rlim_cur / (1024 * 1024) + 1 > stack_mib)
+		stack_mib = stack.rlim_cur / (1024 * 1024) + 1;
+	need_mib = 64 + (128 + stack_mib + 8) * (unsigned long long)(threads - 1);
+	limit_kib = (unsigned long long)rl.rlim_cur / 1024;
+	if (limit_kib >= need_mib * 1024)
+		return 0;
+	return cp_error_set(err, "the address-space limit (ulimit -v %llu) is too low for OpenBLAS with %d "
+			    "threads (about %llu MiB for the threads it starts, which would wait forever): "
+			    "raise it to %llu or more, or set OPENBLAS_NUM_THREADS=1", limit_kib, threads,
+			    need_mib, need_mib * 1024);
 }
 
 int cp_blas_check_limit(int threads, cp_error *err)

@@ -44,8 +44,10 @@ cp_backend *cp_backend_cpu(int threads, cp_error *err);
  * checks its own count: its pool's threads run BLAS calls of their own. */
 int cp_blas_check_limit(int threads, cp_error *err);
 /* The same for a program that links OpenBLAS but makes no BLAS call of its
- * own (cpz): only the threads OpenBLAS started besides the first can wait
- * forever, so with one there is nothing to check. */
+ * own (cpz): only the threads OpenBLAS starts as it loads besides the first
+ * can wait forever, each for its one buffer, so the limit is checked
+ * against those alone (far less than cp_blas_check_limit asks), and with
+ * one thread there is nothing to check. */
 int cp_blas_check_load_limit(cp_error *err);
 /* The CUDA backend on a device.  NULL with a message when cellpipe was
  * built without CUDA or no GPU is present.  It makes the device current

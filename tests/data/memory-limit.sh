@@ -32,8 +32,15 @@ refused "fit --help, ulimit -v $LIMIT, OpenBLAS on 2 threads" 'address-space lim
 	fit --help
 refused "predict --help, the same" 'too low for OpenBLAS with 2 threads' 2 predict --help
 # cpz makes no BLAS call of its own, but OpenBLAS's threads start as it
-# loads: refused the same (it hung), and with one thread it runs
-refused "cpz --version, the same" 'too low for OpenBLAS with 2 threads' 2 cpz --version
+# loads, each mapping a buffer: below what they need (about 180 MB for 2)
+# refused (it hung), above it cpz runs with 2 threads, and with one thread
+# it runs under far less
+LIMIT=150000
+refused "cpz --version, ulimit -v $LIMIT, 2 threads" 'ulimit -v 150000) is too low for OpenBLAS with 2 threads' 2 cpz --version
+LIMIT=300000
+v=$( (ulimit -v $LIMIT && OPENBLAS_NUM_THREADS=2 exec timeout 60 cpz verify -q "$T/go6281.cpz") 2>&1)
+[ $? -eq 0 ] && echo "ok - cpz verify with OpenBLAS on 2 threads under ulimit -v $LIMIT" ||
+	echo "not ok - cpz verify with OpenBLAS on 2 threads under ulimit -v $LIMIT: $v"
 v=$( (ulimit -v 150000 && OPENBLAS_NUM_THREADS=1 exec timeout 60 cpz --version) 2>&1)
 [ $? -eq 0 ] && echo "ok - cpz with OpenBLAS on 1 thread under ulimit -v 150000: $v" ||
 	echo "not ok - cpz with OpenBLAS on 1 thread under ulimit -v 150000: $v"
