@@ -44,7 +44,7 @@ DATA ?= ../shared/data
 OUT ?= out
 BIN ?= bin
 SEED ?= 1
-SEED_NEXT := $(shell expr $(SEED) + 1) $(shell expr $(SEED) + 2)
+SEED_NEXT := $(shell expr '$(SEED)' + 1 2>/dev/null) $(shell expr '$(SEED)' + 2 2>/dev/null)
 ifneq ($(words $(SEED_NEXT)),2)
 $(error SEED=$(SEED): not a whole number)
 endif

@@ -52,6 +52,18 @@ seeds=$(make -n -f pipelines/dcell.mk DATA="$DATA" OUT="$TMP/o3" BIN="$BINDIR" S
 	grep -- "-o $TMP/o3/models/gi6281.dcell" | sed 's/.*--seed \([0-9]*\) .*/\1/' | sort | tr '\n' ' ')
 [ "$seeds" = "2 3 4 " ] && echo "ok - pipelines/dcell.mk SEED=2 trains seeds 2, 3 and 4" ||
 	echo "not ok - pipelines/dcell.mk SEED=2 trains seeds: $seeds"
+# a SEED that is not a number stops make before any work, an empty one
+# too (expr took "+ 1" for the string 1, and fit and batch-pack were given
+# --seed and -S without a value)
+for s in '' x '1 2'; do
+	if make -n -f pipelines/dcell.mk DATA="$DATA" OUT="$TMP/o4" BIN="$BINDIR" SEED="$s" > "$TMP/plan" 2>&1; then
+		echo "not ok - pipelines/dcell.mk SEED='$s' planned a run"
+	elif [ "$(grep -c '' "$TMP/plan")" -eq 1 ] && grep -q "SEED=$s: not a whole number" "$TMP/plan"; then
+		echo "ok - pipelines/dcell.mk SEED='$s' is refused: $(cat "$TMP/plan")"
+	else
+		echo "not ok - pipelines/dcell.mk SEED='$s': $(head -c 300 "$TMP/plan")"
+	fi
+done
 # the programs are built by one make for all of them, not one per program
 n=$(make -n -f pipelines/dcell.mk DATA="$DATA" OUT="$TMP/o2" BIN="$TMP/nobin" 2>&1 |
 	grep -c "BINDIR=$TMP/nobin all")
