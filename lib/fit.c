@@ -1123,8 +1123,8 @@ static int resume(const char *checkpoint, const char *out_path, int threads, con
 			if (*paths[i] && strcmp(paths[i], "-") != 0 && access(paths[i], F_OK) < 0 &&
 			    errno == ENOENT) {
 				cpz_record_error(&training, fields[i], err, "%s: %s (the path the run was "
-						 "given, from the directory it began in)", paths[i],
-						 strerror(ENOENT));
+						 "given%s)", paths[i], strerror(ENOENT),
+						 *paths[i] == '/' ? "" : ", from the directory it began in");
 				goto out;
 			}
 	}
