@@ -56,7 +56,7 @@ seeds=$(make -n -f pipelines/dcell.mk DATA="$DATA" OUT="$TMP/o3" BIN="$BINDIR" S
 # too (expr took "+ 1" for the string 1, and fit and batch-pack were given
 # --seed and -S without a value)
 for s in '' x '1 2'; do
-	if make -n -f pipelines/dcell.mk DATA="$DATA" OUT="$TMP/o4" BIN="$BINDIR" SEED="$s" > "$TMP/plan" 2>&1; then
+	if make --no-print-directory -n -f pipelines/dcell.mk DATA="$DATA" OUT="$TMP/o4" BIN="$BINDIR" SEED="$s" > "$TMP/plan" 2>&1; then
 		echo "not ok - pipelines/dcell.mk SEED='$s' planned a run"
 	elif [ "$(grep -c '' "$TMP/plan")" -eq 1 ] && grep -q "SEED=$s: not a whole number" "$TMP/plan"; then
 		echo "ok - pipelines/dcell.mk SEED='$s' is refused: $(cat "$TMP/plan")"
